@@ -1,0 +1,326 @@
+"""The escrow saga: each call of `advance` puts the order's next Trustless Work transaction on
+chain exactly once and records what it did to the money.
+
+A step asks Trustless Work to build the transaction, signs it with the acting party's wallet,
+records the signed envelope in an event, and only then submits it through Trustless Work's
+send-transaction. Whatever happens next — a crash, a 504, a redelivered message — the step comes
+back with the recorded envelope (`chain_steps.settle`): Horizon is asked about its hash first,
+and the same bytes are resubmitted only while they can still land. When the transaction is in a
+ledger, its effect is recorded with the postings it moved (buyer → escrow → seller, buyer,
+platform fees, protocol fee), exact to the stroop because the fee math is the contract's own.
+
+A funding that fails for good (refused, or failed in a ledger) marks the funding failed: the
+money never left the buyer's reservation and funding can be asked again. Any other step that
+fails raises, so the broker retries it with backoff and finally parks the saga for an operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from application.chain_steps import StepPending, needs_new_envelope, settle
+from application.context import CommandContext
+from application.ledger import Ledger
+from application.ports import (
+    EscrowCall,
+    EscrowProvider,
+    EscrowRefusedError,
+    EscrowSubmission,
+    EscrowTerms,
+    Outcome,
+    StellarNetwork,
+    Submission,
+    WalletKeys,
+)
+from domain.accounts import Account, account_id_for
+from domain.chain import SignedEnvelope
+from domain.disputes import Dispute, dispute_id_for
+from domain.escrow_settlement import record_step
+from domain.escrow_steps import (
+    DEPLOY,
+    FUND,
+    Step,
+    next_step,
+)
+from domain.order_states import BUYER, CLOSED, E_FUNDING, PLATFORM, SELLER
+from domain.orders import Order
+from domain.users import platform_user_id
+from domain.wallets import ACTIVE, Wallet, wallet_id_for
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedStep:
+    """A step ready to submit: its envelope is recorded in the log."""
+
+    order_id: UUID
+    step: Step
+    envelope: SignedEnvelope
+
+
+class StepRefusedError(Exception):
+    """Trustless Work or the chain refused the step; retried with backoff, then parked."""
+
+
+class EscrowSaga:
+    def __init__(
+        self,
+        ledger: Ledger,
+        provider: EscrowProvider,
+        keys: WalletKeys,
+        network: StellarNetwork,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._ledger = ledger
+        self._provider = provider
+        self._keys = keys
+        self._network = network
+        self._clock = clock
+
+    def advance(self, order_uuid: UUID, context: CommandContext) -> None:
+        """Performs the order's next step once (nothing when it waits, is parked or closed):
+        prepare (plan, build, sign, record), submit, conclude. A crash between any two phases
+        leaves a state the next `advance` resumes from without a second transaction."""
+        prepared = self.prepare(order_uuid, context)
+        if prepared is not None:
+            self.conclude(prepared, self.submit(prepared), context)
+
+    def prepare(self, order_uuid: UUID, context: CommandContext) -> PreparedStep | None:
+        """The next step with its recorded envelope (signed and recorded now if it had none);
+        None when the order waits, is parked, closed, or moved on meanwhile."""
+        order = self._ledger.get(Order, order_uuid)
+        if order is None or order.parked_step is not None:
+            return None
+        step = next_step(order)
+        if step is None:
+            return None
+        envelope = order.envelope(step.name) or self._sign(order_uuid, step, context)
+        return PreparedStep(order_uuid, step, envelope) if envelope is not None else None
+
+    def submit(self, prepared: PreparedStep) -> EscrowSubmission:
+        """What became of the step's envelope: looked up first, (re)submitted through Trustless
+        Work only while it can still land."""
+        sent: list[EscrowSubmission] = []
+
+        def send(signed: SignedEnvelope) -> Submission:
+            sent.append(self._provider.send(signed))
+            return sent[-1].submission
+
+        submission = settle(self._network, prepared.envelope, self._clock, send)
+        contract_id = next((s.contract_id for s in reversed(sent) if s.contract_id), None)
+        return EscrowSubmission(submission, contract_id)
+
+    def conclude(
+        self, prepared: PreparedStep, sent: EscrowSubmission, context: CommandContext
+    ) -> None:
+        """Records what the chain did, or raises so the broker retries the step later."""
+        step, envelope, submission = prepared.step, prepared.envelope, sent.submission
+        order_uuid = prepared.order_id
+        if submission.outcome is Outcome.UNKNOWN:
+            raise StepPending(f"{step.name}: outcome unknown ({submission.detail})")
+        if submission.outcome is Outcome.APPLIED:
+            contract_id = (
+                sent.contract_id or self._indexed_contract(order_uuid)
+                if step.action == DEPLOY
+                else None
+            )
+            self._record(order_uuid, step, envelope, contract_id, context)
+            return
+        if needs_new_envelope(submission):
+            self._void(order_uuid, envelope, ",".join(submission.codes), context)
+            raise StepPending(f"{step.name}: stale envelope ({','.join(submission.codes)})")
+        reason = submission.detail or f"{step.name} failed: {','.join(submission.codes)}"
+        if step.action == FUND:
+            self._funding_failed(order_uuid, envelope, reason, submission.error_code, context)
+            return
+        self._void(order_uuid, envelope, reason, context)
+        raise StepRefusedError(reason)
+
+    # -- sign and record the envelope ------------------------------------------------------------
+
+    def _sign(self, order_uuid: UUID, step: Step, context: CommandContext) -> SignedEnvelope | None:
+        """The step's envelope: built by Trustless Work, signed by the acting wallet, recorded.
+        None when the order no longer plans this step (another worker moved it on)."""
+
+        def attempt() -> SignedEnvelope | None:
+            order = self._ledger.get(Order, order_uuid)
+            if order is None or order.parked_step is not None or not _plans(order, step):
+                return None
+            recorded = order.envelope(step.name)
+            if recorded is not None:
+                return recorded
+            parties = self._parties(order)
+            try:
+                unsigned = self._provider.build(self._call(order, step, parties))
+            except EscrowRefusedError as refused:
+                if step.action != FUND:
+                    raise StepRefusedError(str(refused)) from None
+                order.funding_failed(str(refused), "ESCROW_REFUSED")
+                self._ledger.commit(order, context=context, outcome=lambda position: position)
+                return None
+            envelope = self._keys.sign_xdr(step.name, parties[step.signer], unsigned)
+            order.record_envelope(envelope)
+            self._ledger.commit(order, context=context, outcome=lambda position: position)
+            return envelope
+
+        return self._ledger.run(attempt, touching=[order_uuid])
+
+    def _call(self, order: Order, step: Step, parties: dict[str, str]) -> EscrowCall:
+        signer = parties[step.signer]
+        if step.action == DEPLOY:
+            return EscrowCall(
+                step.action, order.multi_release, signer, terms=self._terms(order, parties)
+            )
+        return EscrowCall(
+            step.action,
+            order.multi_release,
+            signer,
+            contract_id=order.contract_id,
+            index=step.index,
+            amount_stroops=order.amount_stroops if step.action == FUND else None,
+            distributions=tuple((parties[party], amount) for party, amount in step.distributions),
+        )
+
+    def _terms(self, order: Order, parties: dict[str, str]) -> EscrowTerms:
+        code, issuer = self._network.usdc_asset.split(":")
+        return EscrowTerms(
+            engagement_id=order.public_id,
+            title=order.title,
+            description=order.description or order.title,
+            amount_stroops=order.amount_stroops,
+            platform_fee_bps=order.platform_fee_bps,
+            roles={
+                "approver": parties[BUYER],
+                "serviceProvider": parties[SELLER],
+                "platformAddress": parties[PLATFORM],
+                "releaseSigner": parties[BUYER],
+                "disputeResolver": parties[PLATFORM],
+                "receiver": parties[SELLER],
+            },
+            milestones=tuple((m["title"], m["amountStroops"]) for m in order.milestones),
+            asset_code=code,
+            asset_issuer=issuer,
+        )
+
+    def _parties(self, order: Order) -> dict[str, str]:
+        """Each party's wallet address (the platform's must be active to deploy or resolve)."""
+        addresses = {}
+        for party, user_id in (
+            (BUYER, order.buyer_id),
+            (SELLER, order.seller_id),
+            (PLATFORM, platform_user_id()),
+        ):
+            wallet = self._ledger.get(Wallet, wallet_id_for(user_id))
+            if wallet is None or wallet.status != ACTIVE:
+                raise StepPending(f"the {party.lower()}'s wallet is not active")
+            addresses[party] = wallet.address
+        return addresses
+
+    def _indexed_contract(self, order_uuid: UUID) -> str:
+        """The deploy is on chain but its answer was lost: Trustless Work's index knows it."""
+        order = self._ledger.get(Order, order_uuid)
+        assert order is not None
+        found = self._provider.find_contract(order.public_id, self._parties(order)[PLATFORM])
+        if found is None:
+            raise StepPending("deployed; waiting for the contract to be indexed")
+        return found
+
+    # -- record what the chain did ---------------------------------------------------------------
+
+    def _record(
+        self,
+        order_uuid: UUID,
+        step: Step,
+        envelope: SignedEnvelope,
+        contract_id: str | None,
+        context: CommandContext,
+    ) -> None:
+        order = self._ledger.get(Order, order_uuid)
+        assert order is not None
+        touching = [order_uuid, account_id_for(order.buyer_id), account_id_for(order.seller_id)]
+        if order.dispute_id is not None:
+            touching.append(dispute_id_for(order.public_id))
+
+        def attempt() -> None:
+            order = self._ledger.get(Order, order_uuid)
+            assert order is not None
+            if (
+                not _plans(order, step)
+                or order.envelopes.get(step.name, {}).get("hash") != envelope.hash
+            ):
+                return  # recorded already (a redelivered message)
+            accounts = {
+                BUYER: self._account(order.buyer_id),
+                SELLER: self._account(order.seller_id),
+            }
+            record_step(order, step, envelope.hash, contract_id, accounts, self._clock())
+            changed: list[Aggregate] = [order, *accounts.values()]
+            if order.status == CLOSED and order.dispute_id is not None:
+                dispute = self._ledger.get(Dispute, dispute_id_for(order.public_id))
+                assert dispute is not None
+                dispute.resolve(
+                    order.resolved_net.get(SELLER, 0),
+                    order.resolved_net.get(BUYER, 0),
+                    self._clock(),
+                )
+                changed.append(dispute)
+            self._ledger.commit(*changed, context=context, outcome=lambda position: position)
+
+        self._ledger.run(attempt, touching=touching)
+
+    def _account(self, user_id: str) -> Account:
+        account = self._ledger.get(Account, account_id_for(user_id))
+        assert account is not None, f"user {user_id} has no account"
+        return account
+
+    # -- failures ------------------------------------------------------------------------------
+
+    def _funding_failed(
+        self,
+        order_uuid: UUID,
+        envelope: SignedEnvelope,
+        reason: str,
+        error_code: str | None,
+        context: CommandContext,
+    ) -> None:
+        def change(order: Order) -> None:
+            if order.escrow_status == E_FUNDING:
+                order.funding_failed(reason, error_code)
+
+        self._change_if_current(order_uuid, envelope, change, context)
+
+    def _void(
+        self, order_uuid: UUID, envelope: SignedEnvelope, reason: str, context: CommandContext
+    ) -> None:
+        self._change_if_current(
+            order_uuid, envelope, lambda order: order.void_envelope(envelope.step, reason), context
+        )
+
+    def _change_if_current(
+        self,
+        order_uuid: UUID,
+        envelope: SignedEnvelope,
+        change: Callable[[Order], None],
+        context: CommandContext,
+    ) -> None:
+        """Changes the order only while `envelope` is still its step's recorded envelope."""
+
+        def attempt() -> None:
+            order = self._ledger.get(Order, order_uuid)
+            assert order is not None
+            if order.envelopes.get(envelope.step, {}).get("hash") != envelope.hash:
+                return
+            change(order)
+            if order.pending_events:
+                self._ledger.commit(order, context=context, outcome=lambda position: position)
+
+        self._ledger.run(attempt, touching=[order_uuid])
+
+
+def _plans(order: Order, step: Step) -> bool:
+    planned = next_step(order)
+    return planned is not None and planned.name == step.name

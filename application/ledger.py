@@ -1,0 +1,184 @@
+"""The one event-sourced application: a single, totally ordered log of every aggregate's events.
+
+Its notification id is the public *position* used by SSE ids, webhooks, audits and tracking.
+`commit` is the only way use cases record events: it stamps request metadata on each event, saves
+every given aggregate in one transaction (optimistic concurrency on each, group-committed with
+concurrent commands) and lets the edge record the command's outcome in that same transaction.
+`run` executes a load-decide-commit command serialised in this process with other commands on the
+same aggregates, and retries it when another process won the race.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar, Final, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from application.context import CommandContext
+from application.group_commit import GroupCommitter
+from domain.accounts import Account
+from domain.errors import ConflictError
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+CONFLICT_ATTEMPTS_MAX: Final = 8
+CONFLICT_BACKOFF_S: Final = 0.002
+# Long-lived, busy aggregates are snapshotted so loading one never replays its whole history.
+SNAPSHOT_INTERVAL_EVENTS: Final = 100
+
+
+class ConcurrencyConflictError(ConflictError):
+    code = "CONCURRENCY_CONFLICT"
+
+
+class Ledger(Application[UUID]):
+    name = "Ledger"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Account: SNAPSHOT_INTERVAL_EVENTS}
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env)
+        self._committer: GroupCommitter | None = None
+        self._committer_lock = threading.Lock()
+        self._aggregate_locks = AggregateLocks()
+
+    def close(self) -> None:
+        if getattr(self, "_committer", None) is not None:
+            self._committer.close()  # type: ignore[union-attr]
+        super().close()
+
+    def run(self, command: Callable[[], R], *, touching: Iterable[UUID] = ()) -> R:
+        """Runs a load-decide-commit `command`, serialised in this process with other commands
+        touching the same aggregates (so they queue instead of conflicting), and retried when a
+        writer in another process won the race."""
+        with self._aggregate_locks.holding(touching):
+            return retry_on_conflict(command)
+
+    def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, cls):
+            return None
+        return aggregate
+
+    def commit(
+        self,
+        *aggregates: Aggregate,
+        context: CommandContext,
+        outcome: Callable[[int], R],
+    ) -> R:
+        """Records the pending events of `aggregates` atomically and returns `outcome(position)`,
+        where position is that of the last event recorded."""
+        metadata = context.metadata()
+        pending = [e for agg in aggregates for e in agg.pending_events]
+        if not pending:
+            raise ValueError("commit() needs at least one new event")
+        for domain_event in pending:
+            # Events are frozen dataclasses; metadata is not an @event argument, it rides along
+            # in the stored state so every envelope says who caused it.
+            object.__setattr__(domain_event, "metadata", metadata)
+        results: list[R] = []
+
+        def on_recorded(cursor: Any, positions: list[int]) -> None:
+            results[:] = [outcome(max(positions))]
+            if context.completion is not None:
+                context.completion.write(cursor, results[0])
+
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        processing.collect_events(*aggregates)
+        self._group_committer().commit(processing, on_recorded)
+        return results[0]
+
+    def _group_committer(self) -> GroupCommitter:
+        with self._committer_lock:
+            if self._committer is None:
+                self._committer = GroupCommitter(self._record_processing, self.name)
+            return self._committer
+
+    def _record_processing(self, processing: ProcessingEvent[UUID]) -> list[Any]:
+        """What `Application.save` does once events are collected: record, snapshot, notify."""
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
+
+    def head_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def read(
+        self,
+        after: int,
+        limit: int,
+        topics: Sequence[str] = (),
+        stop: int | None = None,
+    ) -> list[tuple[int, Any]]:
+        """Events with positions greater than `after` (at most `limit`, up to `stop`), in order.
+
+        Positions have gaps (sequence values are not rolled back): page by "greater than the
+        last one seen", never by counting."""
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
+        )
+        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+
+
+# Commands on the same aggregate queue on one of these stripes instead of conflicting.
+LOCK_STRIPES: Final = 1024
+
+
+class AggregateLocks:
+    """Striped in-process locks. Acquired all at once in stripe order, never nested, so two
+    commands can never wait on each other; other processes are still held off by the
+    optimistic version check, these locks only spare conflicts inside one process."""
+
+    def __init__(self) -> None:
+        self._stripes = [threading.Lock() for _ in range(LOCK_STRIPES)]
+        self._held = threading.local()
+
+    @contextmanager
+    def holding(self, aggregate_ids: Iterable[UUID]) -> Iterator[None]:
+        if getattr(self._held, "active", False):
+            yield  # already inside a command on this thread: its locks cover it
+            return
+        stripes = sorted({aggregate_id.int % LOCK_STRIPES for aggregate_id in aggregate_ids})
+        for stripe in stripes:
+            self._stripes[stripe].acquire()
+        self._held.active = True
+        try:
+            yield
+        finally:
+            self._held.active = False
+            for stripe in reversed(stripes):
+                self._stripes[stripe].release()
+
+
+def retry_on_conflict(command: Callable[[], R], attempts_max: int = CONFLICT_ATTEMPTS_MAX) -> R:
+    """Runs a load-decide-commit `command` again when another writer won the race.
+
+    Each attempt reloads the aggregates, so the rules are checked against the latest state: two
+    debits racing for the same money cannot both pass.
+    """
+    for attempt in range(attempts_max):
+        try:
+            return command()
+        except IntegrityError:
+            time.sleep(CONFLICT_BACKOFF_S * (2**attempt) * random.random())
+    raise ConcurrencyConflictError(
+        "the resource changed concurrently too many times; retry the request",
+        attempts=attempts_max,
+    )
+
+
+def topic_of(event_class: type) -> str:
+    return get_topic(event_class)

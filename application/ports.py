@@ -1,0 +1,193 @@
+"""What the use cases need from the outside world, as protocols the adapters implement.
+
+`StellarNetwork` is Horizon (reads, submissions, the payment feed); `WalletKeys` makes wallets
+and signs for them — the only port behind which a secret seed ever exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Protocol
+
+from domain.chain import SignedEnvelope
+
+
+@dataclass(frozen=True, slots=True)
+class ChainAccount:
+    address: str
+    xlm_stroops: int
+    usdc_stroops: int | None  # None: no USDC trustline
+    sequence: int
+
+    @property
+    def trusts_usdc(self) -> bool:
+        return self.usdc_stroops is not None
+
+
+class Outcome(Enum):
+    APPLIED = "applied"  # in a ledger, successful
+    FAILED = "failed"  # in a ledger, failed (fee charged, sequence consumed, nothing moved)
+    REJECTED = "rejected"  # never entered a ledger and never will
+    UNKNOWN = "unknown"  # the network did not say (timeout, 5xx): ask again later
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    outcome: Outcome
+    transaction_hash: str
+    ledger: int | None = None
+    codes: tuple[str, ...] = ()  # the transaction's result code, then each operation's
+    detail: str = ""
+
+    @property
+    def error_code(self) -> str | None:
+        """The most specific result code: the first operation's, else the transaction's."""
+        if not self.codes:
+            return None
+        return self.codes[1] if len(self.codes) > 1 else self.codes[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One payment of the network's feed, as the deposit monitor needs it."""
+
+    operation_id: str
+    paging_token: str
+    transaction_hash: str
+    successful: bool
+    kind: str
+    from_address: str
+    to_address: str
+    asset: str  # "native" or "CODE:ISSUER"
+    amount_stroops: int
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentsPage:
+    payments: Sequence[Payment] = field(default_factory=tuple)
+    cursor: str | None = None  # the paging token to continue after
+
+
+class StellarNetwork(Protocol):
+    passphrase: str
+    usdc_asset: str  # "USDC:ISSUER"
+
+    def account(self, address: str) -> ChainAccount | None:
+        """The account, or None when it does not exist on chain."""
+
+    def submit(self, envelope_xdr: str) -> Submission: ...
+
+    def lookup(self, transaction_hash: str) -> Submission | None:
+        """APPLIED or FAILED when the transaction is in a ledger, None when it is not."""
+
+    def friendbot(self, address: str) -> str | None:
+        """Funds a new account with test XLM; returns the transaction hash."""
+
+    def payments(self, cursor: str, limit: int) -> PaymentsPage: ...
+
+    def stream_payments(
+        self, cursor: str | None, idle_timeout_s: float, window_s: float
+    ) -> Iterator[tuple[str, Payment | None]]:
+        """The network's payment feed after `cursor` (None: from its beginning), streamed:
+        (paging token, payment or None for other operations), until it idles or the window
+        ends."""
+
+    def recent_transactions(self, address: str, limit: int) -> list[dict[str, object]]: ...
+
+
+class WalletKeys(Protocol):
+    def create(self, user_id: str) -> str:
+        """Makes a keypair, seals its seed in the vault, returns the address."""
+
+    def owner_of(self, address: str) -> str | None:
+        """The user whose wallet `address` is, known from the moment it was created."""
+
+    def sign_payment(
+        self,
+        step: str,
+        source: str,
+        destination: str,
+        amount_stroops: int,
+        asset: str,
+        valid_until: datetime,
+        memo: str | None = None,
+    ) -> SignedEnvelope: ...
+
+    def sign_change_trust(
+        self, step: str, address: str, asset: str, valid_until: datetime
+    ) -> SignedEnvelope: ...
+
+    def sign_create_account(
+        self,
+        step: str,
+        funder: str,
+        destination: str,
+        starting_xlm_stroops: int,
+        valid_until: datetime,
+    ) -> SignedEnvelope: ...
+
+    def sign_xdr(self, step: str, address: str, unsigned_xdr: str) -> SignedEnvelope:
+        """Signs a transaction someone else built (Trustless Work) with `address`'s key."""
+
+
+# -- Trustless Work ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EscrowTerms:
+    """What a new escrow contract is initialised with (deploy only)."""
+
+    engagement_id: str
+    title: str
+    description: str
+    amount_stroops: int
+    platform_fee_bps: int
+    roles: dict[str, str]  # approver, serviceProvider, platformAddress, releaseSigner, …
+    milestones: tuple[tuple[str, int], ...]  # (description, amount in stroops)
+    asset_code: str  # the escrow's token, e.g. USDC
+    asset_issuer: str
+
+
+@dataclass(frozen=True, slots=True)
+class EscrowCall:
+    """One escrow transaction for Trustless Work to build: `action` is an escrow step's action
+    (`domain.escrow_steps`), `signer` the address that will sign what comes back."""
+
+    action: str
+    multi_release: bool
+    signer: str
+    contract_id: str | None = None
+    index: int | None = None
+    amount_stroops: int | None = None
+    distributions: tuple[tuple[str, int], ...] = ()  # (address, stroops)
+    terms: EscrowTerms | None = None
+
+
+class EscrowRefusedError(Exception):
+    """Trustless Work refused to build the call (a contract rule, a bad request): asking again
+    unchanged will not help, though a later state of the escrow might."""
+
+
+@dataclass(frozen=True, slots=True)
+class EscrowSubmission:
+    submission: Submission
+    contract_id: str | None = None  # a deploy's new contract
+
+
+class EscrowProvider(Protocol):
+    def build(self, call: EscrowCall) -> str:
+        """The unsigned transaction (base64 XDR) for `call`. Raises EscrowRefusedError, or
+        ProviderUnavailableError / ProviderTimeoutError when asking again may succeed."""
+
+    def send(self, envelope: SignedEnvelope) -> EscrowSubmission:
+        """Submits a signed transaction; resubmitting the same bytes never applies twice."""
+
+    def find_contract(self, engagement_id: str, deployer: str) -> str | None:
+        """The contract deployed for `engagement_id` (when a deploy's answer was lost)."""
+
+    def balances(self, contract_ids: Sequence[str], multi_release: bool) -> dict[str, int]:
+        """What each escrow contract holds, in stroops."""

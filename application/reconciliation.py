@@ -1,0 +1,155 @@
+"""Use case: compare the ledger with the chain and report every difference, never adjusting.
+
+- Each wallet's on-chain USDC must equal its user's available + reserved; the platform's wallet
+  also holds the platform fees the escrows paid it (`platform:fees`).
+- Each escrow contract's balance must equal its order's escrow account (`escrow:{order}`).
+
+Subjects with a saga in flight are skipped (the chain may legitimately be a step ahead of the
+books); a difference is measured twice, a moment apart, so a deposit the monitor has not
+credited yet is not reported.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+from uuid import uuid4
+
+from application.context import CommandContext
+from application.ledger import Ledger
+from application.ports import EscrowProvider, StellarNetwork
+from domain import identifiers
+from domain.accounts import Account, account_id_for
+from domain.orders import Order
+from domain.postings import escrow
+from domain.reconciliations import Reconciliation
+
+RECHECK_AFTER_S: Final = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    subject: str
+    ledger_account: str
+    ledger_stroops: int
+    chain_stroops: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationReport:
+    reconciliation_id: str
+    checked: int
+    skipped: int
+    drifts: list[Drift] = field(default_factory=list)
+    position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EscrowToCheck:
+    order_id: str
+    contract_id: str
+    multi_release: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationScope:
+    """What to compare: wallets as (user id, address), escrows, which subjects (user or order
+    ids) to skip, and what a user's wallet holds besides its account (the platform's fees)."""
+
+    wallets: Iterable[tuple[str, str]]
+    escrows: Iterable[Sequence[EscrowToCheck]]  # pages of escrows
+    in_flight: Callable[[str], bool]
+    held_besides: Callable[[str], int] = lambda user_id: 0
+
+
+class Reconciler:
+    def __init__(
+        self,
+        ledger: Ledger,
+        network: StellarNetwork,
+        escrows: EscrowProvider,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._ledger = ledger
+        self._network = network
+        self._escrows = escrows
+        self._sleep = sleep
+
+    def reconcile(
+        self, scope: ReconciliationScope, trigger: str, context: CommandContext
+    ) -> ReconciliationReport:
+        """Checks every wallet and escrow in `scope` and records the run with its drifts."""
+        checked = skipped = 0
+        drifts: list[Drift] = []
+        for user_id, address in scope.wallets:
+            if scope.in_flight(user_id):
+                skipped += 1
+                continue
+            checked += 1
+            drift = self._measure_wallet(user_id, address, scope)
+            if drift is not None:
+                self._sleep(RECHECK_AFTER_S)  # the books may be a moment behind the chain
+                drift = self._measure_wallet(user_id, address, scope)
+            if drift is not None:
+                drifts.append(drift)
+        for page in scope.escrows:
+            busy = [e for e in page if scope.in_flight(e.order_id)]
+            skipped += len(busy)
+            to_check = [e for e in page if e not in busy]
+            checked += len(to_check)
+            drifts += self._escrow_drifts(to_check)
+        run = Reconciliation(id=uuid4(), trigger=trigger)
+        for drift in drifts:
+            run.report_drift(
+                drift.subject, drift.ledger_account, drift.ledger_stroops, drift.chain_stroops
+            )
+        run.complete(checked, skipped)
+        return self._ledger.commit(
+            run,
+            context=context,
+            outcome=lambda position: ReconciliationReport(
+                identifiers.public_id(identifiers.RECONCILIATION, run.id),
+                checked,
+                skipped,
+                drifts,
+                position,
+            ),
+        )
+
+    def _measure_wallet(
+        self, user_id: str, address: str, scope: ReconciliationScope
+    ) -> Drift | None:
+        account = self._ledger.get(Account, account_id_for(user_id))
+        chain = self._network.account(address)
+        ledger_stroops = (account.available_stroops + account.reserved_stroops) if account else 0
+        ledger_stroops += scope.held_besides(user_id)
+        chain_stroops = (chain.usdc_stroops or 0) if chain else 0
+        if ledger_stroops == chain_stroops:
+            return None
+        return Drift(user_id, f"user:{user_id}", ledger_stroops, chain_stroops)
+
+    def _escrow_drifts(self, escrows: Sequence[EscrowToCheck]) -> list[Drift]:
+        drifts = []
+        for multi_release in (False, True):
+            group = [e for e in escrows if e.multi_release == multi_release]
+            if group and self._measure_escrows(group, multi_release):
+                self._sleep(RECHECK_AFTER_S)
+                drifts += self._measure_escrows(group, multi_release)
+        return drifts
+
+    def _measure_escrows(self, group: list[EscrowToCheck], multi_release: bool) -> list[Drift]:
+        chain = self._escrows.balances([e.contract_id for e in group], multi_release)
+        found = []
+        for item in group:
+            order = self._ledger.get(
+                Order, identifiers.parse_public_id(identifiers.ORDER, item.order_id)
+            )
+            ledger_stroops = order.escrow_balance_stroops if order else 0
+            chain_stroops = chain.get(item.contract_id, 0)
+            if ledger_stroops != chain_stroops:
+                found.append(
+                    Drift(item.order_id, escrow(item.order_id), ledger_stroops, chain_stroops)
+                )
+        return found

@@ -1,0 +1,57 @@
+"""The Dramatiq broker on Redis, with bounded retries and backoff for every saga step.
+
+Built by the composition root before any actor is declared (Dramatiq binds actors to a broker
+when they are created). A message whose retries are exhausted is handed to the actor named in
+`on_retry_exhausted`, which parks its saga.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+NAMESPACE: Final = "ledgerline"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    retries_max: int
+    backoff_min_ms: int
+    backoff_max_ms: int
+    step_time_limit_ms: int
+    # A worker silent for this long is presumed dead and its unacknowledged messages are
+    # requeued by the next maintenance pass, which runs on `maintenance_chance` out of a
+    # million broker commands (Dramatiq's scale).
+    heartbeat_timeout_ms: int = 60_000
+    maintenance_chance: int = 1000
+
+
+def redis_broker(url: str, policy: RetryPolicy, namespace: str = NAMESPACE) -> RedisBroker:
+    return RedisBroker(
+        url=url,
+        namespace=namespace,
+        heartbeat_timeout=policy.heartbeat_timeout_ms,
+        maintenance_chance=policy.maintenance_chance,
+        middleware=[
+            AgeLimit(),
+            TimeLimit(time_limit=policy.step_time_limit_ms),
+            ShutdownNotifications(),
+            Callbacks(),
+            CurrentMessage(),
+            Retries(
+                max_retries=policy.retries_max,
+                min_backoff=policy.backoff_min_ms,
+                max_backoff=policy.backoff_max_ms,
+            ),
+        ],
+    )

@@ -1,0 +1,215 @@
+"""Idempotency-Key records: durable in PostgreSQL, cached in Redis once completed.
+
+A request claims (scope, key) by inserting an IN_PROGRESS row with a fencing token and a lock
+deadline. A concurrent duplicate sees the live claim and is refused; a different body under the
+same key is refused; a completed key replays its stored response. A command that records events
+completes its claim inside the same transaction (see `Completion`), so a retry after any crash
+either replays the response or runs the command for the first time — never twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any, Final, cast
+from uuid import UUID, uuid4
+
+import msgspec
+import psycopg
+import redis
+
+from domain.errors import ConflictError
+
+LOCK_S: Final = 60
+CLAIM_LOST_SQLSTATE: Final = "LL409"
+CACHE_PREFIX: Final = "ledgerline:idem:"
+PURGE_BATCH_MAX: Final = 1000
+
+log = logging.getLogger(__name__)
+
+
+class IdempotencyKeyReusedError(ConflictError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class IdempotencyKeyInProgressError(ConflictError):
+    code = "IDEMPOTENCY_KEY_IN_PROGRESS"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    scope: str
+    key: str
+    fingerprint: str
+    token: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    status: int
+    body: bytes
+
+
+class _Cached(msgspec.Struct):
+    fingerprint: str
+    status: int
+    body: bytes
+
+
+def fingerprint_of(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+class IdempotencyStore:
+    def __init__(self, pool: Any, cache: redis.Redis, ttl_s: int) -> None:
+        self._pool = pool
+        self._cache = cache
+        self._ttl_s = ttl_s
+
+    def claim(self, scope: str, key: str, fingerprint: str) -> Claim | StoredResponse:
+        """Claims the key, or returns the response stored for it; raises when it is taken."""
+        cached = self._cached(scope, key)
+        if cached is not None:
+            if cached.fingerprint != fingerprint:
+                raise _reused(key)
+            return StoredResponse(cached.status, cached.body)
+        token = uuid4()
+        with self._pool.connection() as conn:
+            claimed = conn.execute(
+                "INSERT INTO idempotency_records AS r (scope, idempotency_key, fingerprint,"
+                " status, claim_token, locked_until, expires_at)"
+                " VALUES (%(scope)s, %(key)s, %(fp)s, 'IN_PROGRESS', %(token)s,"
+                "  now() + make_interval(secs => %(lock)s), now() + make_interval(secs => %(ttl)s))"
+                " ON CONFLICT (scope, idempotency_key) DO UPDATE SET"
+                "  fingerprint = EXCLUDED.fingerprint, status = 'IN_PROGRESS',"
+                "  claim_token = EXCLUDED.claim_token, locked_until = EXCLUDED.locked_until,"
+                "  expires_at = EXCLUDED.expires_at, created_at = now(),"
+                "  response_status = NULL, response_body = NULL"
+                # Take over only an expired record, or a claim whose holder died (its lock
+                # passed without completing: the command never committed, so it is safe).
+                " WHERE r.expires_at < now() OR (r.status = 'IN_PROGRESS'"
+                "  AND r.locked_until < now() AND r.fingerprint = EXCLUDED.fingerprint)"
+                " RETURNING claim_token",
+                {
+                    "scope": scope,
+                    "key": key,
+                    "fp": fingerprint,
+                    "token": token,
+                    "lock": LOCK_S,
+                    "ttl": self._ttl_s,
+                },
+            ).fetchone()
+            if claimed is not None:
+                return Claim(scope, key, fingerprint, token)
+            row = conn.execute(
+                "SELECT fingerprint, status, response_status, response_body"
+                " FROM idempotency_records WHERE scope = %s AND idempotency_key = %s",
+                (scope, key),
+            ).fetchone()
+        if row is None:  # purged between the two statements: claim again
+            return self.claim(scope, key, fingerprint)
+        if row["fingerprint"] != fingerprint:
+            raise _reused(key)
+        if row["status"] != "COMPLETED":
+            raise IdempotencyKeyInProgressError(
+                "a request with this Idempotency-Key is still being processed",
+                idempotencyKey=key,
+            )
+        stored = StoredResponse(row["response_status"], bytes(row["response_body"]))
+        self._remember(scope, key, fingerprint, stored)
+        return stored
+
+    def complete(self, claim: Claim, response: StoredResponse, cursor: Any = None) -> None:
+        """Stores the response; with `cursor`, inside the caller's (possibly pipelined)
+        transaction, which then fails as a whole if the claim was lost (its lock expired and
+        another request took the key). Standalone, a lost claim raises
+        IdempotencyKeyInProgressError."""
+        statement = "SELECT complete_idempotency_record(%s, %s, %s, %s, %s)"
+        params = (claim.scope, claim.key, claim.token, response.status, response.body)
+        if cursor is not None:
+            cursor.execute(statement, params)
+            return
+        try:
+            with self._pool.connection() as conn:
+                conn.execute(statement, params)
+        except psycopg.Error as error:
+            if is_claim_lost(error):
+                raise claim_lost(claim.key) from None
+            raise
+
+    def amend(self, claim: Claim, response: StoredResponse) -> None:
+        """Replaces a completed record's response with the one finally sent (a command that
+        stored its provisional 202 in-transaction, then waited for its saga to settle)."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "UPDATE idempotency_records SET response_status = %s, response_body = %s"
+                " WHERE scope = %s AND idempotency_key = %s AND claim_token = %s"
+                " AND status = 'COMPLETED'",
+                (response.status, response.body, claim.scope, claim.key, claim.token),
+            )
+
+    def remember(self, claim: Claim, response: StoredResponse) -> None:
+        """Caches a completed response in Redis (after the transaction that stored it)."""
+        self._remember(claim.scope, claim.key, claim.fingerprint, response)
+
+    def abandon(self, claim: Claim) -> None:
+        """Releases the claim of a request that failed, so a retry runs it afresh."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "DELETE FROM idempotency_records WHERE scope = %s AND idempotency_key = %s"
+                " AND claim_token = %s AND status = 'IN_PROGRESS'",
+                (claim.scope, claim.key, claim.token),
+            )
+
+    def purge_expired(self) -> int:
+        with self._pool.connection() as conn:
+            return int(
+                conn.execute(
+                    "DELETE FROM idempotency_records WHERE ctid IN (SELECT ctid FROM"
+                    " idempotency_records WHERE expires_at < now() LIMIT %s)",
+                    (PURGE_BATCH_MAX,),
+                ).rowcount
+            )
+
+    def _cache_key(self, scope: str, key: str) -> str:
+        return CACHE_PREFIX + hashlib.sha256(f"{scope}\x1f{key}".encode()).hexdigest()
+
+    def _cached(self, scope: str, key: str) -> _Cached | None:
+        try:
+            raw = self._cache.get(self._cache_key(scope, key))
+        except redis.RedisError as error:
+            log.warning("idempotency cache unavailable, reading PostgreSQL: %s", error)
+            return None
+        if not raw:
+            return None
+        return msgspec.msgpack.decode(cast(bytes, raw), type=_Cached)
+
+    def _remember(self, scope: str, key: str, fingerprint: str, response: StoredResponse) -> None:
+        value = msgspec.msgpack.encode(_Cached(fingerprint, response.status, response.body))
+        try:
+            self._cache.set(self._cache_key(scope, key), value, ex=self._ttl_s)
+        except redis.RedisError as error:
+            log.warning("idempotency cache unavailable, not caching: %s", error)
+
+
+def is_claim_lost(error: BaseException) -> bool:
+    """Whether a database error is `complete_idempotency_record` refusing a lost claim."""
+    while error is not None:
+        if getattr(error, "sqlstate", None) == CLAIM_LOST_SQLSTATE:
+            return True
+        error = error.__cause__  # type: ignore[assignment]
+    return False
+
+
+def claim_lost(key: str | None = None) -> IdempotencyKeyInProgressError:
+    details = {"idempotencyKey": key} if key else {}
+    return IdempotencyKeyInProgressError(
+        "this request's claim on its Idempotency-Key expired and was taken over", **details
+    )
+
+
+def _reused(key: str) -> IdempotencyKeyReusedError:
+    return IdempotencyKeyReusedError(
+        "this Idempotency-Key was used with a different request body", idempotencyKey=key
+    )

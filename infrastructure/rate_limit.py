@@ -1,0 +1,74 @@
+"""A per-key sliding-window rate limit in Redis, shared by every API instance.
+
+The window holds one sorted-set member per admitted request, scored by its time; a request is
+admitted while fewer than `limit` members are younger than the window. If Redis is unreachable
+the limiter admits (and logs): losing Redis must not take the ledger's API down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Final
+
+import redis
+
+WINDOW_S: Final = 60
+KEY_PREFIX: Final = "ledgerline:rate:"
+
+log = logging.getLogger(__name__)
+
+_SLIDING_WINDOW = """
+local key = KEYS[1]
+local now_ms = tonumber(ARGV[1])
+local window_ms = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms - window_ms)
+local count = redis.call('ZCARD', key)
+if count < limit then
+  redis.call('ZADD', key, now_ms, ARGV[4])
+  redis.call('PEXPIRE', key, window_ms)
+  return {1, limit - count - 1, window_ms}
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return {0, 0, tonumber(oldest[2]) + window_ms - now_ms}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    admitted: bool
+    limit: int
+    remaining: int
+    reset_after_s: int
+
+    def headers(self, now_s: float) -> dict[str, str]:
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(int(now_s) + self.reset_after_s),
+        }
+        if not self.admitted:
+            headers["Retry-After"] = str(self.reset_after_s)
+        return headers
+
+
+class RedisRateLimiter:
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        self._script = client.register_script(_SLIDING_WINDOW)
+
+    def hit(self, identity: str, limit: int) -> Decision:
+        now_ms = int(time.time() * 1000)
+        try:
+            admitted, remaining, reset_ms = self._script(
+                keys=[KEY_PREFIX + identity],
+                args=[now_ms, WINDOW_S * 1000, limit, f"{now_ms}-{uuid.uuid4().hex[:8]}"],
+            )
+        except redis.RedisError as error:
+            log.warning("rate limiter unavailable, admitting: %s", error)
+            return Decision(True, limit, limit, WINDOW_S)
+        reset_after_s = max(1, -(-int(reset_ms) // 1000))
+        return Decision(bool(admitted), limit, int(remaining), reset_after_s)

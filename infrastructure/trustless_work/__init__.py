@@ -1,0 +1,1 @@
+"""Trustless Work, the escrow provider: its V1 REST API as the `EscrowProvider` port."""

@@ -1,0 +1,141 @@
+"""`ledgerline audit verify|export|replay`: the log for auditors.
+
+`verify` recomputes the hash chain from the event store and checks the ledger invariants and the
+balance read models against a fold of the log; it exits 1 naming the first bad position.
+`export` writes feed rows as JSON lines. `replay --as-of` folds postings from the event store
+(never a read model) up to a position, or to the last position at or before a time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Final, TextIO
+
+import click
+
+from application.trial_balance import fold, position_at
+from domain.money import Amount
+from interfaces.bootstrap import Services
+from interfaces.cli.environment import runtime_and_services
+from projections.event_feed.chain import canonical
+from projections.event_feed.verification import Verifier
+
+EXIT_BROKEN: Final = 1
+BREAKS_SHOWN_MAX: Final = 20
+
+
+@click.group("audit")
+def audit() -> None:
+    """Verify, export and replay the event log."""
+
+
+@audit.command("verify")
+def verify() -> None:
+    """Recompute the hash chain and the ledger invariants; exit 1 at the first break."""
+    with runtime_and_services(pool_size_max=2) as (_, services):
+        verdict = Verifier(services.ledger, services.pool).verify()
+    for note in verdict.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"checked {verdict.events} events up to position {verdict.head}"
+        f" (hash chain to {verdict.feed_position}, head hash {verdict.head_hash})"
+    )
+    first = verdict.first_break
+    if first is None:
+        click.echo("OK: the hash chain and the ledger invariants hold")
+        return
+    click.echo(f"BROKEN at position {first.position}: {first.problem}")
+    for each in verdict.breaks[1:BREAKS_SHOWN_MAX]:
+        click.echo(f"  also position {each.position}: {each.problem}")
+    if len(verdict.breaks) > BREAKS_SHOWN_MAX:
+        click.echo(f"  … and {len(verdict.breaks) - BREAKS_SHOWN_MAX} more")
+    sys.exit(EXIT_BROKEN)
+
+
+@audit.command("export")
+@click.option("--from", "first", default="1", show_default=True, help="POSITION or ISO time.")
+@click.option("--to", "last", default=None, help="POSITION or ISO time (default: feed end).")
+@click.option("--output", "-o", type=click.File("w"), default="-", help="Default: stdout.")
+def export(first: str, last: str | None, output: TextIO) -> None:
+    """Write feed rows in [--from, --to] as JSON lines, each with its hash and previous hash."""
+    with runtime_and_services(pool_size_max=2) as (_, services):
+        feed = services.channels.feed
+        start = _position(services, first, "--from", earliest=True)
+        end = feed.position() if last is None else _position(services, last, "--to")
+        written = 0
+        for row in feed.export(start, end):
+            line = {
+                "position": row.position,
+                "type": row.type,
+                "public": row.public,
+                "previousHash": row.previous_hash,
+                "hash": row.hash,
+                "envelope": json.loads(row.envelope),
+            }
+            output.write(canonical(line) + "\n")
+            written += 1
+    click.echo(f"exported {written} events from position {start} to {end}", err=True)
+
+
+@audit.command("replay")
+@click.option("--as-of", "as_of", required=True, help="POSITION or ISO 8601 time with a zone.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def replay(as_of: str, as_json: bool) -> None:
+    """Balances of every ledger account at a point, folded from the event store."""
+    with runtime_and_services(pool_size_max=2) as (_, services):
+        position = _position(services, as_of, "--as-of", from_log=True)
+        trial = fold(services.ledger, position)
+    accounts = sorted(trial.balances.items())
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "asOf": position,
+                    "events": trial.events,
+                    "accounts": [
+                        {"account": a, "balanceStroops": b, "balance": signed_wire(b)}
+                        for a, b in accounts
+                    ],
+                }
+            )
+        )
+    else:
+        click.echo(f"balances as of position {position} ({trial.events} events)")
+        width = max((len(a) for a, _ in accounts), default=7)
+        for account, balance in accounts:
+            click.echo(f"{account:<{width}}  {signed_wire(balance):>20}")
+    for each in trial.breaks:
+        click.echo(f"BROKEN at position {each.position}: {each.problem}", err=True)
+    if trial.breaks:
+        sys.exit(EXIT_BROKEN)
+
+
+def signed_wire(stroops: int) -> str:
+    """A balance as a wire decimal; `external:*` accounts are negative by what came in."""
+    return ("-" if stroops < 0 else "") + Amount(abs(stroops)).to_wire()
+
+
+def _position(
+    services: Services, text: str, option: str, *, earliest: bool = False, from_log: bool = False
+) -> int:
+    """A position as given, or the one a time points at."""
+    if text.isdigit():
+        return int(text)
+    moment = _moment(text, option)
+    if from_log:
+        return position_at(services.ledger, moment)
+    return services.channels.feed.position_at(moment, earliest=earliest)
+
+
+def _moment(text: str, option: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            "expected a position or an ISO 8601 time", param_hint=option
+        ) from None
+    if parsed.tzinfo is None:
+        raise click.BadParameter("a time must say its zone (e.g. 'Z')", param_hint=option)
+    return parsed

@@ -1,0 +1,30 @@
+"""`ledgerline runner`: projections and other singleton loops, led by advisory lock."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+import click
+
+from interfaces.bootstrap import build_broker
+from interfaces.cli.environment import chain_ready, runtime_and_services
+from interfaces.workers.runner import Runner, default_loops
+
+
+@click.command("runner")
+def runner() -> None:
+    """Run the singleton loops; a second runner waits as hot standby."""
+    with runtime_and_services() as (_, services):
+        chain_ready(services.settings)
+        broker = build_broker(services)
+        loop_runner = Runner(services, default_loops(services, broker))
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            loop_runner.stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        loop_runner.start()
+        click.echo("runner started", err=True)
+        loop_runner.wait()

@@ -1,0 +1,54 @@
+"""`ledgerline serve`: the HTTP API on uvicorn."""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+import click
+import uvicorn
+
+from interfaces.bootstrap import ensure_projections
+from interfaces.cli.environment import chain_ready, runtime_and_services
+from interfaces.http.app import create_app
+from interfaces.http.server import HttpServer
+
+# In-flight requests get this long to finish on SIGTERM before connections are closed.
+GRACEFUL_SHUTDOWN_S: Final = 20
+
+
+@click.command("serve")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=lambda: int(os.environ.get("WEB_CONCURRENCY", "1")),
+    show_default="WEB_CONCURRENCY or 1",
+    help="API processes; one per core is a good start (the API is stateless).",
+)
+def serve(workers: int) -> None:
+    """Run the HTTP API (stateless; run as many as you like behind a load balancer)."""
+    with runtime_and_services(pool_size_max=20) as (runtime, services):
+        chain_ready(services.settings)
+        ensure_projections(services)
+        settings = services.settings
+        common = {
+            "host": settings.host,
+            "port": settings.port,
+            "log_level": settings.log_level.lower(),
+            "access_log": False,
+            "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+            "lifespan": "on",
+        }
+        if workers == 1:
+            app = create_app(services)
+            # Ends SSE streams as soon as shutdown begins (see interfaces/http/server.py).
+            HttpServer(uvicorn.Config(app, **common), app).run()  # type: ignore[arg-type]
+            return
+        # Worker processes compose their own services from the environment.
+        os.environ.update(DATABASE_URL=runtime.database_url, REDIS_URL=runtime.redis_url)
+        uvicorn.run(
+            "interfaces.http.asgi:create_app_from_environment",
+            factory=True,
+            workers=workers,
+            **common,  # type: ignore[arg-type]
+        )

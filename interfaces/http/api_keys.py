@@ -1,0 +1,93 @@
+"""API keys: issue (shown once), list (masked), revoke; and who am I."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from domain.api_keys import ADMIN
+from interfaces.http.admission import AUTHENTICATED
+from interfaces.http.edge_state import edge_state
+from interfaces.http.responses import Envelope
+from interfaces.http.routes_support import AppServices, Respond, await_position, scope
+from interfaces.http.schemas.api_keys import (
+    ApiKeyBody,
+    ApiKeyCreatedBody,
+    CreateApiKeyRequest,
+    MeBody,
+    RevokedBody,
+    api_key_body,
+    api_key_created_body,
+    me_body,
+)
+
+
+class ApiKeysController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+
+    @post("/api-keys", opt=scope(ADMIN), sync_to_thread=True, operation_id="createApiKey")
+    def create(
+        self, data: JSONBody[CreateApiKeyRequest], services: AppServices, respond: Respond
+    ) -> Response[Envelope[ApiKeyCreatedBody]]:
+        """Issues a key. The `key` field is shown only in this response; store it now."""
+        return respond.command(
+            lambda ctx: services.api_keys.issue(
+                data.name, data.scopes, data.expires_at, data.rate_limit_per_minute, ctx
+            ),
+            api_key_created_body,
+            status=201,
+        )
+
+    @get("/api-keys", opt=scope(ADMIN), sync_to_thread=True, operation_id="listApiKeys")
+    def list_keys(
+        self,
+        request: Request[Any, Any, Any],
+        services: AppServices,
+        respond: Respond,
+        limit: FromQuery[int | None] = None,
+        cursor: FromQuery[str | None] = None,
+    ) -> Response[Envelope[list[ApiKeyBody]]]:
+        """Keys, newest first, masked, with when each was last used."""
+        await_position(request, services, "api_keys")
+        now = services.clock()
+        page = services.views.api_keys.list(limit, cursor)
+        return respond.page(page, lambda row: api_key_body(row, now))
+
+    @delete(
+        "/api-keys/{key_id:str}",
+        opt=scope(ADMIN),
+        sync_to_thread=True,
+        status_code=200,
+        operation_id="revokeApiKey",
+    )
+    def revoke(
+        self, key_id: FromPath[str], services: AppServices, respond: Respond
+    ) -> Response[Envelope[RevokedBody]]:
+        """Revokes a key; every instance refuses it from this response on."""
+        return respond.command(
+            lambda ctx: services.api_keys.revoke(key_id, ctx),
+            lambda r: RevokedBody(id=r.key_id, status="REVOKED"),
+        )
+
+    @get("/me", opt=scope(AUTHENTICATED), sync_to_thread=False, operation_id="getMe")
+    def me(self, request: Request[Any, Any, Any], respond: Respond) -> Response[Envelope[MeBody]]:
+        """The calling key: id, name and scopes."""
+        return respond.ok(_me(request))
+
+
+def _me(request: Request[Any, Any, Any]) -> MeBody:
+    state = edge_state(request.scope)
+    assert state is not None
+    assert state.principal is not None
+    return me_body(state.principal)
+
+
+@get(
+    "/me", opt=scope(AUTHENTICATED), sync_to_thread=False, operation_id="getMeAlias", tags=["auth"]
+)
+def me_alias(request: Request[Any, Any, Any], respond: Respond) -> Response[Envelope[MeBody]]:
+    """Alias of `/auth/me`."""
+    return respond.ok(_me(request))

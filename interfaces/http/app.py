@@ -1,0 +1,102 @@
+"""The Litestar application: routes under /api/v1, the edge middleware, one error table, and
+OpenAPI at /api/v1/docs."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from interfaces.bootstrap import Services
+from interfaces.http.admin import AdminController
+from interfaces.http.admission import ROUTE_SCOPES, Gate, KeyUsage
+from interfaces.http.api_keys import ApiKeysController, me_alias
+from interfaces.http.audit import AuditController
+from interfaces.http.disputes import DisputesController
+from interfaces.http.edge import BODY_BYTES_MAX, EdgeMiddleware
+from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.events import EventsController
+from interfaces.http.health import VERSION, HealthController
+from interfaces.http.incoming_webhooks import IncomingWebhooksController
+from interfaces.http.live_feed import LiveFeed
+from interfaces.http.orders import OrdersController
+from interfaces.http.responses import provide_responder
+from interfaces.http.users import UsersController
+from interfaces.http.wallets import WalletsController
+from interfaces.http.webhook_endpoints import WebhookEndpointsController
+from interfaces.http.withdrawals import DepositsController, WithdrawalsController
+
+API_PREFIX: Final = "/api/v1"
+DOCS_PATH: Final = f"{API_PREFIX}/docs"
+
+
+def create_app(services: Services) -> Litestar:
+    gate = Gate(
+        api_keys=services.api_keys,
+        usage=KeyUsage(services.pool),
+        limiter=services.limiter,
+        idempotency=services.idempotency,
+        default_limit_per_minute=services.settings.rate_limit_per_minute,
+    )
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[
+            HealthController,
+            ApiKeysController,
+            me_alias,
+            UsersController,
+            WalletsController,
+            WithdrawalsController,
+            DepositsController,
+            OrdersController,
+            DisputesController,
+            AdminController,
+            EventsController,
+            AuditController,
+            WebhookEndpointsController,
+            IncomingWebhooksController,
+        ],
+    )
+    live_feed = LiveFeed(services)
+    edge = EdgeMiddleware(gate)
+    edge.should_bypass_for_scope = lambda scope: scope["path"].startswith(DOCS_PATH)
+    app = Litestar(
+        route_handlers=[api],
+        middleware=[edge],
+        dependencies={
+            "services": Provide(lambda: services, sync_to_thread=False, use_cache=True),
+            "respond": Provide(provide_responder, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=OpenAPIConfig(
+            title="Ledgerline",
+            version=VERSION,
+            path=DOCS_PATH,
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+        ),
+        request_max_body_size=BODY_BYTES_MAX,
+        state=State({"services": services, "live_feed": live_feed}),
+        on_startup=[live_feed.start],
+        on_shutdown=[live_feed.stop],
+        # Logging is the process's (interfaces/logs.py); Litestar must not reconfigure it.
+        logging_config=None,
+    )
+    check_route_scopes(app)
+    return app
+
+
+def check_route_scopes(app: Litestar) -> None:
+    """Refuses to start when a route under /api/v1 does not declare a known scope."""
+    for route in app.routes:
+        if not route.path.startswith(API_PREFIX) or route.path.startswith(DOCS_PATH):
+            continue
+        for handler in getattr(route, "route_handlers", ()):
+            if set(getattr(handler, "http_methods", ())) == {"OPTIONS"}:
+                continue  # Litestar's automatic OPTIONS answer; it carries no data
+            declared = handler.opt.get("scope")
+            if declared not in ROUTE_SCOPES:
+                raise RuntimeError(f"{route.path} does not declare a known scope: {declared!r}")

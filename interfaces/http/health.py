@@ -1,0 +1,155 @@
+"""Liveness, readiness and public configuration."""
+
+from __future__ import annotations
+
+import time
+from importlib.metadata import version
+from typing import Any, Final
+
+from litestar import Controller, Response, get
+
+from domain.money import Amount
+from infrastructure.leadership import held_locks, lock_key
+from interfaces.http.admission import PUBLIC
+from interfaces.http.responses import Envelope, now_iso
+from interfaces.http.routes_support import AppServices, Respond, scope
+from interfaces.http.schemas.common import Body
+
+# Past this many unapplied events a read model is too stale to serve from.
+PROJECTION_LAG_READY_MAX: Final = 10_000
+VERSION: Final = version("ledgerline")
+
+
+class HealthBody(Body):
+    status: str
+    version: str
+    database: str
+    redis: str
+    timestamp: str
+
+
+class DependencyBody(Body):
+    status: str
+    latency_ms: float | None = None
+    error: str | None = None
+
+
+class ProjectionLagBody(Body):
+    position: int
+    lag: int
+    needs_rebuild: bool
+
+
+class ReadyBody(Body):
+    status: str
+    version: str
+    dependencies: dict[str, DependencyBody]
+    projections: dict[str, ProjectionLagBody]
+    leadership: dict[str, bool]
+
+
+class LimitBody(Body):
+    min: str
+    max: str
+
+
+class ConfigBody(Body):
+    version: str
+    network: str
+    currencies: list[str]
+    limits: dict[str, LimitBody]
+    platform_fee_bps: int
+    features: dict[str, bool]
+    sandbox_url: str | None = None
+
+
+def _probe(check: Any) -> DependencyBody:
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as error:
+        return DependencyBody(status="down", error=type(error).__name__)
+    return DependencyBody(status="up", latency_ms=round((time.perf_counter() - started) * 1e3, 2))
+
+
+def _database(services: AppServices) -> None:
+    with services.pool.connection() as conn:
+        conn.execute("SELECT 1")
+
+
+class HealthController(Controller):
+    path = "/"
+    tags = ["health"]
+
+    @get("/health", opt=scope(PUBLIC), sync_to_thread=True, operation_id="getHealth")
+    def health(self, services: AppServices, respond: Respond) -> Response[Envelope[HealthBody]]:
+        """Liveness with the seed's shape: status, version, database and redis."""
+        database = _probe(lambda: _database(services))
+        cache = _probe(services.redis.ping)
+        healthy = database.status == cache.status == "up"
+        body = HealthBody(
+            status="healthy" if healthy else "degraded",
+            version=VERSION,
+            database="connected" if database.status == "up" else "disconnected",
+            redis="connected" if cache.status == "up" else "disconnected",
+            timestamp=now_iso(),
+        )
+        return respond.ok(body)
+
+    @get("/health/ready", opt=scope(PUBLIC), sync_to_thread=True, operation_id="getReadiness")
+    def ready(self, services: AppServices, respond: Respond) -> Response[Envelope[ReadyBody]]:
+        """Readiness: dependencies with latency, projection lag and runner leadership; 503 when
+        a dependency is down or a read model is missing or too far behind."""
+        dependencies = {
+            "database": _probe(lambda: _database(services)),
+            "redis": _probe(services.redis.ping),
+        }
+        projections: dict[str, ProjectionLagBody] = {}
+        leadership: dict[str, bool] = {}
+        if dependencies["database"].status == "up":
+            for name, store in services.projections.items():
+                status = store.status()
+                projections[name] = ProjectionLagBody(
+                    status.position, status.lag, status.needs_rebuild
+                )
+            with services.pool.connection() as conn:
+                held = held_locks(conn)
+            leadership = {
+                f"projection:{name}": lock_key(f"projection:{name}") in held
+                for name in services.projections
+            }
+        ready = all(d.status == "up" for d in dependencies.values()) and all(
+            not p.needs_rebuild and p.lag <= PROJECTION_LAG_READY_MAX for p in projections.values()
+        )
+        body = ReadyBody(
+            status="ready" if ready else "not_ready",
+            version=VERSION,
+            dependencies=dependencies,
+            projections=projections,
+            leadership=leadership,
+        )
+        return respond.ok(body, status=200 if ready else 503)
+
+    @get("/config", opt=scope(PUBLIC), sync_to_thread=False, operation_id="getConfig")
+    def config(self, services: AppServices, respond: Respond) -> Response[Envelope[ConfigBody]]:
+        """Currencies, the limits actually enforced, features and network."""
+        settings = services.settings
+
+        def limit(low: int, high: int) -> LimitBody:
+            return LimitBody(Amount(low).to_wire(), Amount(high).to_wire())
+
+        body = ConfigBody(
+            version=VERSION,
+            network=settings.stellar_network,
+            currencies=[settings.currency],
+            limits={
+                "withdrawal": limit(
+                    settings.withdrawal_min_stroops, settings.withdrawal_max_stroops
+                ),
+                "order": limit(settings.order_min_stroops, settings.order_max_stroops),
+            },
+            platform_fee_bps=settings.platform_fee_bps,
+            features={"idempotency": True, "rateLimit": True, "readYourWrites": True},
+            sandbox_url=settings.sandbox_url if settings.stellar_network == "sandbox" else None,
+        )
+        return respond.ok(body)

@@ -1,0 +1,26 @@
+"""uvicorn, told to end live streams before it waits for open connections to close.
+
+uvicorn's graceful shutdown waits for every in-flight response to finish, and an SSE stream
+never finishes on its own; its lifespan shutdown only comes after that wait. So this server
+closes the app's live feed first: each stream sends what it has and ends, and the shutdown
+proceeds at once instead of after the graceful timeout.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+from litestar import Litestar
+
+
+class HttpServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, app: Litestar) -> None:
+        super().__init__(config)
+        self._app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        live = self._app.state.get("live_feed")
+        if live is not None:
+            live.close()
+        await super().shutdown(sockets)

@@ -1,0 +1,165 @@
+"""Users, their balances and statements, and an operator's manual adjustments."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from domain import identifiers
+from domain.api_keys import ADMIN, READ, WRITE
+from domain.errors import ValidationError
+from domain.money import Amount
+from domain.postings import user_available, user_reserved
+from interfaces.bootstrap import Services
+from interfaces.http.responses import Envelope, Responder
+from interfaces.http.routes_support import AppServices, Respond, await_position, scope
+from interfaces.http.schemas.users import (
+    AdjustBalanceRequest,
+    BalanceOperationBody,
+    CreateUserRequest,
+    LedgerLineBody,
+    UserBalanceBody,
+    UserBody,
+    balance_body,
+    balance_operation_body,
+    ledger_line_body,
+    user_body,
+)
+
+USER_MODELS = ("users", "balances")
+
+
+def _user_id(user_id: str) -> str:
+    identifiers.parse_public_id(identifiers.USER, user_id)
+    return user_id
+
+
+class UsersController(Controller):
+    path = "/users"
+    tags = ["users"]
+
+    @post("/", opt=scope(WRITE), sync_to_thread=True, operation_id="createUser")
+    def create(
+        self, data: JSONBody[CreateUserRequest], services: AppServices, respond: Respond
+    ) -> Response[Envelope[UserBody]]:
+        """Creates a user (201), or returns the one with this externalUserId (200)."""
+        return respond.command(
+            lambda ctx: services.users.create_user(
+                data.external_user_id, data.email, data.type, ctx
+            ),
+            lambda result: user_body(result.user),
+            status=lambda result: 201 if result.created else 200,
+        )
+
+    @get("/", opt=scope(READ), sync_to_thread=True, operation_id="listUsers")
+    def list_users(
+        self,
+        request: Request[Any, Any, Any],
+        services: AppServices,
+        respond: Respond,
+        limit: FromQuery[int | None] = None,
+        cursor: FromQuery[str | None] = None,
+    ) -> Response[Envelope[list[UserBody]]]:
+        """Users, newest first."""
+        await_position(request, services, *USER_MODELS)
+        return respond.page(services.views.users.list(limit, cursor), user_body)
+
+    @get("/{user_id:str}", opt=scope(READ), sync_to_thread=True, operation_id="getUser")
+    def get_user(
+        self,
+        request: Request[Any, Any, Any],
+        user_id: FromPath[str],
+        services: AppServices,
+        respond: Respond,
+    ) -> Response[Envelope[UserBody]]:
+        """One user with its balance; USER_NOT_FOUND when unknown."""
+        await_position(request, services, *USER_MODELS)
+        return respond.ok(user_body(services.views.users.get(_user_id(user_id))))
+
+    @get("/{user_id:str}/balance", opt=scope(READ), sync_to_thread=True, operation_id="getBalance")
+    def balance(
+        self,
+        request: Request[Any, Any, Any],
+        user_id: FromPath[str],
+        services: AppServices,
+        respond: Respond,
+    ) -> Response[Envelope[UserBalanceBody]]:
+        """Available, reserved and total; USER_NOT_FOUND when unknown."""
+        await_position(request, services, "balances")
+        return respond.ok(balance_body(services.views.balances.get(_user_id(user_id))))
+
+    @get("/{user_id:str}/ledger", opt=scope(READ), sync_to_thread=True, operation_id="getLedger")
+    def ledger(
+        self,
+        request: Request[Any, Any, Any],
+        user_id: FromPath[str],
+        services: AppServices,
+        respond: Respond,
+        limit: FromQuery[int | None] = None,
+        cursor: FromQuery[str | None] = None,
+        account: FromQuery[Literal["available", "reserved"] | None] = None,
+    ) -> Response[Envelope[list[LedgerLineBody]]]:
+        """Statement lines of the user's available and reserved accounts, newest first, each
+        with the account's running balance."""
+        await_position(request, services, "ledger_entries", "users")
+        services.views.users.get(_user_id(user_id))
+        accounts = {
+            "available": [user_available(user_id)],
+            "reserved": [user_reserved(user_id)],
+            None: [user_available(user_id), user_reserved(user_id)],
+        }[account]
+        page = services.views.ledger_entries.statement(accounts, limit, cursor)
+        return respond.page(page, ledger_line_body)
+
+    @post(
+        "/{user_id:str}/balance/credit",
+        opt=scope(ADMIN),
+        sync_to_thread=True,
+        operation_id="creditBalance",
+    )
+    def credit(
+        self,
+        user_id: FromPath[str],
+        data: JSONBody[AdjustBalanceRequest],
+        services: AppServices,
+        respond: Respond,
+    ) -> Response[Envelope[BalanceOperationBody]]:
+        """A manual credit with its reason, recorded as its own event."""
+        return self._adjust(user_id, "credit", data, services, respond)
+
+    @post(
+        "/{user_id:str}/balance/debit",
+        opt=scope(ADMIN),
+        sync_to_thread=True,
+        operation_id="debitBalance",
+    )
+    def debit(
+        self,
+        user_id: FromPath[str],
+        data: JSONBody[AdjustBalanceRequest],
+        services: AppServices,
+        respond: Respond,
+    ) -> Response[Envelope[BalanceOperationBody]]:
+        """A manual debit with its reason; INSUFFICIENT_FUNDS beyond what is available."""
+        return self._adjust(user_id, "debit", data, services, respond)
+
+    @staticmethod
+    def _adjust(
+        user_id: str,
+        direction: Literal["credit", "debit"],
+        data: AdjustBalanceRequest,
+        services: Services,
+        respond: Responder,
+    ) -> Response[Any]:
+        currency = services.settings.currency
+        if data.currency is not None and data.currency != currency:
+            raise ValidationError(f"currency must be {currency}", field="currency")
+        amount = Amount.parse_positive(data.amount, currency)
+        return respond.command(
+            lambda ctx: services.balances.adjust(
+                _user_id(user_id), direction, amount, data.reason, ctx
+            ),
+            balance_operation_body,
+        )

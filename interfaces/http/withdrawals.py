@@ -1,0 +1,143 @@
+"""Withdrawals to Stellar addresses, and the deposits that came in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from application.withdrawals import WithdrawalRequested
+from domain import identifiers
+from domain.api_keys import READ, WRITE
+from domain.errors import ValidationError
+from domain.money import Amount
+from interfaces.http.responses import Envelope, Waiting
+from interfaces.http.routes_support import (
+    AppServices,
+    Respond,
+    UserIdQuery,
+    await_position,
+    prefer_wait_s,
+    scope,
+)
+from interfaces.http.schemas.money_movements import (
+    CancelRequest,
+    CreateWithdrawalRequest,
+    DepositBody,
+    WithdrawalBody,
+    deposit_body,
+    withdrawal_body,
+)
+
+
+class WithdrawalsController(Controller):
+    path = "/withdrawals"
+    tags = ["withdrawals"]
+
+    @post("/", opt=scope(WRITE), sync_to_thread=True, operation_id="createWithdrawal")
+    def create(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[CreateWithdrawalRequest],
+        services: AppServices,
+        respond: Respond,
+    ) -> Response[Envelope[WithdrawalBody]]:
+        """Holds the amount and pays it out on chain (202). `Prefer: wait=N` (N ≤ 30) waits
+        for the payment to settle and answers 200 with the completed or failed withdrawal."""
+        currency = services.settings.currency
+        if data.currency is not None and data.currency != currency:
+            raise ValidationError(f"currency must be {currency}", field="currency")
+        identifiers.parse_public_id(identifiers.USER, data.user_id)
+        amount = Amount.parse_positive(data.amount, currency)
+
+        def reload(result: WithdrawalRequested) -> WithdrawalRequested:
+            fresh = services.withdrawals.get(result.withdrawal.public_id)
+            return WithdrawalRequested(fresh, result.position)
+
+        return respond.command(
+            lambda ctx: services.withdrawals.request(
+                data.user_id,
+                amount,
+                data.destination_type,
+                data.destination_ref,
+                data.description,
+                ctx,
+            ),
+            lambda result: withdrawal_body(result.withdrawal),
+            status=202,
+            waiting=Waiting(
+                prefer_wait_s(request), reload, lambda result: result.withdrawal.is_terminal
+            ),
+        )
+
+    @get("/", opt=scope(READ), sync_to_thread=True, operation_id="listWithdrawals")
+    def list_withdrawals(
+        self,
+        request: Request[Any, Any, Any],
+        services: AppServices,
+        respond: Respond,
+        user_id: UserIdQuery = None,
+        status: FromQuery[str | None] = None,
+        limit: FromQuery[int | None] = None,
+        cursor: FromQuery[str | None] = None,
+    ) -> Response[Envelope[list[WithdrawalBody]]]:
+        """Withdrawals, newest first; filter by `userId` and `status`."""
+        if user_id is not None:
+            identifiers.parse_public_id(identifiers.USER, user_id)
+        await_position(request, services, "withdrawals")
+        page = services.views.withdrawals.list(user_id, status, limit, cursor)
+        return respond.page(page, withdrawal_body)
+
+    @get("/{withdrawal_id:str}", opt=scope(READ), sync_to_thread=True, operation_id="getWithdrawal")
+    def get_withdrawal(
+        self,
+        withdrawal_id: FromPath[str],
+        services: AppServices,
+        respond: Respond,
+    ) -> Response[Envelope[WithdrawalBody]]:
+        """One withdrawal, current to the last event (read from the log, not a read model)."""
+        return respond.ok(withdrawal_body(services.withdrawals.get(withdrawal_id)))
+
+    @post(
+        "/{withdrawal_id:str}/cancel",
+        opt=scope(WRITE),
+        sync_to_thread=True,
+        operation_id="cancelWithdrawal",
+    )
+    def cancel(
+        self,
+        withdrawal_id: FromPath[str],
+        services: AppServices,
+        respond: Respond,
+        data: JSONBody[CancelRequest | None] = None,
+    ) -> Response[Envelope[WithdrawalBody]]:
+        """Cancels before the payment is signed; the hold returns to available."""
+        reason = data.reason if data else None
+        return respond.command(
+            lambda ctx: services.withdrawals.cancel(
+                withdrawal_id, ctx.api_key_id or "api", reason, ctx
+            ),
+            withdrawal_body,
+        )
+
+
+class DepositsController(Controller):
+    path = "/deposits"
+    tags = ["deposits"]
+
+    @get("/", opt=scope(READ), sync_to_thread=True, operation_id="listDeposits")
+    def list_deposits(
+        self,
+        request: Request[Any, Any, Any],
+        services: AppServices,
+        respond: Respond,
+        user_id: UserIdQuery = None,
+        limit: FromQuery[int | None] = None,
+        cursor: FromQuery[str | None] = None,
+    ) -> Response[Envelope[list[DepositBody]]]:
+        """Credited Stellar deposits, newest first, each with its transaction hash."""
+        if user_id is not None:
+            identifiers.parse_public_id(identifiers.USER, user_id)
+        await_position(request, services, "deposits")
+        return respond.page(services.views.deposits.list(user_id, limit, cursor), deposit_body)

@@ -1,0 +1,64 @@
+"""Wakes the runner's loops when new events are committed, so followers do not poll the log.
+
+One thread LISTENs on the event store's NOTIFY channel and bumps a generation counter; loops
+wait on it with a bounded timeout, so a missed notification costs at most one timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Final
+
+import psycopg
+
+RECONNECT_WAIT_S: Final = 1.0
+LISTEN_POLL_S: Final = 0.5
+
+log = logging.getLogger(__name__)
+
+
+class LogSignal:
+    def __init__(self, database_url: str, channel: str) -> None:
+        self._url = database_url
+        self._channel = channel
+        self._condition = threading.Condition()
+        self._generation = 0
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="log-signal", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.notify()
+        self._thread.join(timeout=5)
+
+    @property
+    def generation(self) -> int:
+        with self._condition:
+            return self._generation
+
+    def notify(self) -> None:
+        with self._condition:
+            self._generation += 1
+            self._condition.notify_all()
+
+    def wait(self, seen: int, timeout_s: float) -> int:
+        """Blocks until the generation moves past `seen` or the timeout passes."""
+        with self._condition:
+            self._condition.wait_for(lambda: self._generation != seen, timeout=timeout_s)
+            return self._generation
+
+    def _listen(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._url, autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(f'LISTEN "{self._channel}"')
+                    while not self._stopping.is_set():
+                        for _ in conn.notifies(timeout=LISTEN_POLL_S, stop_after=1):
+                            self.notify()
+            except psycopg.Error as error:
+                log.warning("log signal lost its connection, reconnecting: %s", error)
+                self._stopping.wait(RECONNECT_WAIT_S)

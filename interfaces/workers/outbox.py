@@ -1,0 +1,60 @@
+"""The outbox relay and the stall sweeper: side effects driven from the log, never "save, then
+enqueue".
+
+The relay follows the log with its own tracking position (like a projection, in schema
+`rm_outbox`) and enqueues one saga message per triggering event, keyed by the event id. The
+enqueue and the tracking commit are not one transaction, so a crash between them re-enqueues:
+delivery is at least once and every actor is idempotent. The sweeper re-enqueues sagas whose
+last progress is older than SAGA_STALL_S (a message lost with Redis, say), so nothing stalls
+for good.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any, Final
+
+from dramatiq.brokers.redis import RedisBroker
+from psycopg import Cursor
+
+from domain import identifiers
+from interfaces.bootstrap import Services
+from interfaces.workers.saga_messages import TRIGGERS, saga_asked, step_message
+from projections.projection import Projection
+
+SWEEP_BATCH_MAX: Final = 100
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay(Projection):
+    name = "outbox"
+    version = 1
+
+    def __init__(self, broker: RedisBroker) -> None:
+        self._broker = broker
+
+    @property
+    def event_classes(self) -> tuple[type, ...]:
+        return tuple(TRIGGERS)
+
+    def apply(self, cursor: Cursor[Any], event: Any, position: int) -> None:
+        prefix = saga_asked(event)
+        if prefix is None:
+            return
+        saga_id = identifiers.public_id(prefix, event.originator_id)
+        event_id = identifiers.event_id(event.originator_id, event.originator_version)
+        self._broker.enqueue(step_message(saga_id, event_id, message_id=event_id))
+
+
+def sweep_stalled(services: Services, broker: RedisBroker) -> int:
+    """Re-enqueues the next step of every saga stalled longer than SAGA_STALL_S."""
+    stalled = services.views.sagas.stalled(services.settings.saga_stall_s, SWEEP_BATCH_MAX)
+    for saga in stalled:
+        log.warning(
+            "saga %s stalled at %s since %s; re-enqueuing", saga.saga_id, saga.step, saga.updated_at
+        )
+        broker.enqueue(
+            step_message(saga.saga_id, f"sweeper:{saga.position}", message_id=str(uuid.uuid4()))
+        )
+    return len(stalled)

@@ -1,0 +1,61 @@
+"""The saga messages: which actor performs which step, on which queue, and which events ask for
+a step. The outbox relay, the stall sweeper and the actors all read this one table."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from dramatiq import Message
+
+from domain import identifiers
+from domain.orders import Order
+from domain.wallets import Wallet
+from domain.withdrawals import Withdrawal
+
+QUEUE: Final = "sagas"
+ADVANCE_WALLET: Final = "wallet.advance"
+PAY_WITHDRAWAL: Final = "withdrawal.pay"
+ADVANCE_ORDER: Final = "order.advance"
+PARK_SAGA: Final = "saga.park"
+
+# The actor that performs a saga's next step, by the public-id prefix of the saga.
+ACTOR_BY_SAGA_PREFIX: Final = {
+    identifiers.WALLET: ADVANCE_WALLET,
+    identifiers.WITHDRAWAL: PAY_WITHDRAWAL,
+    identifiers.ORDER: ADVANCE_ORDER,
+}
+
+# Events after which the saga has a step to perform (a step's own failure is retried by
+# Dramatiq, so voided envelopes are not listed).
+TRIGGERS: Final[dict[type, str]] = {
+    Wallet.Created: identifiers.WALLET,
+    Wallet.Funded: identifiers.WALLET,
+    Wallet.Retried: identifiers.WALLET,
+    Withdrawal.Committed: identifiers.WITHDRAWAL,
+    Withdrawal.Retried: identifiers.WITHDRAWAL,
+    # An order asks for a step whenever its plan changes to one (see `saga_asked`).
+    Order.StepPlanned: identifiers.ORDER,
+    Order.Retried: identifiers.ORDER,
+}
+
+
+def saga_asked(event: object) -> str | None:
+    """The public-id prefix of the saga `event` asks to act, if it asks (a plan of no step —
+    an order now waiting for the marketplace — asks nothing)."""
+    prefix = TRIGGERS.get(type(event))
+    if isinstance(event, Order.StepPlanned) and getattr(event, "step", None) is None:
+        return None
+    return prefix
+
+
+def step_message(saga_id: str, cause: str, message_id: str) -> Message[object]:
+    """A message asking the saga's actor to perform its current step; keyed by its cause."""
+    actor = ACTOR_BY_SAGA_PREFIX[saga_id.partition("_")[0]]
+    return Message(
+        queue_name=QUEUE,
+        actor_name=actor,
+        args=(saga_id, cause),
+        kwargs={},
+        options={},
+        message_id=message_id,
+    )

@@ -1,0 +1,193 @@
+"""Reads of the event feed in position order: live streams, log pages for auditors, exports.
+
+Positions have gaps, so every read pages by "greater than the last position seen". A stream
+reads the feed's tracking position first and then rows up to it: rows and position commit
+together, so everything at or below it is visible, and a reader that saw all of them may move
+its cursor to that position without ever skipping a row that commits later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from domain.event_types import ALL_TYPES, TypeFilter
+from projections.event_feed.chain import GENESIS_HASH
+from projections.pagination import Page, check_limit, decode_cursor, page_of
+
+EXPORT_PAGE_SIZE: Final = 1000
+
+# Filters shared by every read; NULL or `everything` disables one. Our own constant text.
+_WHERE: Final = (
+    " AND (%(everything)s OR type = ANY(%(exact)s::text[])"
+    " OR EXISTS (SELECT 1 FROM unnest(%(prefixes)s::text[]) p WHERE starts_with(type, p)))"
+    " AND (%(resources)s::text[] IS NULL"
+    " OR lower(aggregate_type) = ANY(%(resources)s::text[]))"
+    " AND (%(user)s::text IS NULL OR user_ids @> ARRAY[%(user)s::text])"
+    " AND (%(aggregate)s::text IS NULL OR aggregate_id = %(aggregate)s)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFilter:
+    types: TypeFilter = ALL_TYPES
+    # Aggregate types as on the wire (`Order`, `Balance`), compared case-insensitively.
+    resources: tuple[str, ...] = ()
+    user_id: str | None = None
+    aggregate_id: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "everything": self.types.everything,
+            "exact": sorted(self.types.exact),
+            "prefixes": list(self.types.prefixes),
+            "resources": [r.lower() for r in self.resources] or None,
+            "user": self.user_id,
+            "aggregate": self.aggregate_id,
+        }
+
+
+EVERYTHING: Final = FeedFilter()
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRow:
+    position: int
+    event_id: str
+    type: str
+    envelope: str  # canonical JSON text
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    position: int
+    type: str
+    public: bool
+    envelope: str  # canonical JSON text
+    hash: str
+    previous_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRead:
+    rows: list[StreamRow]
+    # Every matching row at or below this position has been returned; resume after it.
+    scanned_to: int
+
+
+class FeedView:
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    def position(self) -> int:
+        """How far the feed has been built (its tracking position)."""
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT position FROM rm_event_feed.tracking").fetchone()
+        return int(row["position"]) if row else 0
+
+    def position_at(self, moment: datetime, *, earliest: bool = False) -> int:
+        """The last position that happened at or before `moment` (0 when none), or with
+        `earliest` the first at or after it (past the end when none)."""
+        with self._pool.connection() as conn:
+            if earliest:
+                row = conn.execute(
+                    "SELECT COALESCE(min(position), (SELECT position + 1 FROM"
+                    " rm_event_feed.tracking)) AS p FROM rm_event_feed.events"
+                    " WHERE occurred_at >= %s",
+                    (moment,),
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    "SELECT COALESCE(max(position), 0) AS p FROM rm_event_feed.events"
+                    " WHERE occurred_at <= %s",
+                    (moment,),
+                ).fetchone()
+        return int(row["p"] or 0)
+
+    def published_after(self, after: int, wanted: FeedFilter, limit: int) -> StreamRead:
+        """Public events after `after` that match `wanted`, in order (SSE and replays)."""
+        return self._after(after, wanted, limit, stop=None)
+
+    def published_between(
+        self, after: int, stop: int, wanted: FeedFilter, limit: int
+    ) -> StreamRead:
+        """As `published_after`, but never past position `stop` (inclusive)."""
+        return self._after(after, wanted, limit, stop=stop)
+
+    def _after(self, after: int, wanted: FeedFilter, limit: int, stop: int | None) -> StreamRead:
+        with self._pool.connection() as conn:
+            tracked = conn.execute("SELECT position FROM rm_event_feed.tracking").fetchone()
+            upto = int(tracked["position"]) if tracked else 0
+            if stop is not None:
+                upto = min(upto, stop)
+            if upto <= after:
+                return StreamRead([], after)
+            rows = conn.execute(
+                # _WHERE is our constant text
+                "SELECT position, event_id, type, envelope::text AS envelope"  # noqa: S608
+                " FROM rm_event_feed.events"
+                " WHERE position > %(after)s AND position <= %(upto)s AND public"
+                + _WHERE
+                + " ORDER BY position LIMIT %(limit)s",
+                {"after": after, "upto": upto, "limit": limit, **wanted.params()},
+            ).fetchall()
+        found = [StreamRow(**r) for r in rows]
+        scanned_to = found[-1].position if len(found) == limit else upto
+        return StreamRead(found, scanned_to)
+
+    def log(
+        self, after: int | None, wanted: FeedFilter, limit: int | None, cursor: str | None
+    ) -> Page[LogRow]:
+        """Every event (internal ones too) after a position, oldest first, with its hashes."""
+        limit = check_limit(limit)
+        start = decode_cursor(cursor) if cursor is not None else (after or 0)
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                # _WHERE is our constant text
+                "SELECT position, type, public, envelope::text AS envelope, hash,"  # noqa: S608
+                " COALESCE((SELECT p.hash FROM rm_event_feed.events p"
+                "   WHERE p.position < e.position ORDER BY p.position DESC LIMIT 1),"
+                "   %(genesis)s) AS previous_hash"
+                " FROM rm_event_feed.events e WHERE position > %(after)s"
+                + _WHERE
+                + " ORDER BY position LIMIT %(limit)s",
+                {"after": start, "limit": limit + 1, "genesis": GENESIS_HASH, **wanted.params()},
+            ).fetchall()
+        return page_of([LogRow(**r) for r in rows], limit, lambda r: r.position)
+
+    def export(self, first: int, last: int) -> Iterator[LogRow]:
+        """Every row with a position in [first, last], oldest first, page by page."""
+        with self._pool.connection() as conn:
+            before = conn.execute(
+                "SELECT hash FROM rm_event_feed.events WHERE position < %s"
+                " ORDER BY position DESC LIMIT 1",
+                (first,),
+            ).fetchone()
+        previous = before["hash"] if before else GENESIS_HASH
+        after = first - 1
+        while True:
+            with self._pool.connection() as conn:
+                rows = conn.execute(
+                    "SELECT position, type, public, envelope::text AS envelope, hash"
+                    " FROM rm_event_feed.events WHERE position > %s AND position <= %s"
+                    " ORDER BY position LIMIT %s",
+                    (after, last, EXPORT_PAGE_SIZE),
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield LogRow(previous_hash=previous, **row)
+                previous = row["hash"]
+            after = rows[-1]["position"]
+
+    def hashes(self, after: int, last: int) -> list[tuple[int, str, str]]:
+        """(position, canonical envelope, hash) of rows in (after, last], for verification."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT position, envelope::text AS envelope, hash FROM rm_event_feed.events"
+                " WHERE position > %s AND position <= %s ORDER BY position",
+                (after, last),
+            ).fetchall()
+        return [(r["position"], r["envelope"], r["hash"]) for r in rows]

@@ -1,0 +1,228 @@
+"""Where a projection's rows and tracking position live, and how they advance.
+
+Each projection owns a schema `rm_<name>` holding its tables and a one-row `tracking` table, so
+rows and position always commit together and a rebuild can be built aside in `rm_<name>__next`
+and swapped in by renaming schemas (readers never see a half-built model). Catching up reads the
+log in pages and applies each page in one transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from psycopg import Connection, sql
+
+from application.ledger import Ledger, topic_of
+from projections.projection import Projection
+
+PAGE_SIZE: Final = 1000
+WAIT_POLL_S: Final = 0.02
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    name: str
+    version: int | None
+    expected_version: int
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return self.version != self.expected_version
+
+
+class StaleProjectionError(Exception):
+    """The tracking position moved under us (a rebuild swapped the schema): re-read and retry."""
+
+
+class ProjectionStore:
+    def __init__(
+        self, projection: Projection, pool: Any, ledger: Ledger, page_size: int = PAGE_SIZE
+    ) -> None:
+        self.projection = projection
+        self._pool = pool
+        self._ledger = ledger
+        self._page_size = page_size
+        self._topics = [topic_of(c) for c in projection.event_classes]
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    # -- reading the position -------------------------------------------------------------
+
+    def status(self) -> Status:
+        with self._pool.connection() as conn:
+            row = _tracking(conn, self.projection.schema)
+        head = self._ledger.head_position()
+        return Status(
+            self.name,
+            row["version"] if row else None,
+            self.projection.version,
+            row["position"] if row else 0,
+            head,
+        )
+
+    def position(self) -> int:
+        with self._pool.connection() as conn:
+            row = _tracking(conn, self.projection.schema)
+        return row["position"] if row else 0
+
+    def wait_for(self, position: int, timeout_s: float) -> bool:
+        """Blocks until the projection has applied `position` (read-your-writes), bounded."""
+        deadline = time.monotonic() + timeout_s
+        while self.position() < position:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(WAIT_POLL_S)
+        return True
+
+    # -- advancing --------------------------------------------------------------------------
+
+    def ensure(self) -> None:
+        """Creates the live schema when it does not exist yet (an empty model at position 0)."""
+        with self._pool.connection() as conn, conn.transaction():
+            exists = conn.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.projection.schema,)
+            ).fetchone()
+            if not exists:
+                self._create_schema(conn, self.projection.schema)
+
+    def catch_up(self, pages_max: int | None = None) -> int:
+        """Applies new events page by page; returns how many positions it advanced over."""
+        applied = 0
+        pages = 0
+        while pages_max is None or pages < pages_max:
+            advanced = self._apply_page(self.projection.schema)
+            if advanced == 0:
+                break
+            applied += advanced
+            pages += 1
+        return applied
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Builds a fresh copy beside the live one from position 0, then swaps it in."""
+        next_schema = self.projection.schema + "__next"
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(next_schema))
+            )
+            self._create_schema(conn, next_schema)
+        while self._apply_page(next_schema):
+            if progress:
+                progress(self._position_in(next_schema))
+        self._swap(next_schema)
+        final = self.position()
+        if progress:
+            progress(final)
+        return final
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _create_schema(self, conn: Connection[Any], schema: str) -> None:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        _use_schema(conn, schema)
+        for statement in self.projection.ddl:
+            conn.execute(statement)  # type: ignore[arg-type]  # our own DDL constants
+        conn.execute(
+            "CREATE TABLE tracking (position bigint NOT NULL, version integer NOT NULL,"
+            " updated_at timestamptz NOT NULL DEFAULT now())"
+        )
+        conn.execute(
+            "INSERT INTO tracking (position, version) VALUES (0, %s)",
+            (self.projection.version,),
+        )
+
+    def _position_in(self, schema: str) -> int:
+        with self._pool.connection() as conn:
+            row = _tracking(conn, schema)
+        return row["position"] if row else 0
+
+    def _apply_page(self, schema: str, conn: Connection[Any] | None = None) -> int:
+        """Applies one page after the schema's position in one transaction; returns the number
+        of positions advanced over (0 when there was nothing new)."""
+        if conn is None:
+            with self._pool.connection() as own:
+                return self._apply_page(schema, conn=own)
+        start = self._position_in_conn(conn, schema)
+        head = self._ledger.head_position()
+        if head <= start:
+            return 0
+        events = self._ledger.read(
+            after=start, limit=self._page_size, topics=self._topics, stop=head
+        )
+        # When the page is not full, every matching event up to `head` is in it, so the
+        # position may move to `head` even if the last events were of no interest to us.
+        end = events[-1][0] if len(events) == self._page_size else head
+        with conn.transaction():
+            _use_schema(conn, schema)
+            row = conn.execute("SELECT position FROM tracking FOR UPDATE").fetchone()
+            if row is None or row["position"] != start:
+                raise StaleProjectionError(f"{schema} moved from {start}")
+            with conn.cursor() as cursor:
+                for position, event in events:
+                    self.projection.apply(cursor, event, position)
+            conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
+        return end - start
+
+    def _position_in_conn(self, conn: Connection[Any], schema: str) -> int:
+        row = _tracking(conn, schema)
+        if row is None:
+            raise StaleProjectionError(f"{schema} does not exist")
+        return int(row["position"])
+
+    def _swap(self, next_schema: str) -> None:
+        live = self.projection.schema
+        old = live + "__old"
+        with self._pool.connection() as conn, conn.transaction():
+            live_exists = conn.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (live,)
+            ).fetchone()
+            if live_exists:
+                # Holding the live tracking row stops the runner between pages while we finish
+                # the last events and rename; the runner then retries against the new schema.
+                conn.execute(
+                    sql.SQL("LOCK TABLE {}.tracking IN ACCESS EXCLUSIVE MODE").format(
+                        sql.Identifier(live)
+                    )
+                )
+            while self._apply_page(next_schema, conn=conn):
+                pass
+            if live_exists:
+                conn.execute(
+                    sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+                        sql.Identifier(live), sql.Identifier(old)
+                    )
+                )
+            conn.execute(
+                sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+                    sql.Identifier(next_schema), sql.Identifier(live)
+                )
+            )
+            if live_exists:
+                conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(old)))
+
+
+def _use_schema(conn: Connection[Any], schema: str) -> None:
+    conn.execute(sql.SQL("SET LOCAL search_path TO {}, public").format(sql.Identifier(schema)))
+
+
+def _tracking(conn: Connection[Any], schema: str) -> dict[str, Any] | None:
+    exists = conn.execute(
+        "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'tracking'", (schema,)
+    ).fetchone()
+    if not exists:
+        return None
+    row: dict[str, Any] | None = conn.execute(
+        sql.SQL("SELECT position, version FROM {}.tracking").format(sql.Identifier(schema))
+    ).fetchone()
+    return row

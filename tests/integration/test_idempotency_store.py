@@ -1,0 +1,104 @@
+"""Idempotency records: claims, replays, takeovers, and atomicity with the command's events."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from application.context import CommandContext
+from domain.accounts import account_id_for
+from domain.money import Amount
+from infrastructure.idempotency import (
+    Claim,
+    IdempotencyKeyInProgressError,
+    IdempotencyKeyReusedError,
+    StoredResponse,
+)
+from interfaces.bootstrap import Services
+
+pytestmark = pytest.mark.integration
+
+
+def scope() -> str:
+    return f"key_test POST /x/{uuid.uuid4().hex}"
+
+
+def test_a_completed_key_replays_its_response(services: Services) -> None:
+    store, where = services.idempotency, scope()
+    claim = store.claim(where, "k1", "fp")
+    assert isinstance(claim, Claim)
+    store.complete(claim, StoredResponse(201, b'{"ok":1}'))
+    assert store.claim(where, "k1", "fp") == StoredResponse(201, b'{"ok":1}')
+    store.remember(claim, StoredResponse(201, b'{"ok":1}'))
+    assert store.claim(where, "k1", "fp") == StoredResponse(201, b'{"ok":1}')
+
+
+def test_a_live_claim_refuses_a_duplicate_and_a_different_body(services: Services) -> None:
+    store, where = services.idempotency, scope()
+    assert isinstance(store.claim(where, "k1", "fp"), Claim)
+    with pytest.raises(IdempotencyKeyInProgressError):
+        store.claim(where, "k1", "fp")
+    with pytest.raises(IdempotencyKeyReusedError):
+        store.claim(where, "k1", "other")
+
+
+def test_an_abandoned_claim_can_be_claimed_again(services: Services) -> None:
+    store, where = services.idempotency, scope()
+    claim = store.claim(where, "k1", "fp")
+    assert isinstance(claim, Claim)
+    store.abandon(claim)
+    assert isinstance(store.claim(where, "k1", "fp"), Claim)
+
+
+def test_a_claim_whose_holder_died_is_taken_over_and_the_old_holder_cannot_complete(
+    services: Services,
+) -> None:
+    store, where = services.idempotency, scope()
+    stale = store.claim(where, "k1", "fp")
+    assert isinstance(stale, Claim)
+    with services.pool.connection() as conn:
+        conn.execute(
+            "UPDATE idempotency_records SET locked_until = now() - interval '1 second'"
+            " WHERE scope = %s",
+            (where,),
+        )
+    fresh = store.claim(where, "k1", "fp")
+    assert isinstance(fresh, Claim) and fresh.token != stale.token
+    with pytest.raises(IdempotencyKeyInProgressError):
+        store.complete(stale, StoredResponse(200, b"late"))
+    store.complete(fresh, StoredResponse(200, b"fresh"))
+    assert store.claim(where, "k1", "fp") == StoredResponse(200, b"fresh")
+
+
+class ExplodingCompletion:
+    """Writes the record, then fails: the whole transaction, events included, must roll back."""
+
+    def __init__(self, services: Services, claim: Claim) -> None:
+        self.services, self.claim = services, claim
+
+    def write(self, cursor: Any, result: Any) -> None:
+        self.services.idempotency.complete(self.claim, StoredResponse(200, b"x"), cursor=cursor)
+        raise RuntimeError("rendering failed")
+
+
+def test_a_failure_while_storing_the_response_rolls_back_the_commands_events(
+    services: Services,
+) -> None:
+    context = CommandContext(request_id="atomic")
+    user = services.users.create_user(f"atomic-{uuid.uuid4().hex}", None, "BOTH", context)
+    user_id = user.user.user_id
+    head_before = services.ledger.head_position()
+    where = scope()
+    claim = store_claim = services.idempotency.claim(where, "k1", "fp")
+    assert isinstance(store_claim, Claim)
+    failing = CommandContext(request_id="atomic", completion=ExplodingCompletion(services, claim))
+    with pytest.raises(RuntimeError):
+        services.balances.adjust(user_id, "credit", Amount(500), "atomic", failing)
+    assert services.balances.account(user_id).available_stroops == 0
+    # Other writers share this database (the e2e stack's sagas): look for this account's events.
+    recorded = services.ledger.read(after=head_before, limit=1000)
+    assert [e for _, e in recorded if e.originator_id == account_id_for(user_id)] == []
+    with pytest.raises(IdempotencyKeyInProgressError):
+        services.idempotency.claim(where, "k1", "fp")  # still claimed, never completed

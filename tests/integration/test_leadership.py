@@ -1,0 +1,67 @@
+"""A second runner is a hot standby: it takes over a loop when the leader dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from infrastructure.leadership import Leadership, held_locks, lock_key
+from interfaces.bootstrap import Services
+from interfaces.workers.runner import Runner, default_loops
+from tests.support.stack import process_environment
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def test_only_one_session_leads_a_loop_at_a_time(database_url: str) -> None:
+    first, second = Leadership(database_url, "test:solo"), Leadership(database_url, "test:solo")
+    try:
+        assert first.try_acquire()
+        assert not second.try_acquire()
+        first.release()
+        assert second.try_acquire()
+    finally:
+        first.release()
+        second.release()
+
+
+def test_a_standby_runner_takes_over_within_seconds_when_the_leader_is_killed(
+    fresh_services: Services,
+) -> None:
+    # A database of its own: no other runner of the test session may lead its loops.
+    services = fresh_services
+    leader = subprocess.Popen(  # the leader is a real `ledgerline runner` process
+        [sys.executable, "-m", "interfaces.cli", "runner"],
+        env={**os.environ, **process_environment(services)},
+    )
+    key = lock_key("projection:users")
+    try:
+
+        def held() -> bool:
+            assert leader.poll() is None, "the runner subprocess exited"
+            with services.pool.connection() as conn:
+                return key in held_locks(conn)
+
+        wait_until(held, timeout_s=30, message="the subprocess runner to lead")
+        standby = Runner(services, default_loops(services))
+        standby.start()
+        try:
+            assert not standby.leading["projection:users"]
+            leader.send_signal(signal.SIGKILL)
+            leader.wait(timeout=10)
+            wait_until(
+                lambda: standby.leading["projection:users"],
+                timeout_s=10,
+                message="the standby to take over",
+            )
+        finally:
+            standby.stop()
+    finally:
+        if leader.poll() is None:
+            leader.kill()
+            leader.wait()

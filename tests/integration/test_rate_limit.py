@@ -1,0 +1,33 @@
+"""The per-key rate limit is shared by every API instance (it lives in Redis)."""
+
+from __future__ import annotations
+
+import pytest
+
+from interfaces.bootstrap import build_services, ensure_projections
+from tests.support.stack import ApiServer, running_stack, settings_for_tests
+
+pytestmark = pytest.mark.integration
+
+
+def test_two_api_instances_share_one_budget_per_key(database_url: str, redis_url: str) -> None:
+    with running_stack(database_url, redis_url, with_runner=False) as first:
+        other_services = build_services(settings_for_tests(), database_url, redis_url)
+        ensure_projections(other_services)
+        second = ApiServer(other_services).start()
+        try:
+            key = first.key("read", rateLimitPerMinute=5)
+            clients = [first.client(key), first.client(key)]
+            clients[1].base_url = second.base_url  # type: ignore[misc]
+            statuses = []
+            for n in range(6):
+                response = clients[n % 2].get("/me")
+                statuses.append(response.status_code)
+                assert response.headers["X-RateLimit-Limit"] == "5"
+            assert statuses == [200] * 5 + [429]
+            assert int(response.headers["Retry-After"]) >= 1
+            assert response.headers["X-RateLimit-Remaining"] == "0"
+            assert response.json()["error"]["code"] == "RATE_LIMITED"
+        finally:
+            second.stop()
+            other_services.close()
