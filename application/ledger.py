@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import zip_longest
 from typing import Any, ClassVar, Final, TypeVar
 from uuid import UUID
 
@@ -23,10 +24,13 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
+from application import instruments as outcomes
 from application.context import CommandContext
 from application.group_commit import GroupCommitter
+from application.instruments import Instruments, NoInstruments, caller_use_case
+from application.tracing import current_traceparent, span, tracer
 from domain.accounts import Account
-from domain.errors import ConflictError
+from domain.errors import ConflictError, DomainError
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -50,6 +54,7 @@ class Ledger(Application[UUID]):
         self._committer: GroupCommitter | None = None
         self._committer_lock = threading.Lock()
         self._aggregate_locks = AggregateLocks()
+        self.instruments: Instruments = NoInstruments()
 
     def close(self) -> None:
         if getattr(self, "_committer", None) is not None:
@@ -60,8 +65,16 @@ class Ledger(Application[UUID]):
         """Runs a load-decide-commit `command`, serialised in this process with other commands
         touching the same aggregates (so they queue instead of conflicting), and retried when a
         writer in another process won the race."""
-        with self._aggregate_locks.holding(touching):
-            return retry_on_conflict(command)
+        name = caller_use_case()
+        try:
+            with self._aggregate_locks.holding(touching):
+                return retry_on_conflict(command)
+        except ConcurrencyConflictError:
+            self.instruments.command(name, outcomes.CONFLICT)
+            raise
+        except DomainError:
+            self.instruments.command(name, outcomes.REJECTED)
+            raise
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
@@ -79,25 +92,46 @@ class Ledger(Application[UUID]):
         outcome: Callable[[int], R],
     ) -> R:
         """Records the pending events of `aggregates` atomically and returns `outcome(position)`,
-        where position is that of the last event recorded."""
-        metadata = context.metadata()
+        where position is that of the last event recorded.
+
+        The command gets a span (child of the request's or the actor's), each recorded event a
+        span of its own, and the events carry the command span's traceparent onwards."""
+        name = caller_use_case()
         pending = [e for agg in aggregates for e in agg.pending_events]
         if not pending:
             raise ValueError("commit() needs at least one new event")
-        for domain_event in pending:
-            # Events are frozen dataclasses; metadata is not an @event argument, it rides along
-            # in the stored state so every envelope says who caused it.
-            object.__setattr__(domain_event, "metadata", metadata)
-        results: list[R] = []
+        types = [type(e).__qualname__ for e in pending]
+        with span(f"command {name}", **{"ledger.command": name, "ledger.events": len(pending)}):
+            metadata = {
+                **context.metadata(),
+                "traceparent": current_traceparent() or context.traceparent,
+            }
+            for domain_event in pending:
+                # Events are frozen dataclasses; metadata is not an @event argument, it rides
+                # along in the stored state so every envelope says who caused it.
+                object.__setattr__(domain_event, "metadata", metadata)
+            results: list[R] = []
+            recorded: list[int] = []
 
-        def on_recorded(cursor: Any, positions: list[int]) -> None:
-            results[:] = [outcome(max(positions))]
-            if context.completion is not None:
-                context.completion.write(cursor, results[0])
+            def on_recorded(cursor: Any, positions: list[int]) -> None:
+                recorded[:] = positions
+                results[:] = [outcome(max(positions))]
+                if context.completion is not None:
+                    context.completion.write(cursor, results[0])
 
-        processing: ProcessingEvent[UUID] = ProcessingEvent()
-        processing.collect_events(*aggregates)
-        self._group_committer().commit(processing, on_recorded)
+            processing: ProcessingEvent[UUID] = ProcessingEvent()
+            processing.collect_events(*aggregates)
+            appending_since_ns = time.time_ns()
+            try:
+                self._group_committer().commit(processing, on_recorded)
+            except (IntegrityError, DomainError):
+                raise  # a lost race (tried again) or a refusal: `run` counts how it ends
+            except Exception:
+                self.instruments.command(name, outcomes.ERROR)
+                raise
+            _trace_appended(pending, recorded, appending_since_ns)
+        self.instruments.command(name, outcomes.OK)
+        self.instruments.appended(types)
         return results[0]
 
     def _group_committer(self) -> GroupCommitter:
@@ -178,6 +212,24 @@ def retry_on_conflict(command: Callable[[], R], attempts_max: int = CONFLICT_ATT
         "the resource changed concurrently too many times; retry the request",
         attempts=attempts_max,
     )
+
+
+def _trace_appended(events: Sequence[Any], positions: Sequence[int], since_ns: int) -> None:
+    """One span per recorded event, from the moment the command asked to append it until it
+    was in the log, carrying its position and aggregate version."""
+    for domain_event, position in zip_longest(events, positions):
+        if domain_event is None:
+            break
+        appended = tracer().start_span(
+            f"append {type(domain_event).__qualname__}",
+            start_time=since_ns,
+            attributes={
+                "ledger.position": position or 0,
+                "ledger.aggregate_id": str(domain_event.originator_id),
+                "ledger.aggregate_version": domain_event.originator_version,
+            },
+        )
+        appended.end()
 
 
 def topic_of(event_class: type) -> str:

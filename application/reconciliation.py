@@ -106,6 +106,9 @@ class Reconciler:
                 drift.subject, drift.ledger_account, drift.ledger_stroops, drift.chain_stroops
             )
         run.complete(checked, skipped)
+        self._ledger.instruments.reconciled(
+            sum(abs(d.ledger_stroops - d.chain_stroops) for d in drifts), len(drifts)
+        )
         return self._ledger.commit(
             run,
             context=context,

@@ -7,9 +7,11 @@ when they are created). A message whose retries are exhausted is handed to the a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from dramatiq import Middleware
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import (
     AgeLimit,
@@ -36,13 +38,21 @@ class RetryPolicy:
     maintenance_chance: int = 1000
 
 
-def redis_broker(url: str, policy: RetryPolicy, namespace: str = NAMESPACE) -> RedisBroker:
+def redis_broker(
+    url: str,
+    policy: RetryPolicy,
+    namespace: str = NAMESPACE,
+    observers: Sequence[Middleware] = (),
+) -> RedisBroker:
+    """`observers` go first: they hear a run begin before, and end after, every other
+    middleware (Dramatiq calls the `after_` hooks in reverse), so they see Retries' verdict."""
     return RedisBroker(
         url=url,
         namespace=namespace,
         heartbeat_timeout=policy.heartbeat_timeout_ms,
         maintenance_chance=policy.maintenance_chance,
         middleware=[
+            *observers,
             AgeLimit(),
             TimeLimit(time_limit=policy.step_time_limit_ms),
             ShutdownNotifications(),

@@ -30,11 +30,13 @@ from application.withdrawals import WithdrawalLimits, Withdrawals
 from domain import identifiers
 from domain.users import PLATFORM_EXTERNAL_USER_ID, User
 from domain.wallets import ACTIVE, Wallet, wallet_id_for
+from infrastructure.actor_telemetry import ActorTelemetry
 from infrastructure.broker import RetryPolicy, redis_broker
 from infrastructure.database import Pool, connection_pool, migrate, schema_lock
 from infrastructure.event_store import event_store_env
 from infrastructure.feed_cursors import FeedCursors
 from infrastructure.idempotency import IdempotencyStore
+from infrastructure.metrics import PrometheusInstruments
 from infrastructure.rate_limit import RedisRateLimiter
 from infrastructure.stellar.horizon import HorizonNetwork
 from infrastructure.stellar.keys import StellarKeys
@@ -43,6 +45,7 @@ from infrastructure.stellar.vault import Vault, VaultKey
 from infrastructure.trustless_work.client import TrustlessWorkClient
 from interfaces.event_channels import EventChannels, build_event_channels
 from interfaces.settings import Settings
+from interfaces.workers.saga_messages import PARK_SAGA
 from projections.api_keys.view import ApiKeysView
 from projections.balances.view import BalancesView
 from projections.deposits.view import DepositsView
@@ -131,6 +134,7 @@ def build_services(
     with schema_lock(database_url):
         migrate(pool)
         ledger = Ledger(env=event_store_env(database_url))
+        ledger.instruments = PrometheusInstruments()
     cache = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
     clock = utc_now
     network, vault, keys = _chain(settings, pool)
@@ -257,4 +261,5 @@ def build_broker(services: Services) -> RedisBroker:
             maintenance_chance=settings.broker_maintenance_chance,
         ),
         namespace=settings.broker_namespace,
+        observers=[ActorTelemetry(parking_actors=frozenset({PARK_SAGA}))],
     )

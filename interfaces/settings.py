@@ -20,6 +20,7 @@ T = TypeVar("T")
 
 NETWORKS: Final = ("sandbox", "testnet", "mainnet")
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS: Final = ("json", "text")
 MASTER_KEY_LENGTH_MIN: Final = 32
 # Circle's USDC issuers; the sandbox issues its own.
 USDC_ISSUERS: Final = {
@@ -56,6 +57,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 4000
     log_level: str = "INFO"
+    log_format: str = "json"
+    # Where `runner` and `worker` serve /metrics (the API serves it on PORT); 0: not served.
+    metrics_port: int = 0
     master_key: str | None = None
     wallet_encryption_key: str | None = None
     wallet_encryption_keys_previous: tuple[str, ...] = ()
@@ -127,6 +131,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         host=environ.get("HOST", "127.0.0.1"),
         port=reader.integer("PORT", 4000, 1, 65535),
         log_level=reader.choice("LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
+        log_format=reader.choice("LOG_FORMAT", LOG_FORMATS, "json"),
+        metrics_port=reader.integer("METRICS_PORT", 0, 0, 65535),
         master_key=reader.master_key(),
         wallet_encryption_key=reader.hex_key("WALLET_ENCRYPTION_KEY"),
         wallet_encryption_keys_previous=reader.hex_keys("WALLET_ENCRYPTION_KEY_PREVIOUS"),

@@ -16,6 +16,7 @@ from typing import Any, Final
 from psycopg import Connection, sql
 
 from application.ledger import Ledger, topic_of
+from application.log_context import bound
 from projections.projection import Projection
 
 PAGE_SIZE: Final = 1000
@@ -170,7 +171,8 @@ class ProjectionStore:
                 raise StaleProjectionError(f"{schema} moved from {start}")
             with conn.cursor() as cursor:
                 for position, event in events:
-                    self.projection.apply(cursor, event, position)
+                    with bound(position=position):
+                        self.projection.apply(cursor, event, position)
             conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
         return end - start
 

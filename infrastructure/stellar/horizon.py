@@ -17,7 +17,6 @@ from typing import Any, Final
 
 import httpx
 from stellar_sdk import Server, TransactionEnvelope
-from stellar_sdk.client.requests_client import RequestsClient
 from stellar_sdk.exceptions import (
     BadRequestError,
     BaseHorizonError,
@@ -28,6 +27,8 @@ from stellar_sdk.exceptions import (
 from application.ports import ChainAccount, Outcome, Payment, PaymentsPage, Submission
 from domain.errors import ProviderUnavailableError
 from domain.money import Amount
+from infrastructure import metrics
+from infrastructure.provider_calls import ObservedRequestsClient, ObservedTransport
 from infrastructure.stellar.result_codes import codes_of_result_xdr
 
 READ_TIMEOUT_S: Final = 10
@@ -48,7 +49,7 @@ class HorizonNetwork:
         self.passphrase = passphrase
         self.usdc_asset = usdc_asset
         self._friendbot_url = friendbot_url
-        client = RequestsClient(
+        client = ObservedRequestsClient(
             num_retries=0, request_timeout=READ_TIMEOUT_S, post_timeout=SUBMIT_TIMEOUT_S
         )
         self._server = Server(self.horizon_url, client=client)
@@ -178,7 +179,10 @@ class HorizonNetwork:
     def friendbot(self, address: str) -> str | None:
         url = self._friendbot_url or f"{self.horizon_url}/friendbot"
         try:
-            response = httpx.get(url, params={"addr": address}, timeout=FRIENDBOT_TIMEOUT_S)
+            with httpx.Client(
+                transport=ObservedTransport(metrics.HORIZON), timeout=FRIENDBOT_TIMEOUT_S
+            ) as client:
+                response = client.get(url, params={"addr": address})
         except httpx.HTTPError as error:
             raise ProviderUnavailableError(f"Friendbot unreachable: {error}") from None
         if response.status_code == 200:

@@ -34,6 +34,8 @@ from domain.chain import SignedEnvelope
 from domain.errors import ProviderTimeoutError, ProviderUnavailableError
 from domain.escrow_steps import APPROVE, COMPLETE, DEPLOY, DISPUTE, FUND, RELEASE, RESOLVE
 from domain.money import STROOPS_PER_UNIT
+from infrastructure import metrics
+from infrastructure.provider_calls import ObservedTransport
 
 SINGLE: Final = "single-release"
 MULTI: Final = "multi-release"
@@ -57,6 +59,7 @@ class TrustlessWorkClient:
             base_url=base_url.rstrip("/"),
             headers={API_KEY_HEADER: api_key, "content-type": "application/json"},
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
+            transport=ObservedTransport(metrics.TRUSTLESS_WORK),
         )
 
     def close(self) -> None:

@@ -15,8 +15,11 @@ from interfaces.bootstrap import Services, build_services
 from interfaces.logs import configure_process
 from interfaces.runtime import Runtime, development_defaults, open_runtime
 from interfaces.settings import ConfigError, Settings, load_settings
+from interfaces.telemetry import configure_tracing, shutdown_tracing
 
 EXIT_CONFIG: Final = 2
+# How each long-running command names itself in traces (others are "cli").
+SERVICE_NAMES: Final = {"serve": "api", "runner": "runner", "worker": "worker", "up": "up"}
 
 
 def settings_or_exit() -> Settings:
@@ -29,7 +32,11 @@ def settings_or_exit() -> Settings:
     except ConfigError as error:
         click.echo(f"ledgerline: {error}", err=True)
         raise SystemExit(EXIT_CONFIG) from None
-    configure_process(settings.log_level)
+    configure_process(settings.log_level, settings.log_format)
+    context = click.get_current_context(silent=True)
+    configure_tracing(
+        settings, SERVICE_NAMES.get(context.info_name or "", "cli") if context else "cli"
+    )
     return settings
 
 
@@ -54,3 +61,4 @@ def runtime_and_services(pool_size_max: int = 10) -> Iterator[tuple[Runtime, Ser
     finally:
         services.close()
         runtime.close()
+        shutdown_tracing()

@@ -9,6 +9,7 @@ import click
 
 from interfaces.bootstrap import build_broker
 from interfaces.cli.environment import chain_ready, runtime_and_services
+from interfaces.metrics import serve_process_metrics
 from interfaces.workers.runner import Runner, default_loops
 
 
@@ -19,6 +20,7 @@ def runner() -> None:
         chain_ready(services.settings)
         broker = build_broker(services)
         loop_runner = Runner(services, default_loops(services, broker))
+        serve_process_metrics(services.settings.metrics_port)
 
         def stop(signum: int, frame: FrameType | None) -> None:
             loop_runner.stop()

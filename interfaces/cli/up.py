@@ -119,6 +119,10 @@ def _banner(base_url: str, runtime: Runtime, master_key: str | None, extra: dict
 def up() -> None:
     """Run everything (API, runner, embedded PostgreSQL/Redis, sandbox) in one process tree."""
     env = dict(os.environ)
+    # A terminal reads text better than JSON lines; and one METRICS_PORT cannot serve both the
+    # runner and the worker this starts (the API's /metrics is enough in development).
+    env.setdefault("LOG_FORMAT", "text")
+    env.pop("METRICS_PORT", None)
     try:
         settings = load_settings(env)
         if settings.master_key is None or settings.wallet_encryption_key is None:
@@ -128,7 +132,7 @@ def up() -> None:
     except ConfigError as error:
         click.echo(f"ledgerline: {error}", err=True)
         raise SystemExit(EXIT_CONFIG) from None
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     runtime = open_runtime(settings)
     env.update(DATABASE_URL=runtime.database_url, REDIS_URL=runtime.redis_url)
     children: list[subprocess.Popen[bytes]] = []

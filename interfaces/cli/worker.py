@@ -13,6 +13,7 @@ import dramatiq
 
 from interfaces.bootstrap import build_broker
 from interfaces.cli.environment import chain_ready, runtime_and_services
+from interfaces.metrics import serve_process_metrics
 from interfaces.workers.actors import declare_actors
 
 # An actor step in flight gets this long to finish on SIGTERM before the worker exits anyway.
@@ -34,6 +35,7 @@ def worker() -> None:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         running = dramatiq.Worker(broker, worker_threads=services.settings.worker_threads)
+        serve_process_metrics(services.settings.metrics_port)
         running.start()
         click.echo(f"worker started ({services.settings.worker_threads} threads)", err=True)
         try:

@@ -23,12 +23,15 @@ from interfaces.http.events import EventsController
 from interfaces.http.health import VERSION, HealthController
 from interfaces.http.incoming_webhooks import IncomingWebhooksController
 from interfaces.http.live_feed import LiveFeed
+from interfaces.http.metrics import METRICS_PATH, metrics_route
 from interfaces.http.orders import OrdersController
 from interfaces.http.responses import provide_responder
+from interfaces.http.telemetry import TelemetryMiddleware
 from interfaces.http.users import UsersController
 from interfaces.http.wallets import WalletsController
 from interfaces.http.webhook_endpoints import WebhookEndpointsController
 from interfaces.http.withdrawals import DepositsController, WithdrawalsController
+from interfaces.metrics import Exposition
 
 API_PREFIX: Final = "/api/v1"
 DOCS_PATH: Final = f"{API_PREFIX}/docs"
@@ -63,10 +66,13 @@ def create_app(services: Services) -> Litestar:
     )
     live_feed = LiveFeed(services)
     edge = EdgeMiddleware(gate)
-    edge.should_bypass_for_scope = lambda scope: scope["path"].startswith(DOCS_PATH)
+    # Keys, rate limits and idempotency are for callers; docs are read and /metrics is scraped.
+    edge.should_bypass_for_scope = lambda scope: (
+        scope["path"].startswith(DOCS_PATH) or scope["path"] == METRICS_PATH
+    )
     app = Litestar(
-        route_handlers=[api],
-        middleware=[edge],
+        route_handlers=[api, metrics_route(Exposition(services))],
+        middleware=[TelemetryMiddleware(), edge],
         dependencies={
             "services": Provide(lambda: services, sync_to_thread=False, use_cache=True),
             "respond": Provide(provide_responder, sync_to_thread=False),

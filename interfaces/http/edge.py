@@ -15,6 +15,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Send
 
+from application.tracing import current_traceparent
 from domain.api_keys import ADMIN
 from domain.errors import DomainError
 from interfaces.http.admission import (
@@ -133,7 +134,8 @@ class EdgeMiddleware(ASGIMiddleware):
             request_id=request_id,
             principal=admitted.principal,
             claim=admitted.claim,
-            traceparent=_header(scope, b"traceparent"),
+            # The request's own span (interfaces/http/telemetry.py), so commands join its trace.
+            traceparent=current_traceparent() or _header(scope, b"traceparent"),
         )
         scope.setdefault("state", {})[STATE_KEY] = state
         extra = [(k.lower().encode(), v.encode()) for k, v in headers.items()]

@@ -16,11 +16,13 @@ import uuid
 from typing import Any, Final
 
 from dramatiq.brokers.redis import RedisBroker
+from opentelemetry.trace import SpanKind
 from psycopg import Cursor
 
+from application.tracing import TRACEPARENT, current_traceparent, span
 from domain import identifiers
 from interfaces.bootstrap import Services
-from interfaces.workers.saga_messages import TRIGGERS, saga_asked, step_message
+from interfaces.workers.saga_messages import TRIGGERS, actor_for, saga_asked, step_message
 from projections.projection import Projection
 
 SWEEP_BATCH_MAX: Final = 100
@@ -44,7 +46,15 @@ class OutboxRelay(Projection):
             return
         saga_id = identifiers.public_id(prefix, event.originator_id)
         event_id = identifiers.event_id(event.originator_id, event.originator_version)
-        self._broker.enqueue(step_message(saga_id, event_id, message_id=event_id))
+        caused_by = (getattr(event, "metadata", None) or {}).get(TRACEPARENT)
+        with span(
+            f"enqueue {actor_for(saga_id)}",
+            SpanKind.PRODUCER,
+            parent=caused_by,
+            **{"ledger.position": position, "messaging.message.id": event_id, "saga.id": saga_id},
+        ):
+            message = step_message(saga_id, event_id, event_id, current_traceparent())
+            self._broker.enqueue(message)
 
 
 def sweep_stalled(services: Services, broker: RedisBroker) -> int:

@@ -19,7 +19,9 @@ from typing import Final
 from dramatiq.brokers.redis import RedisBroker
 
 from application.context import SYSTEM
+from application.log_context import bound
 from domain import identifiers
+from infrastructure import metrics
 from infrastructure.leadership import Leadership
 from interfaces.bootstrap import Services
 from interfaces.reconciliation import reconcile_now
@@ -204,6 +206,10 @@ class Runner:
             pass
 
     def _run(self, loop: Loop) -> None:
+        with bound(loop=loop.name):
+            self._lead_or_stand_by(loop)
+
+    def _lead_or_stand_by(self, loop: Loop) -> None:
         leadership = Leadership(self._services.database_url, loop.name)
         try:
             while not self._stopping.is_set():
@@ -213,7 +219,7 @@ class Runner:
                 self._follow(loop, leadership)
         finally:
             leadership.release()
-            self.leading[loop.name] = False
+            self._set_leading(loop.name, False)
 
     def _lead(self, leadership: Leadership, loop: Loop) -> bool:
         was_leading = leadership.is_leader
@@ -230,7 +236,7 @@ class Runner:
                 log.exception("loop %s failed to prepare; releasing leadership", loop.name)
                 leadership.release()
                 return False
-        self.leading[loop.name] = leading
+        self._set_leading(loop.name, leading)
         return leading
 
     def _follow(self, loop: Loop, leadership: Leadership) -> None:
@@ -251,4 +257,8 @@ class Runner:
                 self._signal.wait(seen, loop.idle_wait_s)
             else:
                 self._stopping.wait(loop.idle_wait_s)
-        self.leading[loop.name] = False
+        self._set_leading(loop.name, False)
+
+    def _set_leading(self, name: str, leading: bool) -> None:
+        self.leading[name] = leading
+        metrics.RUNNER_LEADER.labels(name).set(1 if leading else 0)

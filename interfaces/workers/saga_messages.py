@@ -7,6 +7,7 @@ from typing import Final
 
 from dramatiq import Message
 
+from application.tracing import TRACEPARENT
 from domain import identifiers
 from domain.orders import Order
 from domain.wallets import Wallet
@@ -48,14 +49,20 @@ def saga_asked(event: object) -> str | None:
     return prefix
 
 
-def step_message(saga_id: str, cause: str, message_id: str) -> Message[object]:
-    """A message asking the saga's actor to perform its current step; keyed by its cause."""
-    actor = ACTOR_BY_SAGA_PREFIX[saga_id.partition("_")[0]]
+def step_message(
+    saga_id: str, cause: str, message_id: str, traceparent: str | None = None
+) -> Message[object]:
+    """A message asking the saga's actor to perform its current step; keyed by its cause,
+    carrying the trace it continues."""
     return Message(
         queue_name=QUEUE,
-        actor_name=actor,
+        actor_name=actor_for(saga_id),
         args=(saga_id, cause),
         kwargs={},
-        options={},
+        options={TRACEPARENT: traceparent} if traceparent else {},
         message_id=message_id,
     )
+
+
+def actor_for(saga_id: str) -> str:
+    return ACTOR_BY_SAGA_PREFIX[saga_id.partition("_")[0]]

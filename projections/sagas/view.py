@@ -46,6 +46,14 @@ class SagasView:
             ).fetchall()
         return page_of([SagaRow(**r) for r in rows], limit, lambda r: r.position)
 
+    def counts(self) -> dict[tuple[str, str], int]:
+        """How many sagas of each (kind, status) there are."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT kind, status, count(*) AS n FROM rm_sagas.sagas GROUP BY kind, status"
+            ).fetchall()
+        return {(r["kind"], r["status"]): r["n"] for r in rows}
+
     def users_in_flight(self) -> set[str]:
         """Users concerned by a saga with a step in flight or parked (their money may be a step
         ahead on chain)."""

@@ -1,0 +1,47 @@
+"""How a process sets up tracing: the OpenTelemetry SDK always (so log lines carry trace and span
+ids and `traceparent` flows through events and messages), and an OTLP/HTTP exporter only when
+OTEL_EXPORTER_OTLP_ENDPOINT is set. Without one, spans end where they started: nothing is sent
+anywhere by default.
+
+The service name is `ledgerline-<command>` (api, runner, worker), unless OTEL_SERVICE_NAME says
+otherwise; the SDK reads OTEL_RESOURCE_ATTRIBUTES and its sampler variables itself.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from interfaces.settings import Settings
+
+TRACES_PATH: Final = "/v1/traces"
+
+
+def configure_tracing(
+    settings: Settings, service: str, processors: tuple[SpanProcessor, ...] = ()
+) -> TracerProvider:
+    """Installs this process's tracer provider (once: OpenTelemetry keeps the first)."""
+    name = os.environ.get("OTEL_SERVICE_NAME") or f"ledgerline-{service}"
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
+    if settings.otel_exporter_otlp_endpoint:
+        # Imported only when used: the exporter pulls in protobuf.
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + TRACES_PATH
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    for processor in processors:
+        provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def shutdown_tracing() -> None:
+    """Flushes spans still batched (bounded by the exporter's own timeout)."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.shutdown()

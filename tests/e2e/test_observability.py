@@ -1,0 +1,146 @@
+"""What an operator sees: one trace from a request to the on-chain submission it caused, and
+Prometheus metrics that parse and move as money moves."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+import httpx
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
+
+from tests.support.money import deposit, funded_user, wait_balance
+from tests.support.orders import command, create_order, parties, wait_order
+from tests.support.stack import Stack
+from tests.support.traces import RecentSpans
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.e2e
+
+SUBMISSION = "/helper/send-transaction"
+TRACE_TIMEOUT_S = 30.0
+
+
+def _ancestors(span: ReadableSpan, by_id: dict[int, ReadableSpan]) -> Iterable[ReadableSpan]:
+    while span.parent is not None and span.parent.span_id in by_id:
+        span = by_id[span.parent.span_id]
+        yield span
+
+
+def test_funding_an_escrow_is_one_trace_from_the_request_to_the_trustless_work_submission(
+    stack: Stack, spans: RecentSpans
+) -> None:
+    who = parties(stack, "120")
+    order_id = create_order(stack, who, "100")["id"]
+    command(stack, f"/orders/{order_id}/reserve", expect=200)
+    command(stack, f"/orders/{order_id}/escrow")
+    wait_order(stack, order_id, status="ESCROW_FUNDING")
+
+    request_id = f"req-fund-{uuid.uuid4().hex}"
+    response = stack.client(**{"X-Request-ID": request_id}).post(f"/orders/{order_id}/escrow/fund")
+    assert response.status_code == 202, response.text
+    wait_order(stack, order_id, status="IN_PROGRESS")
+
+    request = wait_until(
+        lambda: next(
+            (s for s in spans.named("HTTP POST") if s.attributes.get("request.id") == request_id),
+            None,
+        ),
+        message="the request's span",
+    )
+    assert request.context is not None
+
+    def submitted() -> list[ReadableSpan] | None:
+        trace = spans.in_trace(request.context.trace_id)
+        return trace if any(s.name.endswith(SUBMISSION) for s in trace) else None
+
+    trace = wait_until(submitted, timeout_s=TRACE_TIMEOUT_S, message="the submission's span")
+    names = [s.name for s in trace]
+    assert "enqueue order.advance" in names
+    assert "actor order.advance" in names
+    assert any(n.startswith("command Orders.request_funding") for n in names), names
+    assert any(n.startswith("append Order.") for n in names), names
+    by_id = {s.context.span_id: s for s in trace if s.context is not None}
+    submission = next(s for s in trace if s.name.endswith(SUBMISSION))
+    lineage = [s.name for s in _ancestors(submission, by_id)]
+    assert lineage[-1] == request.name, lineage
+    assert "actor order.advance" in lineage
+    assert submission.attributes.get("http.response.status_code") in (200, 201)
+
+
+def scrape(stack: Stack) -> list[Sample]:
+    response = httpx.get(f"http://127.0.0.1:{stack.server.port}/metrics", timeout=30)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return [s for family in text_string_to_metric_families(response.text) for s in family.samples]
+
+
+def value(samples: list[Sample], name: str, **labels: str) -> float:
+    """The sum of `name`'s samples whose labels include `labels`."""
+    return sum(
+        s.value
+        for s in samples
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+def test_metrics_parse_and_count_requests_commands_events_and_saga_steps(stack: Stack) -> None:
+    before = scrape(stack)
+    user_id, address = funded_user(stack, "10", prefix="metrics")
+    admin = stack.client()
+    credit = admin.post(
+        f"/users/{user_id}/balance/credit", json={"amount": "1.00", "reason": "metrics"}
+    )
+    assert credit.status_code == 200, credit.text
+    deposit(stack, address, "2")
+    wait_balance(stack, user_id, "13.00")
+    stack.caught_up()
+    after = scrape(stack)
+
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    # Routes are labelled by template, never by the ids in the path.
+    route = next(
+        s.labels["route"]
+        for s in after
+        if s.name == "ledgerline_http_requests_total" and s.labels["route"].endswith("/credit")
+    )
+    assert route.startswith("/api/v1/users/{user_id") and user_id not in route
+    assert moved("ledgerline_http_requests_total", method="POST", route=route, status="200") == 1
+    assert moved("ledgerline_http_request_duration_seconds_count", method="POST", route=route) == 1
+    assert moved("ledgerline_commands_total", command="Balances.adjust", outcome="ok") >= 1
+    assert moved("ledgerline_events_appended_total", type="Account.Credited") >= 1
+    assert moved("ledgerline_deposits_credited_total") >= 2
+    assert moved("ledgerline_saga_steps_total", kind="wallet.advance", outcome="succeeded") >= 1
+    assert moved("ledgerline_provider_requests_total", provider="horizon", outcome="ok") >= 1
+
+    assert value(after, "ledgerline_database_up") == 1
+    assert value(after, "ledgerline_redis_up") == 1
+    assert value(after, "ledgerline_db_pool_connections", state="size") >= 1
+    lags = {s.labels["projection"] for s in after if s.name == "ledgerline_projection_lag_events"}
+    assert lags == set(stack.services.projections)
+    queues = {
+        (s.labels["queue"], s.labels["state"]) for s in after if s.name.endswith("_queue_messages")
+    }
+    assert ("sagas", "dead") in queues
+    assert any(s.name == "ledgerline_runner_leader" and s.value == 1 for s in after)
+
+
+def test_a_refused_command_is_counted_as_rejected(stack: Stack) -> None:
+    user_id, _ = funded_user(stack, "1", prefix="metrics-rejected")
+    before = scrape(stack)
+    debit = stack.client().post(
+        f"/users/{user_id}/balance/debit", json={"amount": "5.00", "reason": "too much"}
+    )
+    assert debit.status_code == 422, debit.text
+    after = scrape(stack)
+    labels = {"command": "Balances.adjust", "outcome": "rejected"}
+    assert (
+        value(after, "ledgerline_commands_total", **labels)
+        - value(before, "ledgerline_commands_total", **labels)
+        == 1
+    )
