@@ -101,7 +101,8 @@ class Ledger(Application[UUID]):
         if not pending:
             raise ValueError("commit() needs at least one new event")
         types = [type(e).__qualname__ for e in pending]
-        with span(f"command {name}", **{"ledger.command": name, "ledger.events": len(pending)}):
+        attributes: dict[str, str | int] = {"ledger.command": name, "ledger.events": len(pending)}
+        with span(f"command {name}", attributes=attributes):
             metadata = {
                 **context.metadata(),
                 "traceparent": current_traceparent() or context.traceparent,

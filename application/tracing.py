@@ -8,7 +8,7 @@ in-memory exporter in tests) is the process's choice (interfaces/telemetry.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Final
 
@@ -54,11 +54,11 @@ def span(
     kind: SpanKind = SpanKind.INTERNAL,
     *,
     parent: str | None = None,
-    **attributes: str | int | float | bool,
+    attributes: Mapping[str, str | int | float | bool] | None = None,
 ) -> Iterator[Span]:
     """A span named `name`, child of `parent` (a traceparent) when given, otherwise of the
     active span; exceptions are recorded on it and re-raised."""
     with continuing(parent), tracer().start_as_current_span(name, kind=kind) as current:
-        for key, value in attributes.items():
+        for key, value in (attributes or {}).items():
             current.set_attribute(key, value)
         yield current

@@ -38,7 +38,7 @@ class ActorTelemetry(dramatiq.Middleware):
                 f"actor {message.actor_name}",
                 SpanKind.CONSUMER,
                 parent=message.options.get(TRACEPARENT),
-                **{
+                attributes={
                     "messaging.system": "dramatiq",
                     "messaging.destination.name": message.queue_name,
                     "messaging.message.id": message.message_id,

@@ -57,7 +57,7 @@ def observed(provider: str, method: str, url: str) -> Iterator[_Call]:
     with span(
         f"{provider} {method} {route_of(path)}",
         SpanKind.CLIENT,
-        **{"http.request.method": method, "url.full": url, "provider": provider},
+        attributes={"http.request.method": method, "url.full": url, "provider": provider},
     ) as current:
         try:
             yield call

@@ -58,9 +58,13 @@ class TelemetryMiddleware(ASGIMiddleware):
                 f"HTTP {method} {route}",
                 SpanKind.SERVER,
                 parent=_header(scope, b"traceparent"),
-                **{"http.request.method": method, "http.route": route, "request.id": request_id},
+                attributes={
+                    "http.request.method": method,
+                    "http.route": route,
+                    "request.id": request_id,
+                },
             ) as current,
-            bound(request_id=request_id),
+            bound(requestId=request_id),
         ):
             try:
                 await next_app(scope, receive, observed_send)

@@ -51,7 +51,11 @@ class OutboxRelay(Projection):
             f"enqueue {actor_for(saga_id)}",
             SpanKind.PRODUCER,
             parent=caused_by,
-            **{"ledger.position": position, "messaging.message.id": event_id, "saga.id": saga_id},
+            attributes={
+                "ledger.position": position,
+                "messaging.message.id": event_id,
+                "saga.id": saga_id,
+            },
         ):
             message = step_message(saga_id, event_id, event_id, current_traceparent())
             self._broker.enqueue(message)
