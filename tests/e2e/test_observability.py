@@ -3,8 +3,10 @@ Prometheus metrics that parse and move as money moves."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,6 +23,9 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.e2e
 
 SUBMISSION = "/helper/send-transaction"
+OPS = Path(__file__).resolve().parents[2] / "ops"
+ALERTS = OPS / "prometheus" / "alerts.yml"
+DASHBOARD = OPS / "grafana" / "ledgerline-dashboard.json"
 TRACE_TIMEOUT_S = 30.0
 
 
@@ -71,11 +76,16 @@ def test_funding_an_escrow_is_one_trace_from_the_request_to_the_trustless_work_s
     assert submission.attributes.get("http.response.status_code") in (200, 201)
 
 
-def scrape(stack: Stack) -> list[Sample]:
+def exposition(stack: Stack) -> str:
     response = httpx.get(f"http://127.0.0.1:{stack.server.port}/metrics", timeout=30)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    return [s for family in text_string_to_metric_families(response.text) for s in family.samples]
+    return response.text
+
+
+def scrape(stack: Stack) -> list[Sample]:
+    families = text_string_to_metric_families(exposition(stack))
+    return [s for family in families for s in family.samples]
 
 
 def value(samples: list[Sample], name: str, **labels: str) -> float:
@@ -128,6 +138,17 @@ def test_metrics_parse_and_count_requests_commands_events_and_saga_steps(stack: 
     }
     assert ("sagas", "dead") in queues
     assert any(s.name == "ledgerline_runner_leader" and s.value == 1 for s in after)
+
+
+def test_every_metric_the_alerts_and_dashboard_use_is_exported(stack: Stack) -> None:
+    exported = set()
+    for family in text_string_to_metric_families(exposition(stack)):
+        suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum")}
+        exported |= {family.name + s for s in suffixes.get(family.type, ("",))}
+    used = set()
+    for path in (ALERTS, DASHBOARD):
+        used |= set(re.findall(r"ledgerline_[a-z_]+", path.read_text()))
+    assert used - exported == set()
 
 
 def test_a_refused_command_is_counted_as_rejected(stack: Stack) -> None:
