@@ -27,6 +27,9 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.e2e
 WITHDRAWALS = 6
 KILL_WINDOW_S = 1.2
+# A worker imports stellar-sdk's hundreds of XDR modules before it consumes; on a loaded
+# 2-core machine that alone has taken over 30 s.
+WORKER_START_TIMEOUT_S = 120
 
 
 @contextmanager
@@ -43,7 +46,7 @@ def worker_process(stack: Stack, log_dir: Path) -> Iterator[subprocess.Popen[byt
     try:
         wait_until(
             lambda: b"worker started" in log.read_bytes() or process.poll() is not None,
-            timeout_s=30,
+            timeout_s=WORKER_START_TIMEOUT_S,
             message="the worker to start",
         )
         assert process.poll() is None, log.read_text()
