@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from stellar_sdk import Server, TransactionEnvelope
@@ -47,14 +49,16 @@ def test_the_default_limit_is_fifty_requests_per_minute() -> None:
     limited = SandboxServer(seed=sandbox_seed()).start()
     try:
         client = TrustlessWorkClient(limited)
-        statuses = [
-            client.get(
-                "/helper/get-escrows-by-signer", signer=limited.chain.keys.root.public_key
-            ).status_code
-            for _ in range(51)
-        ]
-        assert statuses[:50] == [200] * 50
-        assert statuses[50] == 429
+        statuses: list[int] = []
+        started = time.monotonic()
+        while 429 not in statuses and len(statuses) < 200:
+            signer = limited.chain.keys.root.public_key
+            statuses.append(client.get("/helper/get-escrows-by-signer", signer=signer).status_code)
+        # The bucket refills 50 per 60 s while we ask: a slow machine earns a few more.
+        refilled = int((time.monotonic() - started) * 50 / 60) + 1
+        accepted = statuses.index(429)
+        assert statuses[:accepted] == [200] * accepted
+        assert 50 <= accepted <= 50 + refilled
         refused = client.get("/helper/get-escrows-by-signer", signer="G")
         assert int(refused.headers["retry-after"]) >= 1
         assert refused.json()["message"] == "ThrottlerException: Too Many Requests"
