@@ -16,6 +16,9 @@ from tests.support.stack import process_environment
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
+# A process imports stellar-sdk before it leads; on a loaded 2-core machine that has taken over
+# 30 s. Taking over, the behaviour under test, keeps its tight bound.
+PROCESS_START_TIMEOUT_S = 120
 
 
 def test_only_one_session_leads_a_loop_at_a_time(database_url: str) -> None:
@@ -47,7 +50,7 @@ def test_a_standby_runner_takes_over_within_seconds_when_the_leader_is_killed(
             with services.pool.connection() as conn:
                 return key in held_locks(conn)
 
-        wait_until(held, timeout_s=30, message="the subprocess runner to lead")
+        wait_until(held, timeout_s=PROCESS_START_TIMEOUT_S, message="the subprocess runner to lead")
         standby = Runner(services, default_loops(services))
         standby.start()
         try:
