@@ -27,17 +27,11 @@ from interfaces.http.admission import (
     Replayed,
 )
 from interfaces.http.edge_state import STATE_KEY, EdgeState, request_id_from_headers
+from interfaces.http.edge_state import header_of as _header
 from interfaces.http.errors import PayloadTooLargeError, error_body, status_of
 
 BODY_BYTES_MAX: Final = 1024 * 1024
 log = logging.getLogger(__name__)
-
-
-def _header(scope: Any, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 async def _read_body(receive: Receive) -> bytes | None:

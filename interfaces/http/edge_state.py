@@ -25,6 +25,14 @@ class EdgeState:
     completed_in_transaction: bool = False
 
 
+def header_of(scope: Any, name: bytes) -> str | None:
+    """The first value of the request header `name` (lower-case bytes), if sent."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
 def request_id_from_headers(raw: str | None) -> str:
     """The caller's X-Request-ID when it is sane, otherwise a fresh one."""
     if raw and _REQUEST_ID.fullmatch(raw):

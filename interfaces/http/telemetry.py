@@ -19,16 +19,10 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from application.log_context import bound
 from application.tracing import span
 from infrastructure import metrics
+from interfaces.http.edge_state import header_of as _header
 from interfaces.http.edge_state import request_id_from_headers
 
 SERVER_ERROR_MIN = 500
-
-
-def _header(scope: Any, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 class TelemetryMiddleware(ASGIMiddleware):

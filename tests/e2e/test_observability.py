@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from tests.support.money import deposit, funded_user, wait_balance
-from tests.support.orders import command, create_order, parties, wait_order
+from tests.support.orders import order_awaiting_funding, parties, wait_order
 from tests.support.stack import Stack
 from tests.support.traces import RecentSpans
 from tests.support.waiting import wait_until
@@ -38,11 +38,7 @@ def _ancestors(span: ReadableSpan, by_id: dict[int, ReadableSpan]) -> Iterable[R
 def test_funding_an_escrow_is_one_trace_from_the_request_to_the_trustless_work_submission(
     stack: Stack, spans: RecentSpans
 ) -> None:
-    who = parties(stack, "120")
-    order_id = create_order(stack, who, "100")["id"]
-    command(stack, f"/orders/{order_id}/reserve", expect=200)
-    command(stack, f"/orders/{order_id}/escrow")
-    wait_order(stack, order_id, status="ESCROW_FUNDING")
+    order_id = order_awaiting_funding(stack, parties(stack, "120"), "100")
 
     request_id = f"req-fund-{uuid.uuid4().hex}"
     response = stack.client(**{"X-Request-ID": request_id}).post(f"/orders/{order_id}/escrow/fund")

@@ -92,13 +92,18 @@ def command(stack: Stack, path: str, body: Any = None, expect: int = 202) -> dic
     return dict(response.json()["data"])
 
 
-def funded_order(stack: Stack, who: Parties, amount: str, **fields: Any) -> dict[str, Any]:
-    """An order taken to IN_PROGRESS: created, reserved, escrow deployed and funded."""
-    created = create_order(stack, who, amount, **fields)
-    order_id = created["id"]
+def order_awaiting_funding(stack: Stack, who: Parties, amount: str, **fields: Any) -> str:
+    """An order created, reserved and its escrow deployed: ESCROW_FUNDING; returns its id."""
+    order_id = str(create_order(stack, who, amount, **fields)["id"])
     command(stack, f"/orders/{order_id}/reserve", expect=200)
     command(stack, f"/orders/{order_id}/escrow")
     wait_order(stack, order_id, status="ESCROW_FUNDING")
+    return order_id
+
+
+def funded_order(stack: Stack, who: Parties, amount: str, **fields: Any) -> dict[str, Any]:
+    """An order taken to IN_PROGRESS: created, reserved, escrow deployed and funded."""
+    order_id = order_awaiting_funding(stack, who, amount, **fields)
     command(stack, f"/orders/{order_id}/escrow/fund")
     return wait_order(stack, order_id, status="IN_PROGRESS")
 
