@@ -14,18 +14,24 @@ from typing import Final
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from interfaces.settings import Settings
 
 TRACES_PATH: Final = "/v1/traces"
+# The provider configure_tracing installed, which shutdown_tracing may stop. A provider someone
+# else installed first (a test session's, an embedding application's) is theirs to stop.
+_installed: TracerProvider | None = None
 
 
-def configure_tracing(
-    settings: Settings, service: str, processors: tuple[SpanProcessor, ...] = ()
-) -> TracerProvider:
-    """Installs this process's tracer provider (once: OpenTelemetry keeps the first)."""
+def configure_tracing(settings: Settings, service: str) -> TracerProvider:
+    """Installs this process's tracer provider, unless one is installed already (OpenTelemetry
+    keeps the first); returns the provider in use."""
+    global _installed
+    current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        return current
     name = os.environ.get("OTEL_SERVICE_NAME") or f"ledgerline-{service}"
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
     if settings.otel_exporter_otlp_endpoint:
@@ -34,14 +40,15 @@ def configure_tracing(
 
         endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + TRACES_PATH
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
-    for processor in processors:
-        provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
+    _installed = provider
     return provider
 
 
 def shutdown_tracing() -> None:
-    """Flushes spans still batched (bounded by the exporter's own timeout)."""
-    provider = trace.get_tracer_provider()
-    if isinstance(provider, TracerProvider):
-        provider.shutdown()
+    """Flushes spans still batched (bounded by the exporter's own timeout) and stops the
+    provider configure_tracing installed, if it did."""
+    global _installed
+    if _installed is not None:
+        _installed.shutdown()
+        _installed = None

@@ -17,13 +17,14 @@ from urllib.parse import quote
 import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
+from opentelemetry import trace
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from infrastructure.embedded.postgres import EmbeddedPostgres
 from infrastructure.embedded.redis import EmbeddedRedis
 from infrastructure.sandbox.server import SandboxServer
-from interfaces.settings import load_settings
-from interfaces.telemetry import configure_tracing
 from tests.support.capture import install_log_sink
 from tests.support.traces import RecentSpans
 
@@ -72,10 +73,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def spans() -> RecentSpans:
-    """The spans the in-process services finish, kept in memory (the process's only tracer
-    provider: OpenTelemetry keeps the first one installed)."""
+    """The spans the in-process services finish, kept in memory. Installed here, not through
+    configure_tracing, so a CLI command run in-process neither replaces nor stops it."""
     exporter = RecentSpans()
-    configure_tracing(load_settings({}), "tests", (SimpleSpanProcessor(exporter),))
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: "ledgerline-tests"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
     return exporter
 
 

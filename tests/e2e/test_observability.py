@@ -133,7 +133,19 @@ def test_metrics_parse_and_count_requests_commands_events_and_saga_steps(stack: 
         (s.labels["queue"], s.labels["state"]) for s in after if s.name.endswith("_queue_messages")
     }
     assert ("sagas", "dead") in queues
-    assert any(s.name == "ledgerline_runner_leader" and s.value == 1 for s in after)
+
+
+def test_the_runner_leader_gauge_follows_leadership(stack: Stack) -> None:
+    # The gauge is per process, and isolated stacks' runners in this process set it to 0 for
+    # the same loops as they stopped; a fresh runner sets it as it takes each loop.
+    runner = stack.restart_runner()
+    wait_until(lambda: all(runner.leading.values()), message="the runner to lead every loop")
+    leading = {
+        s.labels["loop"]
+        for s in scrape(stack)
+        if s.name == "ledgerline_runner_leader" and s.value == 1
+    }
+    assert leading == set(runner.leading)
 
 
 def test_every_metric_the_alerts_and_dashboard_use_is_exported(stack: Stack) -> None:
