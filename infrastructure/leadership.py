@@ -70,10 +70,12 @@ class Leadership:
 
 
 def held_locks(conn: Any) -> set[int]:
-    """Keys of our advisory locks currently held by some session."""
+    """Keys of our advisory locks currently held by some session on this connection's database
+    (advisory locks are per database: another ledger on the same server has its own)."""
     rows = conn.execute(
         "SELECT (classid::bigint << 32) | objid::bigint AS key FROM pg_locks"
-        " WHERE locktype = 'advisory' AND granted AND classid = %s",
+        " WHERE locktype = 'advisory' AND granted AND classid = %s"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         (KEY_NAMESPACE,),
     ).fetchall()
     return {int(r["key"] if isinstance(r, dict) else r[0]) for r in rows}

@@ -75,6 +75,10 @@ class FaultGate:
         if rule.mode == "drop_connection":
             await abort_connection(scope, receive, send, response_started=False)
             return
+        if rule.mode == "slow":  # latency, not failure: the request then runs as usual
+            await asyncio.sleep(rule.delay_ms / 1000)
+            await self._app(scope, receive, send)
+            return
         if rule.mode == "hang":
             await _wait_for_disconnect(receive, rule.hang_s)
             await abort_connection(scope, receive, send, response_started=False)

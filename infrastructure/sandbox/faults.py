@@ -28,6 +28,7 @@ GATE_MODES = frozenset(
         "timeout_after_apply",
         "hang",
         "drop_connection",
+        "slow",
     }
 )
 # Modes a route's handler performs (only where that route supports them).
@@ -42,6 +43,7 @@ HANDLER_MODES = frozenset(
     }
 )
 HANG_S_MAX = 600.0
+DELAY_MS_MAX = 600_000
 
 HORIZON_SUBMIT = "horizon POST /transactions"
 HORIZON_SUBMIT_ASYNC = "horizon POST /transactions_async"
@@ -69,6 +71,7 @@ class FaultRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     op_index: int = 0
     contract_error: str | None = None
     lag_ms: int = 0
+    delay_ms: int = 0
     after_events: int = 0
     abrupt: bool = False
 
@@ -91,6 +94,8 @@ class FaultRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
             raise ValueError("force_op_result needs an operation code such as op_underfunded")
         if self.mode == "contract_error" and not self.contract_error:
             raise ValueError("contract_error needs the error's name or number")
+        if self.mode == "slow" and not 0 < self.delay_ms <= DELAY_MS_MAX:
+            raise ValueError(f"slow needs delay_ms between 1 and {DELAY_MS_MAX}")
         if self.mode in ("ingest_lag", "indexer_lag") and self.lag_ms <= 0:
             raise ValueError(f"{self.mode} needs lag_ms > 0")
         if self.status is not None and not 400 <= self.status <= 599:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Final
 
 import click
+import psycopg
+import redis
 
 from interfaces.bootstrap import Services, build_services
 from interfaces.logs import configure_process
@@ -18,6 +20,10 @@ from interfaces.settings import ConfigError, Settings, load_settings
 from interfaces.telemetry import configure_tracing, shutdown_tracing
 
 EXIT_CONFIG: Final = 2
+# sysexits' EX_UNAVAILABLE: a dependency could not be reached (supervisors may retry).
+EXIT_UNAVAILABLE: Final = 69
+# How long a starting command waits for each dependency before it gives up with a message.
+DEPENDENCY_CONNECT_TIMEOUT_S: Final = 5
 # How each long-running command names itself in traces (others are "cli").
 SERVICE_NAMES: Final = {"serve": "api", "runner": "runner", "worker": "worker", "up": "up"}
 
@@ -49,10 +55,47 @@ def chain_ready(settings: Settings) -> None:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def _unreachable(variable: str, what: str, error: Exception) -> SystemExit:
+    # The URL is never printed: it may carry a password. The driver's first line names the host.
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    click.echo(f"ledgerline: cannot reach {what} at {variable}: {reason}", err=True)
+    return SystemExit(EXIT_UNAVAILABLE)
+
+
+def dependencies_reachable(runtime: Runtime) -> None:
+    """Both stores answer, or the command ends with a message naming the variable to fix."""
+    try:
+        psycopg.connect(runtime.database_url, connect_timeout=DEPENDENCY_CONNECT_TIMEOUT_S).close()
+    except psycopg.Error as error:
+        raise _unreachable("DATABASE_URL", "PostgreSQL", error) from None
+    client = redis.Redis.from_url(
+        runtime.redis_url,
+        socket_timeout=DEPENDENCY_CONNECT_TIMEOUT_S,
+        socket_connect_timeout=DEPENDENCY_CONNECT_TIMEOUT_S,
+    )
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        raise _unreachable("REDIS_URL", "Redis", error) from None
+    finally:
+        client.close()
+
+
+def reachable_runtime(settings: Settings) -> Runtime:
+    """The runtime (embedded servers started if need be), once both stores answer."""
+    runtime = open_runtime(settings)
+    try:
+        dependencies_reachable(runtime)
+    except SystemExit:
+        runtime.close()
+        raise
+    return runtime
+
+
 @contextmanager
 def runtime_and_services(pool_size_max: int = 10) -> Iterator[tuple[Runtime, Services]]:
     settings = settings_or_exit()
-    runtime = open_runtime(settings)
+    runtime = reachable_runtime(settings)
     services = build_services(
         settings, runtime.database_url, runtime.redis_url, pool_size_max=pool_size_max
     )

@@ -10,7 +10,7 @@ import click
 from interfaces.bootstrap import build_broker
 from interfaces.cli.environment import chain_ready, runtime_and_services
 from interfaces.metrics import serve_process_metrics
-from interfaces.workers.runner import Runner, default_loops
+from interfaces.workers.runner import default_runner
 
 
 @click.command("runner")
@@ -19,7 +19,7 @@ def runner() -> None:
     with runtime_and_services() as (_, services):
         chain_ready(services.settings)
         broker = build_broker(services)
-        loop_runner = Runner(services, default_loops(services, broker))
+        loop_runner = default_runner(services, broker)
         serve_process_metrics(services.settings.metrics_port)
 
         def stop(signum: int, frame: FrameType | None) -> None:

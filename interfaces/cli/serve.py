@@ -21,8 +21,10 @@ GRACEFUL_SHUTDOWN_S: Final = 20
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    default=lambda: int(os.environ.get("WEB_CONCURRENCY", "1")),
-    show_default="WEB_CONCURRENCY or 1",
+    envvar="WEB_CONCURRENCY",
+    default=1,
+    show_default=True,
+    show_envvar=True,
     help="API processes; one per core is a good start (the API is stateless).",
 )
 def serve(workers: int) -> None:

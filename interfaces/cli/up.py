@@ -22,14 +22,18 @@ import httpx
 
 from infrastructure.embedded.redis import die_with_parent
 from infrastructure.sandbox.app import DEFAULT_TRUSTLESS_API_KEY
-from interfaces.cli.environment import EXIT_CONFIG
+from interfaces.cli.environment import EXIT_CONFIG, reachable_runtime
+from interfaces.cli.serve import GRACEFUL_SHUTDOWN_S
+from interfaces.cli.worker import STOP_TIMEOUT_MS
 from interfaces.logs import configure_logging
-from interfaces.runtime import Runtime, dev_secrets, open_runtime, write_sandbox_env
+from interfaces.runtime import Runtime, dev_secrets, write_sandbox_env
 from interfaces.settings import ConfigError, Settings, load_settings
+from interfaces.workers.runner import RUNNER_STOP_S
 
 HEALTHY_WITHIN_S: Final = 30.0
 SANDBOX_PORT_DEFAULT: Final = 4100
-CHILD_STOP_S: Final = 25.0
+# Each child gets its own graceful bound, and a little more to exit, before it is killed.
+CHILD_STOP_S: Final = max(GRACEFUL_SHUTDOWN_S, STOP_TIMEOUT_MS / 1000, RUNNER_STOP_S) + 5.0
 CHILDREN: Final = ("serve", "runner", "worker")
 
 
@@ -133,7 +137,7 @@ def up() -> None:
         click.echo(f"ledgerline: {error}", err=True)
         raise SystemExit(EXIT_CONFIG) from None
     configure_logging(settings.log_level, settings.log_format)
-    runtime = open_runtime(settings)
+    runtime = reachable_runtime(settings)
     env.update(DATABASE_URL=runtime.database_url, REDIS_URL=runtime.redis_url)
     children: list[subprocess.Popen[bytes]] = []
     stopping = threading.Event()

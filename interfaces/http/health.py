@@ -14,6 +14,7 @@ from interfaces.http.admission import PUBLIC
 from interfaces.http.responses import Envelope, now_iso
 from interfaces.http.routes_support import AppServices, Respond, scope
 from interfaces.http.schemas.common import Body
+from interfaces.workers.runner import loop_names
 
 # Past this many unapplied events a read model is too stale to serve from.
 PROJECTION_LAG_READY_MAX: Final = 10_000
@@ -98,8 +99,10 @@ class HealthController(Controller):
 
     @get("/health/ready", opt=scope(PUBLIC), sync_to_thread=True, operation_id="getReadiness")
     def ready(self, services: AppServices, respond: Respond) -> Response[Envelope[ReadyBody]]:
-        """Readiness: dependencies with latency, projection lag and runner leadership; 503 when
-        a dependency is down or a read model is missing or too far behind."""
+        """Readiness: dependencies with latency, projection lag and whether some runner leads
+        each loop; 503 when a dependency is down or a read model is missing or too far behind.
+        A loop without a leader is reported, not failed on: this instance can still serve, and
+        a projection left unled shows up as lag."""
         dependencies = {
             "database": _probe(lambda: _database(services)),
             "redis": _probe(services.redis.ping),
@@ -114,10 +117,7 @@ class HealthController(Controller):
                 )
             with services.pool.connection() as conn:
                 held = held_locks(conn)
-            leadership = {
-                f"projection:{name}": lock_key(f"projection:{name}") in held
-                for name in services.projections
-            }
+            leadership = {name: lock_key(name) in held for name in loop_names(services.projections)}
         ready = all(d.status == "up" for d in dependencies.values()) and all(
             not p.needs_rebuild and p.lag <= PROJECTION_LAG_READY_MAX for p in projections.values()
         )

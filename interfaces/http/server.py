@@ -4,11 +4,18 @@ uvicorn's graceful shutdown waits for every in-flight response to finish, and an
 never finishes on its own; its lifespan shutdown only comes after that wait. So this server
 closes the app's live feed first: each stream sends what it has and ends, and the shutdown
 proceeds at once instead of after the graceful timeout.
+
+uvicorn also re-raises the signal that stopped it once it is done, so a process stopped by
+SIGTERM dies of SIGTERM. Here a SIGTERM answered with a graceful shutdown ends with status 0,
+which is what supervisors (systemd, Kubernetes, compose) read as a clean stop.
 """
 
 from __future__ import annotations
 
+import signal
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import uvicorn
 from litestar import Litestar
@@ -18,6 +25,14 @@ class HttpServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, app: Litestar) -> None:
         super().__init__(config)
         self._app = app
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals = [
+                captured for captured in self._captured_signals if captured != signal.SIGTERM
+            ]
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         live = self._app.state.get("live_feed")

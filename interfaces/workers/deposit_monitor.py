@@ -10,6 +10,7 @@ crediting is idempotent per Stellar operation, so nothing is credited twice.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Final
 
 import httpx
@@ -29,8 +30,9 @@ log = logging.getLogger(__name__)
 
 
 class DepositMonitor:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, stopping: threading.Event | None = None) -> None:
         self._services = services
+        self._stopping = stopping or threading.Event()
 
     def step(self) -> bool:
         """Follows the feed for one stream window; True when it credited something."""
@@ -58,6 +60,8 @@ class DepositMonitor:
                 cursor, seen = token, seen + 1
                 if seen % CURSOR_SAVE_EVERY == 0:
                     cursors.save(CURSOR_NAME, cursor)
+                if self._stopping.is_set():  # a busy feed would hold the window open
+                    break
         except (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError):
             pass  # the stream idled or dropped: resume from the last cursor next step
         finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -40,6 +40,11 @@ PROJECTION_PAGES_PER_STEP: Final = 10
 HOUSEKEEPING_INTERVAL_S: Final = 60.0
 DEPOSIT_POLL_S: Final = 0.5
 AUTO_RELEASE_BATCH_MAX: Final = 100
+# On SIGTERM each loop finishes its step within this bound; its lock is released as it ends.
+RUNNER_STOP_S: Final = 10.0
+# Loops other than one per projection; without a broker only housekeeping runs.
+HOUSEKEEPING: Final = "housekeeping"
+SAGA_LOOPS: Final = ("outbox", "deposit-monitor", "reconciler", "auto-release", "webhook-dispatch")
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +97,7 @@ def housekeeping_loop(services: Services, broker: RedisBroker | None) -> Loop:
             sweep_stalled(services, broker)
         return False
 
-    return Loop("housekeeping", step, idle_wait_s=HOUSEKEEPING_INTERVAL_S, follows_log=False)
+    return Loop(HOUSEKEEPING, step, idle_wait_s=HOUSEKEEPING_INTERVAL_S, follows_log=False)
 
 
 def outbox_loop(services: Services, broker: RedisBroker) -> Loop:
@@ -116,8 +121,8 @@ def webhook_dispatch_loop(services: Services, broker: RedisBroker) -> Loop:
     )
 
 
-def deposit_monitor_loop(services: Services) -> Loop:
-    monitor = DepositMonitor(services)
+def deposit_monitor_loop(services: Services, stopping: threading.Event) -> Loop:
+    monitor = DepositMonitor(services, stopping)
     return Loop("deposit-monitor", monitor.step, idle_wait_s=DEPOSIT_POLL_S, follows_log=False)
 
 
@@ -155,8 +160,20 @@ def auto_release_loop(services: Services) -> Loop:
     )
 
 
-def default_loops(services: Services, broker: RedisBroker | None = None) -> list[Loop]:
-    """Every loop; without a broker (tests of the read side) the saga loops are left out."""
+def loop_names(projection_names: Iterable[str], with_sagas: bool = True) -> list[str]:
+    """The names `default_loops` gives its loops, for readiness without building them."""
+    names = [f"projection:{name}" for name in projection_names]
+    return [*names, HOUSEKEEPING, *(SAGA_LOOPS if with_sagas else ())]
+
+
+def default_loops(
+    services: Services,
+    broker: RedisBroker | None = None,
+    stopping: threading.Event | None = None,
+) -> list[Loop]:
+    """Every loop; without a broker (tests of the read side) the saga loops are left out.
+    `stopping`, the runner's own stop event, lets long steps end early when it is set."""
+    stopping = stopping or threading.Event()
     # The event feed announces each page it commits, so SSE streams on every API instance wake.
     announce = services.channels.announcer.announce
     loops = [
@@ -167,7 +184,7 @@ def default_loops(services: Services, broker: RedisBroker | None = None) -> list
     if broker is not None:
         loops += [
             outbox_loop(services, broker),
-            deposit_monitor_loop(services),
+            deposit_monitor_loop(services, stopping),
             reconciler_loop(services),
             auto_release_loop(services),
             webhook_dispatch_loop(services, broker),
@@ -176,10 +193,12 @@ def default_loops(services: Services, broker: RedisBroker | None = None) -> list
 
 
 class Runner:
-    def __init__(self, services: Services, loops: list[Loop]) -> None:
+    def __init__(
+        self, services: Services, loops: list[Loop], stopping: threading.Event | None = None
+    ) -> None:
         self._services = services
         self._loops = loops
-        self._stopping = threading.Event()
+        self._stopping = stopping or threading.Event()
         channel = getattr(services.ledger.recorder, "channel_name", "ledger_events")
         self._signal = LogSignal(services.database_url, channel=channel)
         self._threads = [
@@ -193,7 +212,7 @@ class Runner:
         for thread in self._threads:
             thread.start()
 
-    def stop(self, timeout_s: float = 10.0) -> None:
+    def stop(self, timeout_s: float = RUNNER_STOP_S) -> None:
         self._stopping.set()
         self._signal.notify()
         deadline = time.monotonic() + timeout_s
@@ -262,3 +281,9 @@ class Runner:
     def _set_leading(self, name: str, leading: bool) -> None:
         self.leading[name] = leading
         metrics.RUNNER_LEADER.labels(name).set(1 if leading else 0)
+
+
+def default_runner(services: Services, broker: RedisBroker | None = None) -> Runner:
+    """A runner of every loop, whose long steps hear its stop."""
+    stopping = threading.Event()
+    return Runner(services, default_loops(services, broker, stopping), stopping)

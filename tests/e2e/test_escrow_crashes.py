@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from infrastructure.sandbox.faults import TW_SEND_TRANSACTION
-from tests.e2e.test_withdrawal_crashes import worker_process
 from tests.support.money import wait_balance
 from tests.support.orders import (
     command,
@@ -29,6 +28,7 @@ from tests.support.orders import (
     order,
     parties,
 )
+from tests.support.processes import worker_process
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
 

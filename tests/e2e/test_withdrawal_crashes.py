@@ -10,51 +10,20 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from infrastructure.sandbox.faults import HORIZON_SUBMIT
 from tests.support.money import active_user, funded_user, usdc_payments, wait_withdrawal
-from tests.support.stack import Stack, process_environment
+from tests.support.processes import worker_process
+from tests.support.stack import Stack
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 WITHDRAWALS = 6
 KILL_WINDOW_S = 1.2
-# A worker imports stellar-sdk's hundreds of XDR modules before it consumes; on a loaded
-# 2-core machine that alone has taken over 30 s.
-WORKER_START_TIMEOUT_S = 120
-
-
-@contextmanager
-def worker_process(stack: Stack, log_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A real `ledgerline worker`, as production runs it, once it is consuming messages."""
-    log = log_dir / f"worker-{time.monotonic_ns()}.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "interfaces.cli", "worker"],
-            env={**os.environ, **process_environment(stack.services)},
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until(
-            lambda: b"worker started" in log.read_bytes() or process.poll() is not None,
-            timeout_s=WORKER_START_TIMEOUT_S,
-            message="the worker to start",
-        )
-        assert process.poll() is None, log.read_text()
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
 
 
 def test_killed_workers_never_pay_twice_and_every_withdrawal_settles(

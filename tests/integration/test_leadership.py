@@ -12,13 +12,11 @@ import pytest
 from infrastructure.leadership import Leadership, held_locks, lock_key
 from interfaces.bootstrap import Services
 from interfaces.workers.runner import Runner, default_loops
+from tests.support.processes import PROCESS_START_TIMEOUT_S
 from tests.support.stack import process_environment
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-# A process imports stellar-sdk before it leads; on a loaded 2-core machine that has taken over
-# 30 s. Taking over, the behaviour under test, keeps its tight bound.
-PROCESS_START_TIMEOUT_S = 120
 
 
 def test_only_one_session_leads_a_loop_at_a_time(database_url: str) -> None:

@@ -23,7 +23,7 @@ from interfaces.http.app import create_app
 from interfaces.http.server import HttpServer
 from interfaces.settings import Settings, load_settings
 from interfaces.workers.actors import declare_actors
-from interfaces.workers.runner import Runner, default_loops
+from interfaces.workers.runner import Runner, default_runner
 from tests.support.capture import SESSION
 from tests.support.waiting import wait_until
 
@@ -164,7 +164,7 @@ class Stack:
         """Stops the runner (if running) and starts a fresh one, as a process restart would."""
         if self.runner is not None:
             self.runner.stop()
-        self.runner = Runner(self.services, default_loops(self.services, self.broker))
+        self.runner = default_runner(self.services, self.broker)
         self.runner.start()
         return self.runner
 
@@ -197,7 +197,7 @@ def running_stack(
     workers = Workers(services, broker).start() if with_workers and broker else None
     runner = None
     if with_runner:
-        runner = Runner(services, default_loops(services, broker))
+        runner = default_runner(services, broker)
         runner.start()
     stack = Stack(services, server, runner, workers, sandbox, broker)
     try:
@@ -205,8 +205,8 @@ def running_stack(
     finally:
         for client in stack.clients:
             client.close()
-        if runner:
-            runner.stop()
+        if stack.runner:  # the one running now: a test may have restarted or stopped it
+            stack.runner.stop()
         if stack.workers:
             stack.workers.stop()
         if broker:
@@ -235,6 +235,7 @@ def process_environment(services: Services) -> dict[str, str]:
         "BROKER_HEARTBEAT_TIMEOUT_MS": str(settings.broker_heartbeat_timeout_ms),
         "BROKER_MAINTENANCE_CHANCE": str(settings.broker_maintenance_chance),
         "WORKER_THREADS": str(settings.worker_threads),
+        "RATE_LIMIT_PER_MINUTE": str(settings.rate_limit_per_minute),
     }
     optional = {
         "STELLAR_HORIZON_URL": settings.stellar_horizon_url,

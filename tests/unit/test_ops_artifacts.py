@@ -5,7 +5,6 @@ shutdown ends; and every `ledgerline` command a runbook tells an operator to typ
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 import shutil
@@ -22,7 +21,7 @@ from interfaces.cli.main import cli
 from interfaces.cli.serve import GRACEFUL_SHUTDOWN_S
 from interfaces.cli.worker import STOP_TIMEOUT_MS
 from interfaces.settings import ConfigError, load_settings
-from interfaces.workers.runner import Runner
+from interfaces.workers.runner import RUNNER_STOP_S
 
 pytestmark = pytest.mark.unit
 
@@ -82,7 +81,7 @@ TARGET_LABELS = frozenset({"job", "instance"})  # attached by Prometheus to ever
 GRACEFUL_BOUNDS_S = {
     "api": GRACEFUL_SHUTDOWN_S,
     "worker": STOP_TIMEOUT_MS / 1000,
-    "runner": inspect.signature(Runner.stop).parameters["timeout_s"].default,
+    "runner": RUNNER_STOP_S,
 }
 LEDGERLINE_SERVICES = {
     "migrate": "bootstrap",

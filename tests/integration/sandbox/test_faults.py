@@ -8,6 +8,7 @@ equal minted minus burned.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -177,6 +178,22 @@ def test_a_hanging_submit_times_the_client_out_without_applying(
         submit_async(sandbox, envelope, post_timeout_s=0.5)
     assert not is_applied(server, envelope.hash_hex())
     assert sandbox.chain.usdc_balance(receiver.public_key) == 0
+
+
+def test_a_slow_submit_applies_after_its_delay(
+    sandbox: SandboxServer, server: Server, payment: tuple[TransactionEnvelope, Keypair]
+) -> None:
+    envelope, receiver = payment
+    sandbox.faults.inject(FaultRule(route=HORIZON_SUBMIT, mode="slow", delay_ms=300))
+    started = time.monotonic()
+    assert submit_async(sandbox, envelope)["successful"] is True
+    assert time.monotonic() - started >= 0.3
+    assert sandbox.chain.usdc_balance(receiver.public_key) == stroops("1")
+
+
+def test_a_slow_fault_needs_its_delay() -> None:
+    with pytest.raises(ValueError, match="delay_ms"):
+        FaultRule(route=HORIZON_SUBMIT, mode="slow")
 
 
 def test_a_dropped_connection_reaches_the_client_as_a_connection_error(

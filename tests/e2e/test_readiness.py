@@ -1,0 +1,67 @@
+"""`/health/ready` reflects the dependencies, the read models' lag and the runner's leadership."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from interfaces.bootstrap import build_services
+from interfaces.workers.runner import default_loops, loop_names
+from tests.support.stack import ApiServer, Stack, free_port
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def readiness(base_url: str) -> tuple[int, Any]:
+    response = httpx.get(f"{base_url}/health/ready", timeout=10)
+    return response.status_code, response.json()["data"]
+
+
+def test_readiness_names_every_runner_loop_and_sees_each_one_led(isolated_stack: Stack) -> None:
+    stack = isolated_stack
+    names = loop_names(stack.services.projections)
+    assert names == [loop.name for loop in default_loops(stack.services, stack.broker)]
+
+    wait_until(
+        lambda: all(readiness(stack.base_url)[1]["leadership"].values()),
+        timeout_s=30,
+        message="the runner to lead every loop",
+    )
+    status, body = readiness(stack.base_url)
+    assert status == 200
+    assert body["status"] == "ready"
+    assert sorted(body["leadership"]) == sorted(names)
+
+
+def test_a_loop_without_a_leader_is_reported_and_the_instance_still_serves(
+    isolated_stack: Stack,
+) -> None:
+    stack = isolated_stack
+    assert stack.runner is not None
+    stack.runner.stop()
+    stack.runner = None
+
+    status, body = readiness(stack.base_url)
+
+    assert status == 200
+    assert not any(body["leadership"].values())
+    assert all(p["lag"] == 0 and not p["needsRebuild"] for p in body["projections"].values())
+
+
+def test_an_unreachable_redis_makes_the_instance_not_ready(stack: Stack) -> None:
+    nowhere = f"redis://127.0.0.1:{free_port()}"
+    services = build_services(stack.services.settings, stack.services.database_url, nowhere)
+    server = ApiServer(services).start()
+    try:
+        status, body = readiness(server.base_url)
+    finally:
+        server.stop()
+        services.close()
+
+    assert status == 503
+    assert body["status"] == "not_ready"
+    assert body["dependencies"]["redis"]["status"] == "down"
+    assert body["dependencies"]["database"]["status"] == "up"
