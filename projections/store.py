@@ -90,8 +90,13 @@ class ProjectionStore:
     # -- advancing --------------------------------------------------------------------------
 
     def ensure(self) -> None:
-        """Creates the live schema when it does not exist yet (an empty model at position 0)."""
+        """Creates the live schema when it does not exist yet (an empty model at position 0).
+        Processes starting together take turns, so only the first creates it."""
         with self._pool.connection() as conn, conn.transaction():
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                (f"ledgerline:ensure:{self.projection.schema}",),
+            )
             exists = conn.execute(
                 "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.projection.schema,)
             ).fetchone()

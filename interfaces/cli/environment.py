@@ -13,7 +13,7 @@ import click
 import psycopg
 import redis
 
-from interfaces.bootstrap import Services, build_services
+from interfaces.bootstrap import Services, build_services, ensure_projections
 from interfaces.logs import configure_process
 from interfaces.runtime import Runtime, development_defaults, open_runtime
 from interfaces.settings import ConfigError, Settings, load_settings
@@ -100,6 +100,7 @@ def runtime_and_services(pool_size_max: int = 10) -> Iterator[tuple[Runtime, Ser
         settings, runtime.database_url, runtime.redis_url, pool_size_max=pool_size_max
     )
     try:
+        ensure_projections(services)  # every command may read a read model, even on a fresh log
         yield runtime, services
     finally:
         services.close()

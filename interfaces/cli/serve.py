@@ -8,7 +8,6 @@ from typing import Final
 import click
 import uvicorn
 
-from interfaces.bootstrap import ensure_projections
 from interfaces.cli.environment import chain_ready, runtime_and_services
 from interfaces.http.app import create_app
 from interfaces.http.server import HttpServer
@@ -31,7 +30,6 @@ def serve(workers: int) -> None:
     """Run the HTTP API (stateless; run as many as you like behind a load balancer)."""
     with runtime_and_services(pool_size_max=20) as (runtime, services):
         chain_ready(services.settings)
-        ensure_projections(services)
         settings = services.settings
         common = {
             "host": settings.host,
