@@ -44,7 +44,12 @@ AUTO_RELEASE_BATCH_MAX: Final = 100
 RUNNER_STOP_S: Final = 10.0
 # Loops other than one per projection; without a broker only housekeeping runs.
 HOUSEKEEPING: Final = "housekeeping"
-SAGA_LOOPS: Final = ("outbox", "deposit-monitor", "reconciler", "auto-release", "webhook-dispatch")
+OUTBOX: Final = "outbox"
+DEPOSIT_MONITOR: Final = "deposit-monitor"
+RECONCILER: Final = "reconciler"
+AUTO_RELEASE: Final = "auto-release"
+WEBHOOK_DISPATCH: Final = "webhook-dispatch"
+SAGA_LOOPS: Final = (OUTBOX, DEPOSIT_MONITOR, RECONCILER, AUTO_RELEASE, WEBHOOK_DISPATCH)
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +110,7 @@ def outbox_loop(services: Services, broker: RedisBroker) -> Loop:
     re-enqueue every step ever taken (harmless, being idempotent, but a flood)."""
     store = ProjectionStore(OutboxRelay(broker), services.pool, services.ledger)
     return Loop(
-        name="outbox",
+        name=OUTBOX,
         step=lambda: store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP) > 0,
         prepare=store.ensure,
     )
@@ -115,7 +120,7 @@ def webhook_dispatch_loop(services: Services, broker: RedisBroker) -> Loop:
     """Follows the log like the outbox, enqueuing webhook deliveries; never rebuilt either."""
     store = ProjectionStore(WebhookDispatcher(broker), services.pool, services.ledger)
     return Loop(
-        name="webhook-dispatch",
+        name=WEBHOOK_DISPATCH,
         step=lambda: store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP) > 0,
         prepare=store.ensure,
     )
@@ -123,7 +128,7 @@ def webhook_dispatch_loop(services: Services, broker: RedisBroker) -> Loop:
 
 def deposit_monitor_loop(services: Services, stopping: threading.Event) -> Loop:
     monitor = DepositMonitor(services, stopping)
-    return Loop("deposit-monitor", monitor.step, idle_wait_s=DEPOSIT_POLL_S, follows_log=False)
+    return Loop(DEPOSIT_MONITOR, monitor.step, idle_wait_s=DEPOSIT_POLL_S, follows_log=False)
 
 
 def reconciler_loop(services: Services) -> Loop:
@@ -134,7 +139,7 @@ def reconciler_loop(services: Services) -> Loop:
         return False
 
     return Loop(
-        "reconciler", step, idle_wait_s=services.settings.reconcile_interval_s, follows_log=False
+        RECONCILER, step, idle_wait_s=services.settings.reconcile_interval_s, follows_log=False
     )
 
 
@@ -153,7 +158,7 @@ def auto_release_loop(services: Services) -> Loop:
         return released == AUTO_RELEASE_BATCH_MAX
 
     return Loop(
-        "auto-release",
+        AUTO_RELEASE,
         step,
         idle_wait_s=services.settings.auto_release_interval_s,
         follows_log=False,
