@@ -103,6 +103,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_backoff_max_ms: int = 3_600_000
     webhook_disable_after_failures: int = 5
     webhook_in_flight_per_endpoint: int = 2
+    webhook_delivery_retention_days: int = 30
 
     def require_wallets(self) -> None:
         """Wallet features need the vault key; say so clearly instead of failing later."""
@@ -187,6 +188,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         webhook_in_flight_per_endpoint=reader.integer(
             "WEBHOOK_IN_FLIGHT_PER_ENDPOINT", 2, 1, 1_000
+        ),
+        webhook_delivery_retention_days=reader.integer(
+            "WEBHOOK_DELIVERY_RETENTION_DAYS", 30, 1, 3_650
         ),
     )
     if settings.withdrawal_min_stroops > settings.withdrawal_max_stroops:

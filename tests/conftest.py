@@ -101,8 +101,8 @@ def postgres_server_url() -> Iterator[str]:
     server.start()
     try:
         yield server.url
-    finally:
-        server.stop()
+    finally:  # a session that joined another's server leaves it running for that one
+        server.stop_if_started_here()
 
 
 def _database_url(server_url: str, name: str) -> str:

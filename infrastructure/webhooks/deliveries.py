@@ -1,6 +1,7 @@
 """The delivery log: every attempt to deliver a webhook, and each endpoint's run of failures.
 
-One row per attempt, kept for operators (`GET /webhooks/endpoints/{id}/deliveries`). A delivery
+One row per attempt, kept for operators (`GET /webhooks/endpoints/{id}/deliveries`) for a
+retention period, after which housekeeping deletes it in batches. A delivery
 is identified by endpoint, event and (for a replay) the replay, so the log also answers "was
 this already delivered?" and a redelivered message posts nothing twice. An endpoint's count of
 consecutive exhausted deliveries resets on its next success.
@@ -16,6 +17,8 @@ DELIVERED: Final = "DELIVERED"
 FAILED: Final = "FAILED"  # will be retried
 EXHAUSTED: Final = "EXHAUSTED"  # failed on its last retry
 SKIPPED: Final = "SKIPPED"  # the endpoint was disabled or deleted meanwhile
+# Rows deleted per purge statement: short transactions, so deliveries being logged never wait.
+PURGE_BATCH_MAX: Final = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,19 @@ class DeliveryLog:
                 (attempt.endpoint_id, 1 if attempt.outcome == EXHAUSTED else 0),
             ).fetchone()
         return int(row["failed_deliveries"])
+
+    def purge_older_than(self, days: int) -> int:
+        """Deletes up to PURGE_BATCH_MAX attempts older than `days`, oldest first; returns how
+        many. Retries never reach that far back, so no redelivery needs them any more."""
+        with self._pool.connection() as conn:
+            return int(
+                conn.execute(
+                    "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
+                    " WHERE attempted_at < now() - make_interval(days => %s)"
+                    " ORDER BY attempted_at LIMIT %s)",
+                    (days, PURGE_BATCH_MAX),
+                ).rowcount
+            )
 
     def attempts(self, endpoint_id: str, before_id: int | None, limit: int) -> list[AttemptRow]:
         """Attempts for `endpoint_id`, newest first, with ids below `before_id`."""

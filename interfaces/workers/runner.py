@@ -22,7 +22,9 @@ from application.context import SYSTEM
 from application.log_context import bound
 from domain import identifiers
 from infrastructure import metrics
+from infrastructure.idempotency import PURGE_BATCH_MAX as IDEMPOTENCY_PURGE_BATCH_MAX
 from infrastructure.leadership import Leadership
+from infrastructure.webhooks.deliveries import PURGE_BATCH_MAX as DELIVERY_PURGE_BATCH_MAX
 from interfaces.bootstrap import Services
 from interfaces.reconciliation import reconcile_now
 from interfaces.workers.deposit_monitor import DepositMonitor
@@ -95,12 +97,19 @@ def projection_loop(store: ProjectionStore, on_page: Callable[[int], None] | Non
 
 def housekeeping_loop(services: Services, broker: RedisBroker | None) -> Loop:
     def step() -> bool:
-        purged = services.idempotency.purge_expired()
-        if purged:
-            log.info("purged %d expired idempotency records", purged)
+        """True while a purge still finds a full batch, so a backlog clears without waiting."""
+        records = services.idempotency.purge_expired()
+        if records:
+            log.info("purged %d expired idempotency records", records)
+        retention_days = services.settings.webhook_delivery_retention_days
+        attempts = services.channels.deliveries.purge_older_than(retention_days)
+        if attempts:
+            log.info(
+                "purged %d webhook delivery attempts older than %d days", attempts, retention_days
+            )
         if broker is not None:
             sweep_stalled(services, broker)
-        return False
+        return records == IDEMPOTENCY_PURGE_BATCH_MAX or attempts == DELIVERY_PURGE_BATCH_MAX
 
     return Loop(HOUSEKEEPING, step, idle_wait_s=HOUSEKEEPING_INTERVAL_S, follows_log=False)
 
