@@ -61,11 +61,17 @@ class EndpointChange:
 
 class WebhookEndpoints:
     def __init__(
-        self, ledger: Ledger, vault: SecretVault | None, log_head: Callable[[], int]
+        self,
+        ledger: Ledger,
+        vault: SecretVault | None,
+        log_head: Callable[[], int],
+        *,
+        private_targets_allowed: bool = False,
     ) -> None:
         self._ledger = ledger
         self._vault = vault
         self._log_head = log_head
+        self._private_targets_allowed = private_targets_allowed
 
     def register(
         self,
@@ -74,7 +80,7 @@ class WebhookEndpoints:
         description: str | None,
         context: CommandContext,
     ) -> RegisteredEndpoint:
-        check_new_endpoint(url, description)
+        check_new_endpoint(url, description, private_targets_allowed=self._private_targets_allowed)
         wanted = TypeFilter.parse(event_types, field="events")
         vault = self._require_vault()
         endpoint_uuid = uuid4()

@@ -8,6 +8,7 @@ event from a position up to the replay's own position; later events flow as usua
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, ClassVar, Final
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -24,6 +25,7 @@ DELETED: Final = "DELETED"
 URL_LENGTH_MAX: Final = 2048
 DESCRIPTION_LENGTH_MAX: Final = 500
 SCHEMES: Final = ("http", "https")
+LOCAL_NAMES: Final = ("localhost", "localhost.localdomain")
 
 
 class WebhookEndpointNotFoundError(NotFoundError):
@@ -103,7 +105,22 @@ class WebhookEndpoint(Aggregate):
             raise InvalidStateError("this webhook endpoint is deleted", endpointId=self.public_id)
 
 
-def check_new_endpoint(url: str, description: str | None) -> None:
+def names_private_target(hostname: str) -> bool:
+    """Whether a host is, by its text alone, this machine or a non-public network: an IP
+    literal outside the public internet, or a localhost name. A name that merely resolves
+    there is caught when delivering, by the address it resolves to."""
+    host = hostname.rstrip(".").lower()
+    if host in LOCAL_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
+
+
+def check_new_endpoint(
+    url: str, description: str | None, *, private_targets_allowed: bool = False
+) -> None:
     if len(url) > URL_LENGTH_MAX or any(ord(c) <= 32 or ord(c) == 127 for c in url):
         raise ValidationError(
             f"url must be at most {URL_LENGTH_MAX} characters, without spaces", field="url"
@@ -119,6 +136,11 @@ def check_new_endpoint(url: str, description: str | None) -> None:
         raise ValidationError("url must not carry credentials", field="url")
     if port == 0:
         raise ValidationError("url has an invalid port", field="url")
+    if not private_targets_allowed and names_private_target(parts.hostname):
+        raise ValidationError(
+            "url must point to a public address, not this machine or a private network",
+            field="url",
+        )
     if description is not None and len(description) > DESCRIPTION_LENGTH_MAX:
         raise ValidationError(
             f"description must be at most {DESCRIPTION_LENGTH_MAX} characters",

@@ -55,7 +55,12 @@ def build_event_channels(
         feed=FeedView(pool),
         audit_log=AuditLogView(pool),
         endpoints=WebhookEndpointsView(pool),
-        webhooks=WebhookEndpoints(ledger, secrets, ledger.head_position),
+        webhooks=WebhookEndpoints(
+            ledger,
+            secrets,
+            ledger.head_position,
+            private_targets_allowed=settings.webhook_private_targets_allowed,
+        ),
         incoming=IncomingWebhooks(ledger),
         deliveries=DeliveryLog(pool),
         slots=Slots(cache, namespace),

@@ -21,6 +21,7 @@ T = TypeVar("T")
 NETWORKS: Final = ("sandbox", "testnet", "mainnet")
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS: Final = ("json", "text")
+PRIVATE_TARGET_POLICIES: Final = ("allow", "deny")
 MASTER_KEY_LENGTH_MIN: Final = 32
 # Circle's USDC issuers; the sandbox issues its own.
 USDC_ISSUERS: Final = {
@@ -104,6 +105,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_disable_after_failures: int = 5
     webhook_in_flight_per_endpoint: int = 2
     webhook_delivery_retention_days: int = 30
+    webhook_private_targets: str = "deny"
 
     def require_wallets(self) -> None:
         """Wallet features need the vault key; say so clearly instead of failing later."""
@@ -116,6 +118,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                     " (`ledgerline up` sets both for the sandbox)"
                 ]
             )
+
+    @property
+    def webhook_private_targets_allowed(self) -> bool:
+        return self.webhook_private_targets == "allow"
 
     def with_overrides(self, **changes: object) -> Settings:
         return msgspec.structs.replace(self, **changes)
@@ -191,6 +197,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         webhook_delivery_retention_days=reader.integer(
             "WEBHOOK_DELIVERY_RETENTION_DAYS", 30, 1, 3_650
+        ),
+        # A receiver on this machine or its network is what development wants and what an
+        # attacker registering an endpoint in production wants too (SSRF).
+        webhook_private_targets=reader.choice(
+            "WEBHOOK_PRIVATE_TARGETS",
+            PRIVATE_TARGET_POLICIES,
+            "allow" if network == "sandbox" else "deny",
         ),
     )
     if settings.withdrawal_min_stroops > settings.withdrawal_max_stroops:

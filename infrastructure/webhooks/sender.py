@@ -3,13 +3,22 @@
 Redirects are not followed (a receiver must answer at the URL it registered) and every request
 is bounded by WEBHOOK_TIMEOUT_MS, so a slow receiver holds a worker thread for at most that.
 Any 2xx is success.
+
+Unless private targets are allowed, a host that resolves to this machine or a non-public
+network is refused before any connection is made: an endpoint's URL is chosen by an API
+client, and must not become a way into the network Ledgerline runs in (SSRF). The name is
+resolved again by the HTTP client, so a resolver that changes its answer within that instant
+(DNS rebinding) is not covered; egress rules on the workers' network are the complete fix.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -29,7 +38,10 @@ class Outcome:
 
 
 class WebhookSender:
-    def __init__(self, timeout_s: float, connections_max: int = 20) -> None:
+    def __init__(
+        self, timeout_s: float, connections_max: int = 20, *, private_targets_allowed: bool = False
+    ) -> None:
+        self._private_targets_allowed = private_targets_allowed
         self._client = httpx.Client(
             timeout=timeout_s,
             follow_redirects=False,
@@ -39,6 +51,10 @@ class WebhookSender:
 
     def post(self, url: str, headers: dict[str, str], body: bytes) -> Outcome:
         started = time.monotonic()
+        if not self._private_targets_allowed:
+            refusal = _private_target(url)
+            if refusal is not None:
+                return Outcome(None, refusal, _elapsed_ms(started))
         try:
             response = self._client.post(url, content=body, headers=headers)
         except httpx.HTTPError as error:
@@ -49,6 +65,22 @@ class WebhookSender:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _private_target(url: str) -> str | None:
+    """Why `url` may not be posted to, when its host resolves to a non-public address."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        resolved = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return None  # the client reports the failed lookup as for any other receiver
+    for *_, address in resolved:
+        ip = ipaddress.ip_address(str(address[0]).partition("%")[0])
+        if not ip.is_global:
+            return f"refused: {host} resolves to {ip}, not a public address"
+    return None
 
 
 def _elapsed_ms(started: float) -> int:

@@ -22,7 +22,14 @@ def declare_webhook_actors(
     broker: RedisBroker, services: Services
 ) -> list[dramatiq.Actor[Any, Any]]:
     settings = services.settings
-    courier = WebhookCourier(services, broker, WebhookSender(settings.webhook_timeout_ms / 1000))
+    courier = WebhookCourier(
+        services,
+        broker,
+        WebhookSender(
+            settings.webhook_timeout_ms / 1000,
+            private_targets_allowed=settings.webhook_private_targets_allowed,
+        ),
+    )
 
     def deliver(
         endpoint_id: str, delivery_id: str, position: int, event_id: str, body: str

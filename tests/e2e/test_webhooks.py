@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.capture import SESSION
 from tests.support.instances import api_instance
-from tests.support.stack import TRUSTLESS_WEBHOOK_SECRET, Stack
+from tests.support.stack import MASTER_KEY, TRUSTLESS_WEBHOOK_SECRET, Stack
 from tests.support.waiting import wait_until
 from tests.support.webhook_receiver import WebhookReceiver, signature_verifies
 
@@ -244,3 +244,26 @@ def test_without_a_configured_secret_incoming_webhooks_are_unavailable(stack: St
         )
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "WEBHOOK_NOT_CONFIGURED"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9000/hooks",
+        "http://localhost/hooks",
+        "https://[::1]/hooks",
+        "http://169.254.169.254/latest/meta-data",  # cloud metadata
+        "http://10.1.2.3/hooks",
+    ],
+)
+def test_outside_the_sandbox_an_endpoint_on_a_private_address_is_refused(
+    stack: Stack, url: str
+) -> None:
+    with api_instance(stack, webhook_private_targets="deny") as server:
+        response = httpx.post(
+            f"{server.base_url}/webhooks/endpoints",
+            json={"url": url},
+            headers={"Authorization": f"Bearer {MASTER_KEY}"},
+        )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["details"]["field"] == "url"
