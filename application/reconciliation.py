@@ -6,14 +6,17 @@
 
 Subjects with a saga in flight are skipped (the chain may legitimately be a step ahead of the
 books); a difference is measured twice, a moment apart, so a deposit the monitor has not
-credited yet is not reported.
+credited yet is not reported. Every subject is measured first and only the differing ones
+again, after one pause for the whole run: a run takes one pause, however many subjects differ.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Final
 from uuid import uuid4
 
@@ -27,6 +30,10 @@ from domain.postings import escrow
 from domain.reconciliations import Reconciliation
 
 RECHECK_AFTER_S: Final = 1.0
+# Wallets are read from Horizon this many at a time (each read is a round trip), taken from the
+# scope a batch at a time so memory stays bounded however many wallets there are.
+WALLET_READS_AT_ONCE: Final = 8
+WALLET_BATCH: Final = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +71,12 @@ class ReconciliationScope:
     held_besides: Callable[[str], int] = lambda user_id: 0
 
 
+@dataclass
+class _Tally:
+    checked: int = 0
+    skipped: int = 0
+
+
 class Reconciler:
     def __init__(
         self,
@@ -81,25 +94,18 @@ class Reconciler:
         self, scope: ReconciliationScope, trigger: str, context: CommandContext
     ) -> ReconciliationReport:
         """Checks every wallet and escrow in `scope` and records the run with its drifts."""
-        checked = skipped = 0
+        tally = _Tally()
+        differing_wallets = self._differing_wallets(scope, tally)
+        differing_escrows = self._differing_escrows(scope, tally)
         drifts: list[Drift] = []
-        for user_id, address in scope.wallets:
-            if scope.in_flight(user_id):
-                skipped += 1
-                continue
-            checked += 1
-            drift = self._measure_wallet(user_id, address, scope)
-            if drift is not None:
-                self._sleep(RECHECK_AFTER_S)  # the books may be a moment behind the chain
+        if differing_wallets or differing_escrows:
+            self._sleep(RECHECK_AFTER_S)  # the books may be a moment behind the chain
+            for user_id, address in differing_wallets:
                 drift = self._measure_wallet(user_id, address, scope)
-            if drift is not None:
-                drifts.append(drift)
-        for page in scope.escrows:
-            busy = [e for e in page if scope.in_flight(e.order_id)]
-            skipped += len(busy)
-            to_check = [e for e in page if e not in busy]
-            checked += len(to_check)
-            drifts += self._escrow_drifts(to_check)
+                if drift is not None:
+                    drifts.append(drift)
+            drifts += self._escrow_drifts(differing_escrows)
+        checked, skipped = tally.checked, tally.skipped
         run = Reconciliation(id=uuid4(), trigger=trigger)
         for drift in drifts:
             run.report_drift(
@@ -121,6 +127,29 @@ class Reconciler:
             ),
         )
 
+    def _differing_wallets(
+        self, scope: ReconciliationScope, tally: _Tally
+    ) -> list[tuple[str, str]]:
+        differing: list[tuple[str, str]] = []
+        with ThreadPoolExecutor(WALLET_READS_AT_ONCE, thread_name_prefix="reconcile") as reads:
+            for batch in batched(scope.wallets, WALLET_BATCH):
+                idle = [(user, address) for user, address in batch if not scope.in_flight(user)]
+                tally.skipped += len(batch) - len(idle)
+                tally.checked += len(idle)
+                measured = reads.map(lambda w: self._measure_wallet(w[0], w[1], scope), idle)
+                differing += [w for w, drift in zip(idle, measured, strict=True) if drift]
+        return differing
+
+    def _differing_escrows(self, scope: ReconciliationScope, tally: _Tally) -> list[EscrowToCheck]:
+        differing: list[EscrowToCheck] = []
+        for page in scope.escrows:
+            busy = [e for e in page if scope.in_flight(e.order_id)]
+            tally.skipped += len(busy)
+            to_check = [e for e in page if e not in busy]
+            tally.checked += len(to_check)
+            differing += [self._escrow_of(d, to_check) for d in self._escrow_drifts(to_check)]
+        return differing
+
     def _measure_wallet(
         self, user_id: str, address: str, scope: ReconciliationScope
     ) -> Drift | None:
@@ -134,13 +163,18 @@ class Reconciler:
         return Drift(user_id, f"user:{user_id}", ledger_stroops, chain_stroops)
 
     def _escrow_drifts(self, escrows: Sequence[EscrowToCheck]) -> list[Drift]:
+        """The escrows whose balance differs from their order's books, asking Trustless Work
+        once per contract type."""
         drifts = []
         for multi_release in (False, True):
             group = [e for e in escrows if e.multi_release == multi_release]
-            if group and self._measure_escrows(group, multi_release):
-                self._sleep(RECHECK_AFTER_S)
+            if group:
                 drifts += self._measure_escrows(group, multi_release)
         return drifts
+
+    @staticmethod
+    def _escrow_of(drift: Drift, escrows: Sequence[EscrowToCheck]) -> EscrowToCheck:
+        return next(e for e in escrows if e.order_id == drift.subject)
 
     def _measure_escrows(self, group: list[EscrowToCheck], multi_release: bool) -> list[Drift]:
         chain = self._escrows.balances([e.contract_id for e in group], multi_release)
@@ -156,3 +190,9 @@ class Reconciler:
                     Drift(item.order_id, escrow(item.order_id), ledger_stroops, chain_stroops)
                 )
         return found
+
+
+def batched(items: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

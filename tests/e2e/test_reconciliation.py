@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from stellar_sdk import Account, Asset, Keypair, TransactionBuilder
 
+from application.context import SYSTEM
+from application.reconciliation import RECHECK_AFTER_S, Reconciler, ReconciliationScope
 from tests.support.money import active_user, funded_user, wait_balance, wait_withdrawal
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
@@ -35,14 +37,10 @@ def test_after_deposits_and_withdrawals_there_is_no_drift(isolated_stack: Stack)
     assert report["drifts"] == []
 
 
-def test_a_payment_behind_the_ledgers_back_is_reported_and_not_adjusted(
-    isolated_stack: Stack,
-) -> None:
-    stack = isolated_stack
+def pay_behind_the_ledgers_back(stack: Stack, address: str, amount: str) -> None:
+    """Someone holding the wallet's key pays out directly, without the ledger knowing."""
     assert stack.sandbox is not None
     assert stack.services.vault is not None
-    user_id, address = funded_user(stack, "40")
-    # Someone holding the wallet's key pays out directly, without the ledger knowing.
     secret = stack.services.vault.open(address)
     on_chain = stack.sandbox.chain.account(address)
     assert on_chain is not None
@@ -54,13 +52,21 @@ def test_a_payment_behind_the_ledgers_back_is_reported_and_not_adjusted(
             base_fee=100,
         )
         .append_payment_op(
-            stack.sandbox.chain.usdc.issuer, Asset("USDC", stack.sandbox.chain.usdc.issuer), "3"
+            stack.sandbox.chain.usdc.issuer, Asset("USDC", stack.sandbox.chain.usdc.issuer), amount
         )
         .set_timeout(60)
         .build()
     )
     envelope.sign(Keypair.from_secret(secret))
     assert stack.services.network.submit(envelope.to_xdr()).outcome.value == "applied"
+
+
+def test_a_payment_behind_the_ledgers_back_is_reported_and_not_adjusted(
+    isolated_stack: Stack,
+) -> None:
+    stack = isolated_stack
+    user_id, address = funded_user(stack, "40")
+    pay_behind_the_ledgers_back(stack, address, "3")
 
     report = stack.client().post("/admin/reconcile").json()
     drifts = report["data"]["drifts"]
@@ -81,3 +87,25 @@ def test_a_payment_behind_the_ledgers_back_is_reported_and_not_adjusted(
         ).fetchone()
     assert row["envelope"]["data"]["subject"] == user_id
     assert row["envelope"]["data"]["direction"] == "ledger_above_chain"
+
+
+def test_a_run_pauses_once_to_recheck_however_many_wallets_differ(isolated_stack: Stack) -> None:
+    stack = isolated_stack
+    users = [funded_user(stack, "20", prefix=f"drift{n}") for n in range(3)]
+    for _, address in users:
+        pay_behind_the_ledgers_back(stack, address, "1")
+    pauses: list[float] = []
+    services = stack.services
+    reconciler = Reconciler(
+        services.ledger, services.network, services.escrow_provider, sleep=pauses.append
+    )
+
+    stack.caught_up()
+    wallets = [(row.user_id, row.address) for row in services.views.wallets.all()]
+
+    report = reconciler.reconcile(
+        ReconciliationScope(wallets=wallets, escrows=[], in_flight=lambda _: False), "test", SYSTEM
+    )
+
+    assert sorted(d.subject for d in report.drifts) == sorted(user_id for user_id, _ in users)
+    assert pauses == [RECHECK_AFTER_S]
