@@ -18,6 +18,9 @@ from interfaces.workers.actors import declare_actors
 
 # An actor step in flight gets this long to finish on SIGTERM before the worker exits anyway.
 STOP_TIMEOUT_MS: Final = 30_000
+# An idle worker looks for messages at least this often (dramatiq backs off up to it), so a
+# saga step waits at most this long for a worker; each poll is one cheap Redis script call.
+IDLE_POLL_MAX_MS: Final = 100
 
 
 @click.command("worker")
@@ -34,7 +37,11 @@ def worker() -> None:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        running = dramatiq.Worker(broker, worker_threads=services.settings.worker_threads)
+        running = dramatiq.Worker(
+            broker,
+            worker_threads=services.settings.worker_threads,
+            worker_timeout=IDLE_POLL_MAX_MS,
+        )
         serve_process_metrics(services.settings.metrics_port)
         running.start()
         click.echo(f"worker started ({services.settings.worker_threads} threads)", err=True)

@@ -19,6 +19,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from infrastructure.sandbox.server import SandboxServer
 from interfaces.bootstrap import Services, build_broker, build_services, ensure_projections
+from interfaces.cli.worker import IDLE_POLL_MAX_MS
 from interfaces.http.app import create_app
 from interfaces.http.server import HttpServer
 from interfaces.settings import Settings, load_settings
@@ -119,7 +120,9 @@ class Workers:
 
     def __init__(self, services: Services, broker: RedisBroker) -> None:
         declare_actors(broker, services)
-        self._worker = dramatiq.Worker(broker, worker_threads=WORKER_THREADS)
+        self._worker = dramatiq.Worker(
+            broker, worker_threads=WORKER_THREADS, worker_timeout=IDLE_POLL_MAX_MS
+        )
 
     def start(self) -> Workers:
         self._worker.start()
