@@ -3,7 +3,8 @@ measured in the same run on the same database, and their ratio.
 
 Absolute numbers on shared machines mean little; the ratio to a single-row-commit INSERT loop
 (what a hand-written ledger writing one row per command would pay) is what we track. The API
-runs as a real `ledgerline serve` process; clients send admin credits, each with its own
+runs as a real `ledgerline serve` process, beside a `ledgerline sandbox` for its Stellar
+configuration (credits never touch the chain); clients send admin credits, each with its own
 Idempotency-Key, from concurrent connections.
 """
 
@@ -29,6 +30,43 @@ from infrastructure.embedded.postgres import EmbeddedPostgres, free_port  # noqa
 from infrastructure.embedded.redis import EmbeddedRedis, die_with_parent  # noqa: E402
 
 MASTER_KEY = "ohk_master_" + "b" * 48
+WALLET_ENCRYPTION_KEY = "cd" * 32
+START_WITHIN_S = 60.0
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> httpx.Response:
+    deadline = time.monotonic() + START_WITHIN_S
+    while True:
+        try:
+            response = httpx.get(url, timeout=1)
+            if response.status_code == 200:
+                return response
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise SystemExit(f"{what} did not start")
+        time.sleep(0.1)
+
+
+def start_sandbox(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`ledgerline sandbox` on a free port; `env` is pointed at it."""
+    port = free_port()
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "interfaces.cli", "sandbox", "--port", str(port)],
+        env=env,
+        preexec_fn=die_with_parent,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    state = _wait_for(f"{url}/sandbox/state", sandbox, "the sandbox").json()
+    env.update(
+        STELLAR_NETWORK="sandbox",
+        STELLAR_HORIZON_URL=f"{url}/horizon",
+        TRUSTLESS_API_URL=f"{url}/trustless-work",
+        STELLAR_USDC_ISSUER=str(state["usdc"]["issuer"]),
+    )
+    return sandbox
 
 
 def raw_inserts(url: str, clients: int, seconds: float) -> tuple[float, list[float]]:
@@ -135,9 +173,11 @@ def main() -> None:
         "REDIS_URL": redis_url,
         "PORT": str(port),
         "LEDGERLINE_MASTER_KEY": MASTER_KEY,
+        "WALLET_ENCRYPTION_KEY": WALLET_ENCRYPTION_KEY,
         "RATE_LIMIT_PER_MINUTE": "1000000",
         "LOG_LEVEL": "WARNING",
     }
+    sandbox = start_sandbox(env)
     api = subprocess.Popen(
         [sys.executable, "-m", "interfaces.cli", "serve"],
         env=env,
@@ -146,16 +186,7 @@ def main() -> None:
     )
     base_url = f"http://127.0.0.1:{port}/api/v1"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or api.poll() is not None:
-                raise SystemExit("the API did not start")
-            time.sleep(0.1)
+        _wait_for(f"{base_url}/health", api, "the API")
         users = [
             httpx.post(
                 f"{base_url}/users",
@@ -185,8 +216,9 @@ def main() -> None:
             f"mean HTTP latency {statistics.mean(spread_lat) * 1000:.2f} ms"
         )
     finally:
-        api.terminate()
-        api.wait(timeout=30)
+        for process in (api, sandbox):
+            process.terminate()
+            process.wait(timeout=30)
         if redis_server:
             redis_server.stop()
         if postgres:
