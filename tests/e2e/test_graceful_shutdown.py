@@ -24,6 +24,7 @@ from tests.support.money import (
     usdc_payments,
     wait_balance,
     wait_withdrawal,
+    withdraw,
 )
 from tests.support.processes import ledgerline_process, worker_process
 from tests.support.stack import MASTER_KEY, Stack, free_port
@@ -145,15 +146,7 @@ def test_a_worker_finishes_its_step_in_flight_before_it_exits_on_sigterm(
     stack.sandbox.faults.inject({"route": HORIZON_SUBMIT, "mode": "slow", "delay_ms": 3000})
     try:
         with worker_process(stack, tmp_path) as worker:
-            response = stack.client().post(
-                "/withdrawals",
-                json={
-                    "userId": user_id,
-                    "amount": "7.5",
-                    "destinationType": "crypto",
-                    "destinationRef": destination,
-                },
-            )
+            response = withdraw(stack, user_id, "7.5", destination)
             assert response.status_code == 202, response.text
             wait_until(
                 lambda: stack.sandbox is not None and stack.sandbox.faults.fired(HORIZON_SUBMIT),

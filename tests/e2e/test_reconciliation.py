@@ -8,7 +8,13 @@ from stellar_sdk import Account, Asset, Keypair, TransactionBuilder
 
 from application.context import SYSTEM
 from application.reconciliation import RECHECK_AFTER_S, Reconciler, ReconciliationScope
-from tests.support.money import active_user, funded_user, wait_balance, wait_withdrawal
+from tests.support.money import (
+    active_user,
+    funded_user,
+    wait_balance,
+    wait_withdrawal,
+    withdraw,
+)
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
 
@@ -19,15 +25,7 @@ def test_after_deposits_and_withdrawals_there_is_no_drift(isolated_stack: Stack)
     stack = isolated_stack
     user_id, _ = funded_user(stack, "40")
     _, destination = active_user(stack, prefix="dest")
-    response = stack.client().post(
-        "/withdrawals",
-        json={
-            "userId": user_id,
-            "amount": "15",
-            "destinationType": "crypto",
-            "destinationRef": destination,
-        },
-    )
+    response = withdraw(stack, user_id, "15", destination)
     wait_withdrawal(stack, response.json()["data"]["id"])
     wait_until(
         lambda: not stack.client().get("/admin/sagas").json()["data"], message="no saga in flight"

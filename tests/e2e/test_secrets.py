@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.capture import SESSION
-from tests.support.money import active_user, funded_user, wait_withdrawal
+from tests.support.money import active_user, funded_user, wait_withdrawal, withdraw
 from tests.support.stack import MASTER_KEY, Stack
 
 pytestmark = pytest.mark.e2e
@@ -15,15 +15,7 @@ def test_no_seed_or_key_appears_in_any_response_or_log_line(stack: Stack) -> Non
     # Make sure the session did touch every secret, whichever tests were selected.
     user_id, _ = funded_user(stack, "10", prefix="secrets")
     _, destination = active_user(stack, prefix="secrets-dest")
-    response = stack.client().post(
-        "/withdrawals",
-        json={
-            "userId": user_id,
-            "amount": "5",
-            "destinationType": "crypto",
-            "destinationRef": destination,
-        },
-    )
+    response = withdraw(stack, user_id, "5", destination)
     wait_withdrawal(stack, response.json()["data"]["id"])
 
     vault = stack.services.vault

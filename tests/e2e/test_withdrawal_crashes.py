@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 
 from infrastructure.sandbox.faults import HORIZON_SUBMIT
-from tests.support.money import active_user, funded_user, usdc_payments, wait_withdrawal
+from tests.support.money import (
+    active_user,
+    funded_user,
+    usdc_payments,
+    wait_withdrawal,
+    withdraw,
+)
 from tests.support.processes import worker_process
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
@@ -52,15 +58,7 @@ def test_killed_workers_never_pay_twice_and_every_withdrawal_settles(
     try:
         for user_id, _ in users:
             with worker_process(stack, tmp_path) as worker:
-                response = stack.client().post(
-                    "/withdrawals",
-                    json={
-                        "userId": user_id,
-                        "amount": "7.5",
-                        "destinationType": "crypto",
-                        "destinationRef": destination,
-                    },
-                )
+                response = withdraw(stack, user_id, "7.5", destination)
                 assert response.status_code == 202, response.text
                 withdrawal_ids.append(response.json()["data"]["id"])
                 # Deliberate timing, not waiting: the kill lands somewhere in the step.

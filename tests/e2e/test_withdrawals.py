@@ -13,22 +13,11 @@ from tests.support.money import (
     usdc_payments,
     wait_balance,
     wait_withdrawal,
+    withdraw,
 )
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
-
-
-def withdraw(stack: Stack, user_id: str, amount: str, destination: str, **headers: str):  # type: ignore[no-untyped-def]
-    return stack.client(**headers).post(
-        "/withdrawals",
-        json={
-            "userId": user_id,
-            "amount": amount,
-            "destinationType": "crypto",
-            "destinationRef": destination,
-        },
-    )
 
 
 def test_a_withdrawal_pays_the_destination_once_and_leaves_the_books(stack: Stack) -> None:

@@ -84,6 +84,21 @@ def usdc_payments(stack: Stack, source: str, destination: str) -> list[Any]:
     ]
 
 
+def withdraw(
+    stack: Stack, user_id: str, amount: str, destination: str, **headers: str
+) -> httpx.Response:
+    """POST /withdrawals to a Stellar address; the response, whatever it is."""
+    return stack.client(**headers).post(
+        "/withdrawals",
+        json={
+            "userId": user_id,
+            "amount": amount,
+            "destinationType": "crypto",
+            "destinationRef": destination,
+        },
+    )
+
+
 def wait_withdrawal(stack: Stack, withdrawal_id: str, timeout_s: float = SETTLE_TIMEOUT_S) -> Any:
     """The withdrawal once it is COMPLETED, FAILED or CANCELED."""
     client = stack.client()
