@@ -10,6 +10,7 @@ event is what asks a worker to act.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 from uuid import UUID
@@ -458,14 +459,28 @@ class Order(Aggregate):
         at: datetime,
     ) -> None:
         """One milestone of a multi-release escrow is paid out; the last one settles the order."""
-        postings = self.fee_postings(payout)
-        self._milestone_released(
+        self._milestone_paid(
+            self._milestone_released, index, payout, balances_after, transaction_hash, at
+        )
+
+    def _milestone_paid(
+        self,
+        record: Callable[..., None],
+        index: int,
+        payout: Payout,
+        balances_after: dict[str, int],
+        transaction_hash: str,
+        at: datetime,
+    ) -> None:
+        """Records a milestone's payout with `record` (released or resolved, same fields); the
+        last milestone paid settles the order."""
+        record(
             summary=self._facts(),
             escrow_id=self.escrow_id,
             index=index,
             milestone=self._copy(index),
             payout=payout_record(payout, balances_after),
-            postings=postings,
+            postings=self.fee_postings(payout),
             transaction_hash=transaction_hash,
         )
         if not self.held_milestones():
@@ -628,19 +643,9 @@ class Order(Aggregate):
         at: datetime,
     ) -> None:
         """One disputed milestone distributed (multi-release); the last one settles the order."""
-        postings = self.fee_postings(payout)
-        self._milestone_resolved(
-            summary=self._facts(),
-            escrow_id=self.escrow_id,
-            index=index,
-            milestone=self._copy(index),
-            payout=payout_record(payout, balances_after),
-            postings=postings,
-            transaction_hash=transaction_hash,
+        self._milestone_paid(
+            self._milestone_resolved, index, payout, balances_after, transaction_hash, at
         )
-        if not self.held_milestones():
-            self._settle(None, [], transaction_hash, at)
-        self._plan()
 
     @event("MilestoneResolved")
     def _milestone_resolved(
