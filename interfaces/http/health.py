@@ -13,7 +13,7 @@ from infrastructure.leadership import held_locks, lock_key
 from interfaces.http.admission import PUBLIC
 from interfaces.http.responses import Envelope, now_iso
 from interfaces.http.routes_support import AppServices, Respond, scope
-from interfaces.http.schemas.common import Body
+from interfaces.http.schemas.wire import Body
 from interfaces.workers.runner import loop_names
 
 # Past this many unapplied events a read model is too stale to serve from.

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from application.api_keys import TOKEN_PREFIX, IssuedKey, Principal
 from interfaces.http.responses import iso
-from interfaces.http.schemas.common import AwareDatetime, Body, Request
+from interfaces.http.schemas.wire import AwareDatetime, Body, Request
 from projections.api_keys.view import ApiKeyRow
 
 

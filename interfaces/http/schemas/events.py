@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from interfaces.http.schemas.common import Body
+from interfaces.http.schemas.wire import Body
 from projections.event_feed.audit_log import AuditEntry
 from projections.event_feed.view import LogRow
 

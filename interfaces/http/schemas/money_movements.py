@@ -9,7 +9,7 @@ from domain.money import Amount, format_stroops
 from domain.wallets import ACTIVE
 from domain.withdrawals import Withdrawal
 from interfaces.http.responses import iso
-from interfaces.http.schemas.common import AwareDatetime, Body, Request  # noqa: F401
+from interfaces.http.schemas.wire import AwareDatetime, Body, Request  # noqa: F401
 from projections.deposits.view import DepositRow
 from projections.sagas.view import SagaRow
 from projections.wallets.view import WalletRow

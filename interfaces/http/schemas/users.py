@@ -8,7 +8,7 @@ from application.balances import BalanceChange
 from application.users import UserSnapshot
 from domain.money import Amount, format_stroops
 from interfaces.http.responses import iso
-from interfaces.http.schemas.common import BalanceBody, Body, Request
+from interfaces.http.schemas.wire import BalanceBody, Body, Request
 from projections.balances.view import BalanceRow
 from projections.ledger_entries.view import EntryRow
 from projections.users.view import UserRow

@@ -7,7 +7,7 @@ from application.webhooks import SECRET_PREFIX, EndpointChange, RegisteredEndpoi
 from domain.webhooks import WebhookEndpoint
 from infrastructure.webhooks.deliveries import AttemptRow
 from interfaces.http.responses import iso
-from interfaces.http.schemas.common import Body, Request
+from interfaces.http.schemas.wire import Body, Request
 from projections.webhook_endpoints.view import EndpointRow
 
 

@@ -1,4 +1,4 @@
-"""Wire types shared by several resources."""
+"""The wire's base types: request and response bodies, aware timestamps, the balance shape."""
 
 from __future__ import annotations
 
