@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from domain.money import Amount
 from infrastructure.leadership import held_locks
 from infrastructure.sandbox.faults import HORIZON_SUBMIT
 from interfaces.cli.serve import GRACEFUL_SHUTDOWN_S
@@ -33,8 +34,7 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.e2e
 LOAD_THREADS = 4
 ACCEPTED_BEFORE_SIGTERM = 20
-CREDIT = "0.01"
-CREDIT_STROOPS = 100_000
+CREDIT = Amount.parse("0.01")
 # Beyond each process's own bound: the interpreter's exit and a loaded machine's scheduling.
 EXIT_SLACK_S = 10
 
@@ -69,7 +69,7 @@ class CreditLoad:
                 try:
                     response = client.post(
                         self._url,
-                        json={"amount": CREDIT, "reason": "load"},
+                        json={"amount": CREDIT.to_wire(), "reason": "load"},
                         headers={"Idempotency-Key": uuid.uuid4().hex},
                     )
                 except httpx.ConnectError:
@@ -130,7 +130,7 @@ def test_the_api_answers_every_request_it_accepted_before_it_exits_on_sigterm(
     assert load.outcomes["unanswered"] <= LOAD_THREADS
     accepted = load.outcomes["accepted"]
     # Every answered credit is in the ledger, and nothing unanswered was applied behind our back.
-    wait_balance(stack, user_id, available=f"{accepted * CREDIT_STROOPS / 10**7:.2f}")
+    wait_balance(stack, user_id, available=Amount(accepted * CREDIT.stroops).to_wire())
 
 
 def test_a_worker_finishes_its_step_in_flight_before_it_exits_on_sigterm(
