@@ -147,7 +147,8 @@ class Reconciler:
             tally.skipped += len(busy)
             to_check = [e for e in page if e not in busy]
             tally.checked += len(to_check)
-            differing += [self._escrow_of(d, to_check) for d in self._escrow_drifts(to_check)]
+            drifting = {drift.subject for drift in self._escrow_drifts(to_check)}
+            differing += [e for e in to_check if e.order_id in drifting]
         return differing
 
     def _measure_wallet(
@@ -171,10 +172,6 @@ class Reconciler:
             if group:
                 drifts += self._measure_escrows(group, multi_release)
         return drifts
-
-    @staticmethod
-    def _escrow_of(drift: Drift, escrows: Sequence[EscrowToCheck]) -> EscrowToCheck:
-        return next(e for e in escrows if e.order_id == drift.subject)
 
     def _measure_escrows(self, group: list[EscrowToCheck], multi_release: bool) -> list[Drift]:
         chain = self._escrows.balances([e.contract_id for e in group], multi_release)

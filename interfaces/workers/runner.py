@@ -174,10 +174,10 @@ def auto_release_loop(services: Services) -> Loop:
     )
 
 
-def loop_names(projection_names: Iterable[str], with_sagas: bool = True) -> list[str]:
-    """The names `default_loops` gives its loops, for readiness without building them."""
-    names = [f"projection:{name}" for name in projection_names]
-    return [*names, HOUSEKEEPING, *(SAGA_LOOPS if with_sagas else ())]
+def loop_names(projection_names: Iterable[str]) -> list[str]:
+    """The names `default_loops` gives its loops (with a broker), for readiness without
+    building them."""
+    return [*(f"projection:{name}" for name in projection_names), HOUSEKEEPING, *SAGA_LOOPS]
 
 
 def default_loops(
