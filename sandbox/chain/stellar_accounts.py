@@ -1,4 +1,7 @@
-"""Ledger accounts and their trustlines, with Stellar's reserve arithmetic.
+"""Stellar accounts and their trustlines, with Stellar's reserve arithmetic.
+
+Here an account is always a Stellar account (an entry on the simulated chain), never one of
+Ledgerline's ledger accounts, which is what the word means everywhere else in the house.
 
 An account's native balance must never fall below its minimum balance,
 (2 + subentries) × base reserve, except by paying fees the way the network does. Trustlines are the

@@ -4,6 +4,10 @@ A release pays 0.3 % to Trustless Work and the platform fee to the platform, bot
 and the receiver gets the rest, so the three parts always sum to the released amount. Dispute
 resolution and withdrawals charge the same fees on the distributed total, pro rata per recipient,
 and also conserve the total exactly (rounding dust stays with the recipients).
+
+Ledgerline's own copy is `domain/escrow_fees.py`. The two are written apart on purpose, as an
+independent oracle: `tests/unit/test_escrow_fees.py` checks each against the other. Keep them
+apart (the sandbox may import nothing of Ledgerline; import-linter enforces it).
 """
 
 from __future__ import annotations
