@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from stellar_sdk import Account, Asset, Keypair, TransactionBuilder
 
-from infrastructure.sandbox.faults import HORIZON_PAYMENTS
+from sandbox.faults.fault_rules import HORIZON_PAYMENTS
 from tests.support.money import active_user, deposit, wait_balance
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until

@@ -15,7 +15,7 @@ from application.chain_steps import StepPending
 from application.context import CommandContext
 from application.escrow_saga import EscrowSaga
 from domain import identifiers
-from infrastructure.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 from tests.support.money import wait_balance
 from tests.support.orders import Parties, command, create_order, escrow_calls, order, parties
 from tests.support.stack import Stack, running_stack

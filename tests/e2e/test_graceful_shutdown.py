@@ -15,10 +15,10 @@ import pytest
 
 from domain.money import Amount
 from infrastructure.leadership import held_locks
-from infrastructure.sandbox.faults import HORIZON_SUBMIT
 from interfaces.cli.serve import GRACEFUL_SHUTDOWN_S
 from interfaces.cli.worker import STOP_TIMEOUT_MS
 from interfaces.workers.runner import RUNNER_STOP_S
+from sandbox.faults.fault_rules import HORIZON_SUBMIT
 from tests.support.money import (
     active_user,
     funded_user,

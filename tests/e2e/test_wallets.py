@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from infrastructure.sandbox.faults import FRIENDBOT, HORIZON_SUBMIT
+from sandbox.faults.fault_rules import FRIENDBOT, HORIZON_SUBMIT
 from tests.support.money import active_user, data_or_none
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until

@@ -10,10 +10,10 @@ import pytest
 
 from application.context import CommandContext
 from application.ports import Outcome
-from infrastructure.sandbox.server import SandboxServer
 from infrastructure.stellar.keys import StellarKeys
 from infrastructure.stellar.vault import Vault, VaultError, VaultKey
 from interfaces.bootstrap import Services
+from sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.integration
 CONTEXT = CommandContext(request_id="vault")

@@ -17,7 +17,6 @@ import httpx
 import uvicorn
 from dramatiq.brokers.redis import RedisBroker
 
-from infrastructure.sandbox.server import SandboxServer
 from interfaces.bootstrap import Services, build_broker, build_services, ensure_projections
 from interfaces.cli.worker import IDLE_POLL_MAX_MS
 from interfaces.http.app import create_app
@@ -25,6 +24,7 @@ from interfaces.http.server import HttpServer
 from interfaces.settings import Settings, load_settings
 from interfaces.workers.actors import declare_actors
 from interfaces.workers.runner import Runner, default_runner
+from sandbox.server import SandboxServer
 from tests.support.capture import SESSION
 from tests.support.waiting import wait_until
 
