@@ -30,14 +30,14 @@ from application.withdrawals import WithdrawalLimits, Withdrawals
 from domain import identifiers
 from domain.users import PLATFORM_EXTERNAL_USER_ID, User
 from domain.wallets import ACTIVE, Wallet, wallet_id_for
-from infrastructure.actor_telemetry import ActorTelemetry
-from infrastructure.broker import RetryPolicy, redis_broker
-from infrastructure.database import Pool, connection_pool, migrate, schema_lock
-from infrastructure.event_store import event_store_env
-from infrastructure.feed_cursors import FeedCursors
-from infrastructure.idempotency import IdempotencyStore
-from infrastructure.metrics import PrometheusInstruments
-from infrastructure.rate_limit import RedisRateLimiter
+from infrastructure.observability.actor_telemetry import ActorTelemetry
+from infrastructure.observability.metrics import PrometheusInstruments
+from infrastructure.postgres.database import Pool, connection_pool, migrate, schema_lock
+from infrastructure.postgres.event_store import event_store_env
+from infrastructure.postgres.feed_cursors import FeedCursors
+from infrastructure.postgres.idempotency import IdempotencyStore
+from infrastructure.redis.broker import RetryPolicy, redis_broker
+from infrastructure.redis.rate_limit import RedisRateLimiter
 from infrastructure.stellar.horizon import HorizonNetwork
 from infrastructure.stellar.keys import StellarKeys
 from infrastructure.stellar.unconfigured import NotConfigured

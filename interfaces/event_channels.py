@@ -15,8 +15,8 @@ import redis
 from application.incoming_webhooks import IncomingWebhooks
 from application.ledger import Ledger
 from application.webhooks import WebhookEndpoints
-from infrastructure.feed_channel import FeedAnnouncer
-from infrastructure.slots import Slots
+from infrastructure.redis.feed_channel import FeedAnnouncer
+from infrastructure.redis.slots import Slots
 from infrastructure.stellar.vault import VaultKey
 from infrastructure.webhooks.deliveries import DeliveryLog
 from infrastructure.webhooks.secrets import SealedWebhookSecrets

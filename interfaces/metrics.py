@@ -1,6 +1,6 @@
-"""The /metrics exposition: this process's counters (infrastructure/metrics.py) followed by the
-shared state read at scrape time — projection and outbox lag, queue depth, sagas by status, the
-connection pool and the health of PostgreSQL and Redis.
+"""The /metrics exposition: this process's counters (infrastructure/observability/metrics.py)
+followed by the shared state read at scrape time — projection and outbox lag, queue depth, sagas
+by status, the connection pool and the health of PostgreSQL and Redis.
 
 Reading the shared state when scraped, rather than counting it as it changes, keeps every API
 instance in agreement and survives restarts; it costs a handful of small queries per scrape. A
@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, star
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from infrastructure.metrics import PREFIX
+from infrastructure.observability.metrics import PREFIX
 from interfaces.bootstrap import Services
 from interfaces.workers.saga_messages import QUEUE as SAGA_QUEUE
 from interfaces.workers.webhook_messages import QUEUE as WEBHOOK_QUEUE

@@ -47,7 +47,7 @@ def serve(workers: int) -> None:
         # Worker processes compose their own services from the environment.
         os.environ.update(DATABASE_URL=runtime.database_url, REDIS_URL=runtime.redis_url)
         uvicorn.run(
-            "interfaces.http.asgi:create_app_from_environment",
+            "interfaces.cli.asgi:create_app_from_environment",
             factory=True,
             workers=workers,
             **common,  # type: ignore[arg-type]

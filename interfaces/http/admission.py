@@ -14,8 +14,13 @@ from typing import Any, Final
 from application.api_keys import ApiKeys, Principal
 from domain.api_keys import SCOPES, grants
 from domain.errors import DomainError, ValidationError
-from infrastructure.idempotency import Claim, IdempotencyStore, StoredResponse, fingerprint_of
-from infrastructure.rate_limit import RedisRateLimiter
+from infrastructure.postgres.idempotency import (
+    Claim,
+    IdempotencyStore,
+    StoredResponse,
+    fingerprint_of,
+)
+from infrastructure.redis.rate_limit import RedisRateLimiter
 from interfaces.http.errors import (
     InsufficientScopeError,
     InvalidApiKeyError,

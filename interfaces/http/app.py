@@ -88,7 +88,8 @@ def create_app(services: Services) -> Litestar:
         state=State({"services": services, "live_feed": live_feed}),
         on_startup=[live_feed.start],
         on_shutdown=[live_feed.stop],
-        # Logging is the process's (interfaces/logs.py); Litestar must not reconfigure it.
+        # Logging is the process's (infrastructure/observability/logs.py); Litestar must not
+        # reconfigure it.
         logging_config=None,
     )
     check_route_scopes(app)

@@ -9,7 +9,7 @@ from typing import Any, Final
 from litestar import Controller, Response, get
 
 from domain.money import Amount
-from infrastructure.leadership import held_locks, lock_key
+from infrastructure.postgres.leadership import held_locks, lock_key
 from interfaces.http.admission import PUBLIC
 from interfaces.http.responses import Envelope, now_iso
 from interfaces.http.routes_support import AppServices, Respond, scope

@@ -16,7 +16,7 @@ from typing import Final
 
 import anyio
 
-from infrastructure.feed_channel import FeedListener
+from infrastructure.redis.feed_channel import FeedListener
 from interfaces.bootstrap import Services
 from interfaces.http.event_stream import EventStream, StreamStart
 from projections.event_feed.view import FeedFilter

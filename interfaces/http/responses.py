@@ -17,7 +17,7 @@ import msgspec
 from litestar import Request, Response
 
 from application.context import CommandContext
-from infrastructure.idempotency import Claim, IdempotencyStore, StoredResponse
+from infrastructure.postgres.idempotency import Claim, IdempotencyStore, StoredResponse
 from interfaces.http.edge_state import EdgeState, edge_state
 from projections.pagination import Page
 

@@ -21,9 +21,9 @@ from dramatiq.brokers.redis import RedisBroker
 from application.context import SYSTEM
 from application.log_context import bound
 from domain import identifiers
-from infrastructure import metrics
-from infrastructure.idempotency import PURGE_BATCH_MAX as IDEMPOTENCY_PURGE_BATCH_MAX
-from infrastructure.leadership import Leadership
+from infrastructure.observability import metrics
+from infrastructure.postgres.idempotency import PURGE_BATCH_MAX as IDEMPOTENCY_PURGE_BATCH_MAX
+from infrastructure.postgres.leadership import Leadership
 from infrastructure.webhooks.deliveries import PURGE_BATCH_MAX as DELIVERY_PURGE_BATCH_MAX
 from interfaces.bootstrap import Services
 from interfaces.reconciliation import reconcile_now

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from domain.money import Amount
-from infrastructure.leadership import held_locks
+from infrastructure.postgres.leadership import held_locks
 from infrastructure.sandbox.faults import HORIZON_SUBMIT
 from interfaces.cli.serve import GRACEFUL_SHUTDOWN_S
 from interfaces.cli.worker import STOP_TIMEOUT_MS

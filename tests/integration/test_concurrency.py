@@ -69,7 +69,7 @@ def test_writers_in_separate_processes_conflict_optimistically_and_never_overdra
     collide on the account's version, the loser retries against the new balance."""
     from application.balances import Balances
     from application.ledger import Ledger
-    from infrastructure.event_store import event_store_env
+    from infrastructure.postgres.event_store import event_store_env
 
     user = funded_user(services, 100)
     ledgers = [Ledger(env=event_store_env(database_url)) for _ in range(2)]
@@ -127,7 +127,7 @@ def test_orders_reserving_from_separate_processes_never_overdraw_the_buyer(
     """As above, through two Ledger instances (two API processes): the account's version
     decides, the loser retries against the new balance and is refused."""
     from application.ledger import Ledger
-    from infrastructure.event_store import event_store_env
+    from infrastructure.postgres.event_store import event_store_env
 
     buyer = funded_user(services, 100 * UNIT)
     first, second = two_orders_for(services.orders, services, buyer, Amount(80 * UNIT))

@@ -10,7 +10,7 @@ import pytest
 from application.context import CommandContext
 from domain.accounts import account_id_for
 from domain.money import Amount
-from infrastructure.idempotency import (
+from infrastructure.postgres.idempotency import (
     Claim,
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,

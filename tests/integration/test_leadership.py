@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from infrastructure.leadership import Leadership, held_locks, lock_key
+from infrastructure.postgres.leadership import Leadership, held_locks, lock_key
 from interfaces.bootstrap import Services
 from interfaces.workers.runner import Runner, default_loops
 from tests.support.processes import PROCESS_START_TIMEOUT_S

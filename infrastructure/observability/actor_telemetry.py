@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from application.log_context import bound
 from application.tracing import TRACEPARENT, span
-from infrastructure import metrics
+from infrastructure.observability import metrics
 
 SUCCEEDED: Final = "succeeded"
 RETRIED: Final = "retried"
