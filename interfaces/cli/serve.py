@@ -10,7 +10,7 @@ import uvicorn
 
 from interfaces.cli.environment import chain_ready, runtime_and_services
 from interfaces.http.app import create_app
-from interfaces.http.server import HttpServer
+from interfaces.http.edge.server import HttpServer
 
 # In-flight requests get this long to finish on SIGTERM before connections are closed.
 GRACEFUL_SHUTDOWN_S: Final = 20
@@ -41,7 +41,7 @@ def serve(workers: int) -> None:
         }
         if workers == 1:
             app = create_app(services)
-            # Ends SSE streams as soon as shutdown begins (see interfaces/http/server.py).
+            # Ends SSE streams as soon as shutdown begins (see interfaces/http/edge/server.py).
             HttpServer(uvicorn.Config(app, **common), app).run()  # type: ignore[arg-type]
             return
         # Worker processes compose their own services from the environment.

@@ -7,8 +7,9 @@ from litestar.params import FromPath, FromQuery
 
 from domain.api_keys import ADMIN
 from domain.errors import ValidationError
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, scope
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.responses import Envelope, Respond
 from interfaces.http.schemas.money_movements import (
     ReconciliationBody,
     SagaBody,

@@ -8,10 +8,11 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from domain.api_keys import ADMIN
-from interfaces.http.admission import AUTHENTICATED
-from interfaces.http.edge_state import edge_state
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, await_position, scope
+from interfaces.http.edge.admission import AUTHENTICATED, scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.edge_state import edge_state
+from interfaces.http.edge.read_your_writes import await_position
+from interfaces.http.edge.responses import Envelope, Respond
 from interfaces.http.schemas.api_keys import (
     ApiKeyBody,
     ApiKeyCreatedBody,

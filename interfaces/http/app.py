@@ -13,20 +13,20 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from interfaces.bootstrap import Services
 from interfaces.http.admin import AdminController
-from interfaces.http.admission import ROUTE_SCOPES, Gate, KeyUsage
 from interfaces.http.api_keys import ApiKeysController, me_alias
 from interfaces.http.audit import AuditController
 from interfaces.http.disputes import DisputesController
-from interfaces.http.edge import BODY_BYTES_MAX, EdgeMiddleware
-from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.edge.admission import ROUTE_SCOPES, Gate, KeyUsage
+from interfaces.http.edge.errors import EXCEPTION_HANDLERS
+from interfaces.http.edge.middleware import BODY_BYTES_MAX, EdgeMiddleware
+from interfaces.http.edge.responses import provide_responder
+from interfaces.http.edge.telemetry import TelemetryMiddleware
 from interfaces.http.events import EventsController
 from interfaces.http.health import VERSION, HealthController
 from interfaces.http.incoming_webhooks import IncomingWebhooksController
 from interfaces.http.live_feed import LiveFeed
 from interfaces.http.metrics import METRICS_PATH, metrics_route
 from interfaces.http.orders import OrdersController
-from interfaces.http.responses import provide_responder
-from interfaces.http.telemetry import TelemetryMiddleware
 from interfaces.http.users import UsersController
 from interfaces.http.wallets import WalletsController
 from interfaces.http.webhook_endpoints import WebhookEndpointsController

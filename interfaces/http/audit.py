@@ -16,9 +16,11 @@ from domain import identifiers
 from domain.api_keys import SUPPORT
 from domain.errors import ValidationError
 from domain.event_types import TypeFilter
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, UserIdQuery, scope
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.responses import Envelope, Respond
 from interfaces.http.schemas.events import AuditEntryBody, audit_entry_body
+from interfaces.http.schemas.wire import UserIdQuery
 from projections.event_feed.audit_log import AuditQuery
 
 

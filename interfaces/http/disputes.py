@@ -11,14 +11,11 @@ from application.disputes import DisputeResult
 from domain import identifiers
 from domain.api_keys import READ, SUPPORT
 from domain.money import Amount
-from interfaces.http.responses import Envelope, Waiting
-from interfaces.http.routes_support import (
-    AppServices,
-    Respond,
-    await_position,
-    prefer_wait_s,
-    scope,
-)
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.prefer import prefer_wait_s
+from interfaces.http.edge.read_your_writes import await_position
+from interfaces.http.edge.responses import Envelope, Respond, Waiting
 from interfaces.http.schemas.orders import (
     AssignDisputeRequest,
     DisputeBody,

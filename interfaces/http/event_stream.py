@@ -21,7 +21,7 @@ import anyio
 import psycopg
 import redis
 
-from interfaces.http.errors import TooManyStreamsError
+from interfaces.http.edge.errors import TooManyStreamsError
 from projections.event_feed.view import FeedFilter, StreamRead, StreamRow
 
 if TYPE_CHECKING:

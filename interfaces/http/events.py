@@ -20,12 +20,14 @@ from domain import identifiers
 from domain.api_keys import READ, SUPPORT
 from domain.errors import ValidationError
 from domain.event_types import TypeFilter
-from interfaces.http.edge_state import edge_state
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.edge_state import edge_state
+from interfaces.http.edge.responses import Envelope, Respond
 from interfaces.http.event_stream import StreamStart
 from interfaces.http.live_feed import LiveFeed
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, UserIdQuery, scope
 from interfaces.http.schemas.events import LogEntryBody, log_entry_body
+from interfaces.http.schemas.wire import UserIdQuery
 from projections.event_feed.view import FeedFilter
 
 RESOURCES_MAX: Final = 20

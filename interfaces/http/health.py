@@ -10,9 +10,9 @@ from litestar import Controller, Response, get
 
 from domain.money import Amount
 from infrastructure.postgres.leadership import held_locks, lock_key
-from interfaces.http.admission import PUBLIC
-from interfaces.http.responses import Envelope, now_iso
-from interfaces.http.routes_support import AppServices, Respond, scope
+from interfaces.http.edge.admission import PUBLIC, scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.responses import Envelope, Respond, now_iso
 from interfaces.http.schemas.wire import Body
 from interfaces.workers.runner import loop_names
 

@@ -22,10 +22,10 @@ from infrastructure.webhooks.signatures import (
     TRUSTLESS_WORK_HEADER,
     trustless_work_signature_valid,
 )
-from interfaces.http.admission import SIGNATURE
-from interfaces.http.errors import InvalidSignatureError, WebhookNotConfiguredError
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, scope
+from interfaces.http.edge.admission import SIGNATURE, scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.errors import InvalidSignatureError, WebhookNotConfiguredError
+from interfaces.http.edge.responses import Envelope, Respond
 from interfaces.http.schemas.webhooks import WebhookReceivedBody
 
 # Payloads are stored in the log forever; refuse absurd nesting instead of storing it.

@@ -4,7 +4,7 @@ streams when the server shuts down.
 
 Streams never receive events from Redis, only wake-ups; they read the feed table, so every
 instance serves the same events in the same order. Owned by the app: started on startup, closed
-when the server begins shutting down (interfaces/http/server.py) and again on shutdown.
+when the server begins shutting down (interfaces/http/edge/server.py) and again on shutdown.
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ from typing import Any, Final
 
 from litestar import Response, get
 
-from interfaces.http.admission import PUBLIC
-from interfaces.http.routes_support import scope
+from interfaces.http.edge.admission import PUBLIC, scope
 from interfaces.metrics import CONTENT_TYPE, Exposition
 
 METRICS_PATH: Final = "/metrics"

@@ -20,14 +20,11 @@ from domain.api_keys import READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
 from interfaces.bootstrap import Services
-from interfaces.http.responses import Envelope, Responder, Waiting
-from interfaces.http.routes_support import (
-    AppServices,
-    Respond,
-    await_position,
-    prefer_wait_s,
-    scope,
-)
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.prefer import prefer_wait_s
+from interfaces.http.edge.read_your_writes import await_position
+from interfaces.http.edge.responses import Envelope, Respond, Responder, Waiting
 from interfaces.http.schemas.orders import (
     CreateOrderRequest,
     DisputeBody,

@@ -13,8 +13,10 @@ from domain.errors import ValidationError
 from domain.money import Amount
 from domain.postings import user_available, user_reserved
 from interfaces.bootstrap import Services
-from interfaces.http.responses import Envelope, Responder
-from interfaces.http.routes_support import AppServices, Respond, await_position, scope
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.read_your_writes import await_position
+from interfaces.http.edge.responses import Envelope, Respond, Responder
 from interfaces.http.schemas.users import (
     AdjustBalanceRequest,
     BalanceOperationBody,

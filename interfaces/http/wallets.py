@@ -12,8 +12,10 @@ from domain import identifiers
 from domain.api_keys import READ
 from domain.errors import ProviderError, ValidationError
 from domain.money import Amount
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, await_position, scope
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.read_your_writes import await_position
+from interfaces.http.edge.responses import Envelope, Respond
 from interfaces.http.schemas.money_movements import (
     AssetBody,
     DepositInstructionsBody,

@@ -9,8 +9,10 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from domain.api_keys import ADMIN
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, await_position, scope
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.read_your_writes import await_position
+from interfaces.http.edge.responses import Envelope, Respond
 from interfaces.http.schemas.webhooks import (
     CreateEndpointRequest,
     DeliveryAttemptBody,

@@ -12,15 +12,11 @@ from domain import identifiers
 from domain.api_keys import READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
-from interfaces.http.responses import Envelope, Waiting
-from interfaces.http.routes_support import (
-    AppServices,
-    Respond,
-    UserIdQuery,
-    await_position,
-    prefer_wait_s,
-    scope,
-)
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import AppServices
+from interfaces.http.edge.prefer import prefer_wait_s
+from interfaces.http.edge.read_your_writes import await_position
+from interfaces.http.edge.responses import Envelope, Respond, Waiting
 from interfaces.http.schemas.money_movements import (
     CancelRequest,
     CreateWithdrawalRequest,
@@ -29,6 +25,7 @@ from interfaces.http.schemas.money_movements import (
     deposit_body,
     withdrawal_body,
 )
+from interfaces.http.schemas.wire import UserIdQuery
 
 
 class WithdrawalsController(Controller):

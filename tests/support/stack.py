@@ -21,7 +21,7 @@ from infrastructure.sandbox.server import SandboxServer
 from interfaces.bootstrap import Services, build_broker, build_services, ensure_projections
 from interfaces.cli.worker import IDLE_POLL_MAX_MS
 from interfaces.http.app import create_app
-from interfaces.http.server import HttpServer
+from interfaces.http.edge.server import HttpServer
 from interfaces.settings import Settings, load_settings
 from interfaces.workers.actors import declare_actors
 from interfaces.workers.runner import Runner, default_runner

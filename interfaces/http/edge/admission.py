@@ -21,7 +21,7 @@ from infrastructure.postgres.idempotency import (
     fingerprint_of,
 )
 from infrastructure.redis.rate_limit import RedisRateLimiter
-from interfaces.http.errors import (
+from interfaces.http.edge.errors import (
     InsufficientScopeError,
     InvalidApiKeyError,
     RateLimitedError,
@@ -37,6 +37,11 @@ IDEMPOTENCY_KEY_LENGTH_MAX: Final = 255
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
 # lastUsedAt is an operational hint; writing it once a minute per key is plenty.
 USAGE_WRITE_INTERVAL_S: Final = 60
+
+
+def scope(name: str) -> dict[str, str]:
+    """The `opt` of a route: the one scope it requires, which the gate enforces."""
+    return {"scope": name}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,11 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 from litestar import Request, Response
+from litestar.di import NamedDependency
 
 from application.context import CommandContext
 from infrastructure.postgres.idempotency import Claim, IdempotencyStore, StoredResponse
-from interfaces.http.edge_state import EdgeState, edge_state
+from interfaces.http.edge.edge_state import EdgeState, edge_state
 from projections.pagination import Page
 
 T = TypeVar("T")
@@ -171,3 +172,7 @@ def provide_responder(request: Request[Any, Any, Any]) -> Responder:
     state = edge_state(request.scope)
     assert state is not None, "every route runs behind EdgeMiddleware"
     return Responder(state, request.app.state.services.idempotency)
+
+
+# The per-request responder, as a handler asks for it (by the parameter name `respond`).
+Respond = NamedDependency[Responder]

@@ -1,0 +1,26 @@
+"""Read-your-writes: a GET may send `X-Min-Position` (the `meta.position` of a command it made)
+and is answered only once the read models it reads have applied that position, waiting at most
+MIN_POSITION_WAIT_S. Past that it is answered from the model as it is; it is never refused."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from litestar import Request
+
+from domain.errors import ValidationError
+from interfaces.bootstrap import Services
+
+MIN_POSITION_HEADER: Final = "x-min-position"
+MIN_POSITION_WAIT_S: Final = 5.0
+
+
+def await_position(request: Request[Any, Any, Any], services: Services, *projections: str) -> None:
+    """Honours `X-Min-Position`: waits (bounded) until `projections` have applied it."""
+    raw = request.headers.get(MIN_POSITION_HEADER)
+    if raw is None:
+        return
+    if not raw.isdigit():
+        raise ValidationError("X-Min-Position must be a non-negative integer")
+    for name in projections:
+        services.projections[name].wait_for(int(raw), MIN_POSITION_WAIT_S)
