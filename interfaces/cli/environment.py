@@ -16,8 +16,9 @@ import redis
 
 from infrastructure.observability.logs import configure_logging
 from infrastructure.observability.tracing import configure_tracing, shutdown_tracing
-from interfaces.bootstrap import Services, build_services, ensure_projections
+from interfaces.bootstrap import build_services, ensure_projections
 from interfaces.runtime import Runtime, development_defaults, open_runtime
+from interfaces.services import Services
 from interfaces.settings import ConfigError, Settings, load_settings
 
 EXIT_CONFIG: Final = 2

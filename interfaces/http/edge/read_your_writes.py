@@ -4,23 +4,28 @@ MIN_POSITION_WAIT_S. Past that it is answered from the model as it is; it is nev
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from litestar import Request
 
 from domain.errors import ValidationError
-from interfaces.bootstrap import Services
+from projections.store import ProjectionStore
 
 MIN_POSITION_HEADER: Final = "x-min-position"
 MIN_POSITION_WAIT_S: Final = 5.0
 
 
-def await_position(request: Request[Any, Any, Any], services: Services, *projections: str) -> None:
-    """Honours `X-Min-Position`: waits (bounded) until `projections` have applied it."""
-    raw = request.headers.get(MIN_POSITION_HEADER)
-    if raw is None:
-        return
-    if not raw.isdigit():
-        raise ValidationError("X-Min-Position must be a non-negative integer")
-    for name in projections:
-        services.projections[name].wait_for(int(raw), MIN_POSITION_WAIT_S)
+class ReadYourWrites:
+    def __init__(self, stores: Mapping[str, ProjectionStore]) -> None:
+        self._stores = stores
+
+    def wait(self, request: Request[Any, Any, Any], *projections: str) -> None:
+        """Honours `X-Min-Position`: waits (bounded) until `projections` have applied it."""
+        raw = request.headers.get(MIN_POSITION_HEADER)
+        if raw is None:
+            return
+        if not raw.isdigit():
+            raise ValidationError("X-Min-Position must be a non-negative integer")
+        for name in projections:
+            self._stores[name].wait_for(int(raw), MIN_POSITION_WAIT_S)

@@ -14,12 +14,11 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import msgspec
-from litestar import Request, Response
-from litestar.di import NamedDependency
+from litestar import Response
 
 from application.context import CommandContext
 from infrastructure.postgres.idempotency import Claim, IdempotencyStore, StoredResponse
-from interfaces.http.edge.edge_state import EdgeState, edge_state
+from interfaces.http.edge.edge_state import EdgeState
 from projections.pagination import Page
 
 T = TypeVar("T")
@@ -166,13 +165,3 @@ class Responder:
     @staticmethod
     def _bytes(status: int, body: bytes) -> Response[Any]:
         return Response(content=body, status_code=status, media_type=JSON)
-
-
-def provide_responder(request: Request[Any, Any, Any]) -> Responder:
-    state = edge_state(request.scope)
-    assert state is not None, "every route runs behind EdgeMiddleware"
-    return Responder(state, request.app.state.services.idempotency)
-
-
-# The per-request responder, as a handler asks for it (by the parameter name `respond`).
-Respond = NamedDependency[Responder]
