@@ -19,7 +19,7 @@ from application.trial_balance import fold, position_at
 from domain.money import Amount
 from interfaces.cli.environment import runtime_and_services
 from interfaces.services import Services
-from projections.event_feed.chain import canonical
+from projections.event_feed.audit_chain import canonical
 from projections.event_feed.verification import Verifier
 
 EXIT_BROKEN: Final = 1

@@ -25,8 +25,8 @@ from interfaces.workers.webhook_messages import (
     delivery_message,
     replay_message,
 )
+from projections.event_feed.audit_chain import canonical
 from projections.event_feed.catalogue import CATALOGUE, envelope
-from projections.event_feed.chain import canonical
 from projections.projection import Projection, handles
 
 

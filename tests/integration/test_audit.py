@@ -15,7 +15,7 @@ from domain.money import Amount
 from interfaces.bootstrap import ensure_projections
 from interfaces.cli.main import cli
 from interfaces.services import Services
-from projections.event_feed.chain import GENESIS_HASH, canonical, link
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link
 from projections.event_feed.verification import Verifier
 from tests.support.stack import process_environment
 
