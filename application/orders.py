@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 from application.context import CommandContext
 from application.ledger import Ledger
+from application.ports import DueOrders
 from domain import identifiers
 from domain.accounts import Account, account_id_for
 from domain.disputes import Dispute, check_opening, dispute_id_for
@@ -86,10 +87,12 @@ class Orders:
         ledger: Ledger,
         clock: Callable[[], datetime],
         limits: OrderLimits,
+        due_orders: DueOrders | None = None,
     ) -> None:
         self._ledger = ledger
         self._clock = clock
         self._limits = limits
+        self._due_orders = due_orders  # the auto-release candidates (release_due)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -249,6 +252,18 @@ class Orders:
             return True
 
         return self._ledger.run(attempt, touching=[order_uuid])
+
+    def release_due(self, now: datetime, limit: int, context: CommandContext) -> list[str]:
+        """Releases funded orders whose auto-release deadline passed by `now` with no dispute
+        open, at most `limit`; returns the ids released. The read model proposes candidates;
+        each order decides for itself (it may have moved on since)."""
+        if self._due_orders is None:
+            raise RuntimeError("Orders was built without its due orders (a DueOrders read port)")
+        released = []
+        for order_id in self._due_orders.due_for_auto_release(now, limit):
+            if self.auto_release(identifiers.parse_public_id(identifiers.ORDER, order_id), context):
+                released.append(order_id)
+        return released
 
     # -- operators -----------------------------------------------------------------------------
 

@@ -18,12 +18,27 @@ from application.chain_steps import StepPending, deadline, needs_new_envelope, s
 from application.context import CommandContext
 from application.ledger import Ledger
 from application.ports import Outcome, StellarNetwork, WalletKeys
-from domain.wallets import STEP_FUND, STEP_TRUST, Wallet, WalletNotFoundError, wallet_id_for
+from domain.users import platform_user_id
+from domain.wallets import (
+    ACTIVE,
+    STEP_FUND,
+    STEP_TRUST,
+    Wallet,
+    WalletNotFoundError,
+    wallet_id_for,
+)
 
 # What a new mainnet wallet is funded with by the platform: the 1 XLM minimum balance, 0.5 XLM
 # for the USDC trustline's reserve, and fees for its first few hundred transactions.
 MAINNET_STARTING_XLM_STROOPS: Final = 2 * 10**7
 FRIENDBOT_NETWORKS: Final = frozenset({"sandbox", "testnet"})
+
+
+def platform_address(ledger: Ledger) -> str | None:
+    """The platform's wallet address, once its wallet is active (it funds new wallets on
+    mainnet); None before `ledgerline bootstrap` has created and activated it."""
+    wallet = ledger.get(Wallet, wallet_id_for(platform_user_id()))
+    return wallet.address if wallet is not None and wallet.status == ACTIVE else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ def manual_stack(
 def drive(stack: Stack, order_id: str, crash_point: str) -> list[str]:
     """Runs the order's saga until it waits, interrupting every step once at `crash_point`
     before letting a fresh attempt finish it; returns the steps taken."""
-    saga = stack.services.escrows
+    saga = stack.services.use_cases.escrows
     order_uuid = identifiers.parse_public_id(identifiers.ORDER, order_id)
     steps = []
     while (prepared := saga.prepare(order_uuid, CONTEXT)) is not None:

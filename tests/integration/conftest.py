@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from interfaces.bootstrap import Services, build_services, ensure_projections
+from interfaces.bootstrap import build_services, ensure_projections
+from interfaces.services import Services
 from sandbox.server import SandboxServer
 from tests.support.stack import settings_for_tests
 

@@ -23,7 +23,7 @@ from stellar_sdk.client.requests_client import RequestsClient
 from stellar_sdk.client.response import Response
 
 from application.tracing import TRACEPARENT, current_traceparent, span
-from infrastructure import metrics
+from infrastructure.observability import metrics
 
 # A path segment this long is an identifier (an account, a hash, a contract id), not a route:
 # spans are named by route so they group, and ids go in attributes.

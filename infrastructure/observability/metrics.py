@@ -4,7 +4,7 @@ them with the alerts built on them).
 Counters and histograms live in the process that does the work (the API, a worker, the runner)
 and are served by that process. Gauges that describe the shared state rather than one process —
 projection lag, queue depth, sagas by status, dependency health — are read when scraped (see
-`ClusterCollector` in interfaces/metrics.py), so every API instance reports the same truth.
+`ClusterCollector` in exposition.py), so every API instance reports the same truth.
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from application.log_context import bound
 from application.tracing import span
-from infrastructure import metrics
-from interfaces.http.edge_state import header_of as _header
-from interfaces.http.edge_state import request_id_from_headers
+from infrastructure.observability import metrics
+from interfaces.http.edge.edge_state import header_of as _header
+from interfaces.http.edge.edge_state import request_id_from_headers
 
 SERVER_ERROR_MIN = 500
 

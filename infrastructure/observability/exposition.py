@@ -1,38 +1,52 @@
-"""The /metrics exposition: this process's counters (infrastructure/metrics.py) followed by the
-shared state read at scrape time — projection and outbox lag, queue depth, sagas by status, the
-connection pool and the health of PostgreSQL and Redis.
+"""The Prometheus exposition: this process's counters (metrics.py) followed by the shared state
+read at scrape time — projection and outbox lag, queue depth, sagas by status, the connection
+pool and the health of PostgreSQL and Redis — for the API's /metrics; and the plain process
+registry on its own port for the runner and workers.
 
 Reading the shared state when scraped, rather than counting it as it changes, keeps every API
 instance in agreement and survives restarts; it costs a handful of small queries per scrape. A
-dependency that is down is reported as down, never as a failed scrape.
+dependency that is down is reported as down, never as a failed scrape. What is read from the
+read side (positions, saga counts) comes in as `SharedState`'s callables, so this adapter knows
+no read model.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
+import redis
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from infrastructure.metrics import PREFIX
-from interfaces.bootstrap import Services
-from interfaces.workers.saga_messages import QUEUE as SAGA_QUEUE
-from interfaces.workers.webhook_messages import QUEUE as WEBHOOK_QUEUE
+from infrastructure.observability.metrics import PREFIX
+from infrastructure.postgres.database import Pool
 
 CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
-QUEUES: Final = (SAGA_QUEUE, WEBHOOK_QUEUE)
-# The tracking of the loops that follow the log without being read models.
-RELAY_SCHEMAS: Final = {"outbox": "rm_outbox"}
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class SharedState:
+    """What the cluster gauges read when scraped."""
+
+    pool: Pool
+    redis: redis.Redis
+    broker_namespace: str
+    queues: tuple[str, ...]  # the broker's queues, by name
+    # Positions of the log each read model, and the outbox relay, has yet to apply.
+    projection_lags: Callable[[], Mapping[str, int]]
+    outbox_lag: Callable[[], int]
+    saga_counts: Callable[[], Mapping[tuple[str, str], int]]  # by (kind, status)
+
+
 class ClusterCollector(Collector):
-    def __init__(self, services: Services) -> None:
-        self._services = services
+    def __init__(self, state: SharedState) -> None:
+        self._state = state
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         database_up = self._database_up()
@@ -44,7 +58,7 @@ class ClusterCollector(Collector):
 
     def _database_up(self) -> int:
         try:
-            with self._services.pool.connection() as conn:
+            with self._state.pool.connection() as conn:
                 conn.execute("SELECT 1")
         except Exception as error:
             log.warning("metrics: PostgreSQL is unreachable: %s", type(error).__name__)
@@ -52,7 +66,7 @@ class ClusterCollector(Collector):
         return 1
 
     def _pool(self) -> Iterator[GaugeMetricFamily]:
-        stats = self._services.pool.get_stats()
+        stats = self._state.pool.get_stats()
         family = GaugeMetricFamily(
             f"{PREFIX}_db_pool_connections",
             "This process's PostgreSQL pool: connections open, idle, and requests waiting.",
@@ -64,45 +78,31 @@ class ClusterCollector(Collector):
         yield family
 
     def _database_state(self) -> Iterator[GaugeMetricFamily]:
-        services = self._services
-        head = services.ledger.head_position()
+        state = self._state
         lag = GaugeMetricFamily(
             f"{PREFIX}_projection_lag_events",
             "Positions of the log a read model has yet to apply.",
             labels=["projection"],
         )
-        for name, store in services.projections.items():
-            lag.add_metric([name], max(head - store.position(), 0))
+        for name, behind in state.projection_lags().items():
+            lag.add_metric([name], behind)
         yield lag
         yield _gauge(
             "outbox_lag_events",
             "Positions of the log the outbox relay has yet to turn into saga messages.",
-            max(head - self._relay_position("outbox"), 0),
+            state.outbox_lag(),
         )
         sagas = GaugeMetricFamily(
             f"{PREFIX}_sagas",
             "Sagas by kind and status (PARKED: waiting for an operator).",
             labels=["kind", "status"],
         )
-        for (kind, status), count in sorted(services.views.sagas.counts().items()):
+        for (kind, status), count in sorted(state.saga_counts().items()):
             sagas.add_metric([kind, status], count)
         yield sagas
 
-    def _relay_position(self, name: str) -> int:
-        with self._services.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT to_regclass(%s) IS NOT NULL AS present",
-                (f"{RELAY_SCHEMAS[name]}.tracking",),
-            ).fetchone()
-            if not row or not row["present"]:
-                return self._services.ledger.head_position()  # no relay ran yet: nothing owed
-            tracking = conn.execute(
-                f"SELECT position FROM {RELAY_SCHEMAS[name]}.tracking"  # noqa: S608  # constant
-            ).fetchone()
-        return int(tracking["position"]) if tracking else 0
-
     def _redis_state(self) -> Iterator[GaugeMetricFamily]:
-        cache = self._services.redis
+        cache = self._state.redis
         try:
             memory: dict[str, Any] = cache.info("memory")
             queues = self._queues()
@@ -127,15 +127,16 @@ class ClusterCollector(Collector):
         yield family
 
     def _queues(self) -> dict[tuple[str, str], int]:
-        namespace = self._services.settings.broker_namespace
-        pipe = self._services.redis.pipeline(transaction=False)
-        for queue in QUEUES:
+        namespace = self._state.broker_namespace
+        queues = self._state.queues
+        pipe = self._state.redis.pipeline(transaction=False)
+        for queue in queues:
             pipe.llen(f"{namespace}:{queue}")
             pipe.llen(f"{namespace}:{queue}.DQ")
             pipe.zcard(f"{namespace}:{queue}.XQ")
         counts = pipe.execute()
         result: dict[tuple[str, str], int] = {}
-        for index, queue in enumerate(QUEUES):
+        for index, queue in enumerate(queues):
             ready, delayed, dead = counts[index * 3 : index * 3 + 3]
             result.update({(queue, "ready"): ready, (queue, "delayed"): delayed})
             result[(queue, "dead")] = dead
@@ -147,11 +148,11 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
 
 
 class Exposition:
-    """What /metrics answers for one set of services: the process registry, then the cluster."""
+    """What /metrics answers: the process registry, then the cluster's shared state."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, state: SharedState) -> None:
         self._cluster = CollectorRegistry(auto_describe=False)
-        self._cluster.register(ClusterCollector(services))
+        self._cluster.register(ClusterCollector(state))
 
     def render(self) -> bytes:
         return generate_latest(REGISTRY) + generate_latest(self._cluster)

@@ -14,9 +14,14 @@ from typing import Any, Final
 from application.api_keys import ApiKeys, Principal
 from domain.api_keys import SCOPES, grants
 from domain.errors import DomainError, ValidationError
-from infrastructure.idempotency import Claim, IdempotencyStore, StoredResponse, fingerprint_of
-from infrastructure.rate_limit import RedisRateLimiter
-from interfaces.http.errors import (
+from infrastructure.postgres.idempotency import (
+    Claim,
+    IdempotencyStore,
+    StoredResponse,
+    fingerprint_of,
+)
+from infrastructure.redis.rate_limit import RedisRateLimiter
+from interfaces.http.edge.errors import (
     InsufficientScopeError,
     InvalidApiKeyError,
     RateLimitedError,
@@ -32,6 +37,11 @@ IDEMPOTENCY_KEY_LENGTH_MAX: Final = 255
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
 # lastUsedAt is an operational hint; writing it once a minute per key is plenty.
 USAGE_WRITE_INTERVAL_S: Final = 60
+
+
+def scope(name: str) -> dict[str, str]:
+    """The `opt` of a route: the one scope it requires, which the gate enforces."""
+    return {"scope": name}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,5 @@
 """Process-wide logging: one JSON object per line on stderr (or plain text for a terminal, with
-LOG_FORMAT=text), level from LOG_LEVEL; and the one interpreter setting our threaded processes
-need.
+LOG_FORMAT=text), level from LOG_LEVEL.
 
 Each JSON line carries the time, level, logger and message, the request id, log position or
 saga bound by the code that wrote it (application/log_context.py), and the active trace and span
@@ -20,11 +19,6 @@ from typing import Any, Final
 from opentelemetry import trace
 
 from application.log_context import current_fields
-
-# A thread that finished waiting on PostgreSQL or Redis queues for the GIL behind busy threads
-# for up to the switch interval (5 ms by default) per round trip; the group committer, which
-# holds the event log's lock across its round trips, would make every writer wait for that.
-GIL_SWITCH_INTERVAL_S = 0.0005
 
 JSON: Final = "json"
 TEXT: Final = "text"
@@ -60,11 +54,6 @@ class PlainText(logging.Formatter):
         if fields:
             text += " [" + " ".join(f"{k}={v}" for k, v in fields.items()) + "]"
         return text
-
-
-def configure_process(level: str, log_format: str = JSON) -> None:
-    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    configure_logging(level, log_format)
 
 
 def configure_logging(level: str, log_format: str = JSON) -> None:

@@ -22,7 +22,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.conninfo import conninfo_to_dict
 
-from infrastructure.idempotency import claim_lost, is_claim_lost
+from infrastructure.postgres.idempotency import claim_lost, is_claim_lost
 
 # A writer waits at most this long for the log's table lock before giving up and retrying.
 LOCK_TIMEOUT_S: Final = 5
@@ -45,7 +45,7 @@ def event_store_env(database_url: str, *, pool_size: int = 5, overflow: int = 10
         "POSTGRES_CONNECT_TIMEOUT": "10",
         "POSTGRES_PRE_PING": "n",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-        "APPLICATION_RECORDER_TOPIC": "infrastructure.event_store:LedgerRecorder",
+        "APPLICATION_RECORDER_TOPIC": "infrastructure.postgres.event_store:LedgerRecorder",
         "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE),
         "AGGREGATE_CACHE_FASTFORWARD": "y",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",

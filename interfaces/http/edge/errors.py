@@ -29,7 +29,7 @@ from domain.errors import (
     ProviderUnavailableError,
     ValidationError,
 )
-from interfaces.http.edge_state import request_id_from_scope
+from interfaces.http.edge.edge_state import request_id_from_scope
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from litestar.types import ASGIApp, Message, Receive, Send
 from application.tracing import current_traceparent
 from domain.api_keys import ADMIN
 from domain.errors import DomainError
-from interfaces.http.admission import (
+from interfaces.http.edge.admission import (
     MUTATING_METHODS,
     Admitted,
     Arrival,
@@ -26,9 +26,9 @@ from interfaces.http.admission import (
     Refused,
     Replayed,
 )
-from interfaces.http.edge_state import STATE_KEY, EdgeState, request_id_from_headers
-from interfaces.http.edge_state import header_of as _header
-from interfaces.http.errors import PayloadTooLargeError, error_body, status_of
+from interfaces.http.edge.edge_state import STATE_KEY, EdgeState, request_id_from_headers
+from interfaces.http.edge.edge_state import header_of as _header
+from interfaces.http.edge.errors import PayloadTooLargeError, error_body, status_of
 
 BODY_BYTES_MAX: Final = 1024 * 1024
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class EdgeMiddleware(ASGIMiddleware):
             request_id=request_id,
             principal=admitted.principal,
             claim=admitted.claim,
-            # The request's own span (interfaces/http/telemetry.py), so commands join its trace.
+            # The request's own span (edge/telemetry.py), so commands join its trace.
             traceparent=current_traceparent() or _header(scope, b"traceparent"),
         )
         scope.setdefault("state", {})[STATE_KEY] = state

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import msgspec
-from litestar import Request, Response
+from litestar import Response
 
 from application.context import CommandContext
-from infrastructure.idempotency import Claim, IdempotencyStore, StoredResponse
-from interfaces.http.edge_state import EdgeState, edge_state
+from infrastructure.postgres.idempotency import Claim, IdempotencyStore, StoredResponse
+from interfaces.http.edge.edge_state import EdgeState
 from projections.pagination import Page
 
 T = TypeVar("T")
@@ -165,9 +165,3 @@ class Responder:
     @staticmethod
     def _bytes(status: int, body: bytes) -> Response[Any]:
         return Response(content=body, status_code=status, media_type=JSON)
-
-
-def provide_responder(request: Request[Any, Any, Any]) -> Responder:
-    state = edge_state(request.scope)
-    assert state is not None, "every route runs behind EdgeMiddleware"
-    return Responder(state, request.app.state.services.idempotency)

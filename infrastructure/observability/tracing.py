@@ -17,28 +17,27 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from interfaces.settings import Settings
-
 TRACES_PATH: Final = "/v1/traces"
 # The provider configure_tracing installed, which shutdown_tracing may stop. A provider someone
 # else installed first (a test session's, an embedding application's) is theirs to stop.
 _installed: TracerProvider | None = None
 
 
-def configure_tracing(settings: Settings, service: str) -> TracerProvider:
+def configure_tracing(service: str, otlp_endpoint: str | None = None) -> TracerProvider:
     """Installs this process's tracer provider, unless one is installed already (OpenTelemetry
-    keeps the first); returns the provider in use."""
+    keeps the first); returns the provider in use. `otlp_endpoint` is
+    OTEL_EXPORTER_OTLP_ENDPOINT (None: spans are not exported)."""
     global _installed
     current = trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
         return current
     name = os.environ.get("OTEL_SERVICE_NAME") or f"ledgerline-{service}"
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
-    if settings.otel_exporter_otlp_endpoint:
+    if otlp_endpoint:
         # Imported only when used: the exporter pulls in protobuf.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + TRACES_PATH
+        endpoint = otlp_endpoint.rstrip("/") + TRACES_PATH
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
     trace.set_tracer_provider(provider)
     _installed = provider

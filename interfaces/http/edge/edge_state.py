@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from application.api_keys import Principal
-from infrastructure.idempotency import Claim
+from infrastructure.postgres.idempotency import Claim
 
 STATE_KEY: Final = "ledgerline.edge"
 REQUEST_ID_LENGTH_MAX: Final = 128

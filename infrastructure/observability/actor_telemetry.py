@@ -4,6 +4,8 @@ metadata), log lines bound to the message, and the step counted by outcome.
 
 It is installed after Retries, so by the time it hears a failure Retries has already decided:
 a message it failed for good was the last try ("failed"); otherwise it comes back ("retried").
+An actor whose success means something else says so where it is declared, with the actor option
+`counted_as` (the saga parker's success is counted "parked").
 """
 
 from __future__ import annotations
@@ -17,19 +19,23 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from application.log_context import bound
 from application.tracing import TRACEPARENT, span
-from infrastructure import metrics
+from infrastructure.observability import metrics
 
 SUCCEEDED: Final = "succeeded"
 RETRIED: Final = "retried"
 FAILED: Final = "failed"
 PARKED: Final = "parked"
+# The actor option naming what a success of that actor is counted as (default: SUCCEEDED).
+COUNTED_AS: Final = "counted_as"
 
 
 class ActorTelemetry(dramatiq.Middleware):
-    def __init__(self, parking_actors: frozenset[str] = frozenset()) -> None:
-        # Actors whose success means a saga was parked for an operator.
-        self._parking_actors = parking_actors
+    def __init__(self) -> None:
         self._runs = threading.local()  # before/after of one message run on the same thread
+
+    @property
+    def actor_options(self) -> set[str]:
+        return {COUNTED_AS}
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
         scope = ExitStack()
@@ -60,7 +66,7 @@ class ActorTelemetry(dramatiq.Middleware):
         run = getattr(self._runs, "current", None)
         self._runs.current = None
         if exception is None:
-            outcome = PARKED if message.actor_name in self._parking_actors else SUCCEEDED
+            outcome = _success_of(broker, message.actor_name)
         else:
             outcome = FAILED if message.failed else RETRIED
         metrics.SAGA_STEPS.labels(message.actor_name, outcome).inc()
@@ -78,3 +84,11 @@ class ActorTelemetry(dramatiq.Middleware):
         self._runs.current = None
         if run is not None:
             run[0].close()
+
+
+def _success_of(broker: dramatiq.Broker, actor_name: str) -> str:
+    try:
+        options = broker.get_actor(actor_name).options
+    except dramatiq.ActorNotFound:
+        return SUCCEEDED
+    return str(options.get(COUNTED_AS, SUCCEEDED))

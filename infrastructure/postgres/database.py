@@ -54,7 +54,7 @@ def schema_lock(url: str) -> Iterator[None]:
 
 
 def migrations() -> list[tuple[str, str]]:
-    folder = resources.files("infrastructure") / "migrations"
+    folder = resources.files("infrastructure.postgres") / "migrations"
     files = sorted(f.name for f in folder.iterdir() if f.name.endswith(".sql"))
     return [(name, (folder / name).read_text()) for name in files]
 
