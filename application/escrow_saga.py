@@ -47,7 +47,7 @@ from domain.escrow_steps import (
     Step,
     next_step,
 )
-from domain.order_states import BUYER, CLOSED, E_FUNDING, PLATFORM, SELLER
+from domain.order_states import BUYER, CLOSED, PLATFORM, SELLER, EscrowStatus
 from domain.orders import Order
 from domain.users import platform_user_id
 from domain.wallets import ACTIVE, Wallet, wallet_id_for
@@ -201,7 +201,7 @@ class EscrowSaga:
                 "disputeResolver": parties[PLATFORM],
                 "receiver": parties[SELLER],
             },
-            milestones=tuple((m["title"], m["amountStroops"]) for m in order.milestones),
+            milestones=tuple((m.title, m.amount_stroops) for m in order.milestones),
             asset_code=code,
             asset_issuer=issuer,
         )
@@ -248,10 +248,7 @@ class EscrowSaga:
         def attempt() -> None:
             order = self._ledger.get(Order, order_uuid)
             assert order is not None
-            if (
-                not _plans(order, step)
-                or order.envelopes.get(step.name, {}).get("hash") != envelope.hash
-            ):
+            if not _plans(order, step) or not order.progress.holds(envelope):
                 return  # recorded already (a redelivered message)
             accounts = {
                 BUYER: self._account(order.buyer_id),
@@ -263,8 +260,8 @@ class EscrowSaga:
                 dispute = self._ledger.get(Dispute, dispute_id_for(order.public_id))
                 assert dispute is not None
                 dispute.resolve(
-                    order.resolved_net.get(SELLER, 0),
-                    order.resolved_net.get(BUYER, 0),
+                    order.payouts.resolved.get(SELLER, 0),
+                    order.payouts.resolved.get(BUYER, 0),
                     self._clock(),
                 )
                 changed.append(dispute)
@@ -288,7 +285,7 @@ class EscrowSaga:
         context: CommandContext,
     ) -> None:
         def change(order: Order) -> None:
-            if order.escrow_status == E_FUNDING:
+            if order.escrow_status == EscrowStatus.FUNDING:
                 order.funding_failed(reason, error_code)
 
         self._change_if_current(order_uuid, envelope, change, context)
@@ -312,7 +309,7 @@ class EscrowSaga:
         def attempt() -> None:
             order = self._ledger.get(Order, order_uuid)
             assert order is not None
-            if order.envelopes.get(envelope.step, {}).get("hash") != envelope.hash:
+            if not order.progress.holds(envelope):
                 return
             change(order)
             if order.pending_events:

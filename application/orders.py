@@ -23,9 +23,10 @@ from domain.accounts import Account, account_id_for
 from domain.disputes import Dispute, check_opening, dispute_id_for
 from domain.errors import InvalidAmountError, LimitExceededError, ValidationError
 from domain.escrow_fees import PLATFORM_FEE_BPS_MAX
+from domain.milestones import Milestone, check_milestones
 from domain.money import Amount
 from domain.order_states import IN_PROGRESS, DuplicateClientOrderRefError, OrderNotFoundError
-from domain.orders import Order, check_milestones, new_milestone
+from domain.orders import Order
 from domain.users import UserNotFoundError, platform_user_id
 from domain.wallets import ACTIVE, Wallet, WalletNotReadyError, wallet_id_for
 
@@ -125,7 +126,7 @@ class Orders:
                         orderId=existing.public_id,
                     )
                 return OrderResult(existing, None, created=False)
-            order = Order(
+            order = Order.open(
                 id=order_uuid,
                 buyer_id=terms.buyer_id,
                 seller_id=terms.seller_id,
@@ -137,9 +138,7 @@ class Orders:
                 marketplace_metadata=terms.metadata,
                 platform_fee_bps=self._fee(terms),
                 auto_release=auto_release,
-                milestones=[
-                    new_milestone(m.ref, m.title, m.amount.stroops) for m in terms.milestones
-                ],
+                milestones=[Milestone(m.ref, m.title, m.amount.stroops) for m in terms.milestones],
             )
             return self._ledger.commit(
                 order, context=context, outcome=lambda position: OrderResult(order, position)
@@ -300,7 +299,7 @@ class Orders:
                     field="milestones",
                 )
         check_milestones(
-            [new_milestone(m.ref, m.title, m.amount.stroops) for m in terms.milestones],
+            [Milestone(m.ref, m.title, m.amount.stroops) for m in terms.milestones],
             terms.amount.stroops,
         )
 
@@ -416,7 +415,7 @@ def _terms_of(order: Order) -> tuple[Any, ...]:
         order.metadata,
         order.platform_fee_bps,
         order.auto_release,
-        [(m["ref"], m["title"], m["amountStroops"]) for m in order.visible_milestones()],
+        [(m.ref, m.title, m.amount_stroops) for m in order.visible_milestones()],
     )
 
 

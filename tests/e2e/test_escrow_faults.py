@@ -66,8 +66,14 @@ class FaultySteps:
             message=f"{order_id} to park at {step}",
         )
         assert parked["saga"]["step"] == step
-        sagas = self._stack.client().get("/admin/sagas").json()["data"]
-        assert any(s["id"] == order_id and s["status"] == "PARKED" for s in sagas)
+        # The sagas view follows the log: wait for it to apply the park (bounded).
+        wait_until(
+            lambda: any(
+                s["id"] == order_id and s["status"] == "PARKED"
+                for s in self._stack.client().get("/admin/sagas").json()["data"]
+            ),
+            message=f"the sagas view to show {order_id} parked",
+        )
         fired = {a["id"]: a["fired"] for a in self._faults.active()}[self._ids[step]]
         assert fired == self._stack.services.settings.saga_retries_max + 1
         self._faults.remove(self._ids.pop(step))
