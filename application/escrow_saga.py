@@ -146,13 +146,9 @@ class EscrowSaga:
         """The step's envelope: built by Trustless Work, signed by the acting wallet, recorded.
         None when the order no longer plans this step (another worker moved it on)."""
 
-        def attempt() -> SignedEnvelope | None:
-            order = self._ledger.get(Order, order_uuid)
-            if order is None or order.parked_step is not None or not _plans(order, step):
-                return None
-            recorded = order.envelope(step.name)
-            if recorded is not None:
-                return recorded
+        def sign_once(order: Order) -> None:
+            if not _takes(order, step) or order.envelope(step.name) is not None:
+                return
             parties = self._parties(order)
             try:
                 unsigned = self._provider.build(self._call(order, step, parties))
@@ -160,14 +156,18 @@ class EscrowSaga:
                 if step.action != FUND:
                     raise StepRefusedError(str(refused)) from None
                 order.funding_failed(str(refused), "ESCROW_REFUSED")
-                self._ledger.commit(order, context=context, outcome=lambda position: position)
-                return None
-            envelope = self._keys.sign_xdr(step.name, parties[step.signer], unsigned)
-            order.record_envelope(envelope)
-            self._ledger.commit(order, context=context, outcome=lambda position: position)
-            return envelope
+                return
+            order.record_envelope(self._keys.sign_xdr(step.name, parties[step.signer], unsigned))
 
-        return self._ledger.run(attempt, touching=[order_uuid])
+        return self._ledger.change(
+            Order,
+            order_uuid,
+            sign_once,
+            context=context,
+            outcome=lambda order, position: (
+                order.envelope(step.name) if _takes(order, step) else None
+            ),
+        )
 
     def _call(self, order: Order, step: Step, parties: dict[str, str]) -> EscrowCall:
         signer = parties[step.signer]
@@ -222,8 +222,7 @@ class EscrowSaga:
 
     def _indexed_contract(self, order_uuid: UUID) -> str:
         """The deploy is on chain but its answer was lost: Trustless Work's index knows it."""
-        order = self._ledger.get(Order, order_uuid)
-        assert order is not None
+        order = self._ledger.require(Order, order_uuid)
         found = self._provider.find_contract(order.public_id, self._parties(order)[PLATFORM])
         if found is None:
             raise StepPending("deployed; waiting for the contract to be indexed")
@@ -239,42 +238,45 @@ class EscrowSaga:
         contract_id: str | None,
         context: CommandContext,
     ) -> None:
-        order = self._ledger.get(Order, order_uuid)
-        assert order is not None
-        touching = [order_uuid, account_id_for(order.buyer_id), account_id_for(order.seller_id)]
+        order = self._ledger.require(Order, order_uuid)
+        touching = [account_id_for(order.buyer_id), account_id_for(order.seller_id)]
         if order.dispute_id is not None:
             touching.append(dispute_id_for(order.public_id))
 
-        def attempt() -> None:
-            order = self._ledger.get(Order, order_uuid)
-            assert order is not None
+        def record(order: Order) -> list[Aggregate]:
             if not _plans(order, step) or not order.progress.holds(envelope):
-                return  # recorded already (a redelivered message)
+                return []  # recorded already (a redelivered message)
             accounts = {
                 BUYER: self._account(order.buyer_id),
                 SELLER: self._account(order.seller_id),
             }
             record_step(order, step, envelope.hash, contract_id, accounts, self._clock())
-            changed: list[Aggregate] = [order, *accounts.values()]
+            changed: list[Aggregate] = [*accounts.values()]
             if order.status == CLOSED and order.dispute_id is not None:
-                dispute = self._ledger.get(Dispute, dispute_id_for(order.public_id))
-                assert dispute is not None
+                dispute = self._ledger.require(Dispute, dispute_id_for(order.public_id))
                 dispute.resolve(
                     order.payouts.resolved.get(SELLER, 0),
                     order.payouts.resolved.get(BUYER, 0),
                     self._clock(),
                 )
                 changed.append(dispute)
-            self._ledger.commit(*changed, context=context, outcome=lambda position: position)
+            return changed
 
-        self._ledger.run(attempt, touching=touching)
+        self._ledger.change(
+            Order,
+            order_uuid,
+            record,
+            context=context,
+            outcome=lambda order, position: None,
+            touching=touching,
+        )
 
     def _account(self, user_id: str) -> Account:
         account = self._ledger.get(Account, account_id_for(user_id))
         assert account is not None, f"user {user_id} has no account"
         return account
 
-    # -- failures ------------------------------------------------------------------------------
+    # -- failures (each only while `envelope` is still its step's recorded envelope) --------
 
     def _funding_failed(
         self,
@@ -284,40 +286,31 @@ class EscrowSaga:
         error_code: str | None,
         context: CommandContext,
     ) -> None:
-        def change(order: Order) -> None:
-            if order.escrow_status == EscrowStatus.FUNDING:
+        def fail(order: Order) -> None:
+            if order.progress.holds(envelope) and order.escrow_status == EscrowStatus.FUNDING:
                 order.funding_failed(reason, error_code)
 
-        self._change_if_current(order_uuid, envelope, change, context)
+        self._ledger.change(
+            Order, order_uuid, fail, context=context, outcome=lambda order, position: None
+        )
 
     def _void(
         self, order_uuid: UUID, envelope: SignedEnvelope, reason: str, context: CommandContext
     ) -> None:
-        self._change_if_current(
-            order_uuid, envelope, lambda order: order.void_envelope(envelope.step, reason), context
+        def void(order: Order) -> None:
+            if order.progress.holds(envelope):
+                order.void_envelope(envelope.step, reason)
+
+        self._ledger.change(
+            Order, order_uuid, void, context=context, outcome=lambda order, position: None
         )
-
-    def _change_if_current(
-        self,
-        order_uuid: UUID,
-        envelope: SignedEnvelope,
-        change: Callable[[Order], None],
-        context: CommandContext,
-    ) -> None:
-        """Changes the order only while `envelope` is still its step's recorded envelope."""
-
-        def attempt() -> None:
-            order = self._ledger.get(Order, order_uuid)
-            assert order is not None
-            if not order.progress.holds(envelope):
-                return
-            change(order)
-            if order.pending_events:
-                self._ledger.commit(order, context=context, outcome=lambda position: position)
-
-        self._ledger.run(attempt, touching=[order_uuid])
 
 
 def _plans(order: Order, step: Step) -> bool:
     planned = next_step(order)
     return planned is not None and planned.name == step.name
+
+
+def _takes(order: Order, step: Step) -> bool:
+    """The order still takes `step`: not parked, and the step is still the one planned."""
+    return order.parked_step is None and _plans(order, step)

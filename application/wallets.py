@@ -18,6 +18,7 @@ from application.chain_steps import StepPending, deadline, needs_new_envelope, s
 from application.context import CommandContext
 from application.ledger import Ledger
 from application.ports import Outcome, StellarNetwork, WalletKeys
+from domain.chain import SignedEnvelope
 from domain.wallets import STEP_FUND, STEP_TRUST, Wallet, WalletNotFoundError, wallet_id_for
 
 # What a new mainnet wallet is funded with by the platform: the 1 XLM minimum balance, 0.5 XLM
@@ -53,10 +54,8 @@ class Wallets:
         return Wallet(user_id=user_id, address=address, network=self._policy.network)
 
     def get(self, user_id: str) -> Wallet:
-        wallet = self._ledger.get(Wallet, wallet_id_for(user_id))
-        if wallet is None:
-            raise WalletNotFoundError("this user has no wallet", userId=user_id)
-        return wallet
+        missing = WalletNotFoundError("this user has no wallet", userId=user_id)
+        return self._ledger.require(Wallet, wallet_id_for(user_id), missing)
 
     def advance(self, wallet_id: UUID, context: CommandContext) -> None:
         """Performs the wallet's current activation step once (idempotent)."""
@@ -120,20 +119,22 @@ class Wallets:
         wallet: Wallet,
         step: str,
         context: CommandContext,
-        sign: Callable[[Wallet], object],
+        sign: Callable[[Wallet], SignedEnvelope],
         applied: Callable[[Wallet, str], None],
     ) -> None:
         """Signs and records the step's envelope (unless one is recorded), then settles it."""
 
-        def record() -> None:
-            current = self._ledger.get(Wallet, wallet.id)
-            assert current is not None
+        def sign_once(current: Wallet) -> None:
             if current.envelope(step) is None:
-                current.record_envelope(sign(current))  # type: ignore[arg-type]
-                self._ledger.commit(current, context=context, outcome=lambda p: p)
+                current.record_envelope(sign(current))
 
-        self._ledger.run(record, touching=[wallet.id])
-        envelope = self._ledger.get(Wallet, wallet.id).envelope(step)  # type: ignore[union-attr]
+        envelope = self._ledger.change(
+            Wallet,
+            wallet.id,
+            sign_once,
+            context=context,
+            outcome=lambda current, position: current.envelope(step),
+        )
         assert envelope is not None
         submission = settle(self._network, envelope, self._clock)
         if submission.outcome is Outcome.APPLIED:
@@ -153,13 +154,6 @@ class Wallets:
     def _change(
         self, wallet_id: UUID, change: Callable[[Wallet], None], context: CommandContext
     ) -> int:
-        def attempt() -> int:
-            wallet = self._ledger.get(Wallet, wallet_id)
-            if wallet is None:
-                raise WalletNotFoundError("wallet not found")
-            change(wallet)
-            if not wallet.pending_events:
-                return 0
-            return self._ledger.commit(wallet, context=context, outcome=lambda p: p)
-
-        return self._ledger.run(attempt, touching=[wallet_id])
+        return self._ledger.change(
+            Wallet, wallet_id, change, context=context, outcome=lambda w, position: position or 0
+        )

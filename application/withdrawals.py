@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Aggregate
+
 from application.chain_steps import StepPending, deadline, needs_new_envelope, settle
 from application.context import CommandContext
 from application.ledger import Ledger
@@ -64,12 +66,7 @@ class Withdrawals:
         self._clock = clock
 
     def get(self, withdrawal_id: str) -> Withdrawal:
-        found = self._ledger.get(
-            Withdrawal, identifiers.parse_public_id(identifiers.WITHDRAWAL, withdrawal_id)
-        )
-        if found is None:
-            raise WithdrawalNotFoundError("withdrawal not found", withdrawalId=withdrawal_id)
-        return found
+        return self._ledger.require(Withdrawal, _withdrawal_uuid(withdrawal_id))
 
     def request(
         self,
@@ -86,7 +83,7 @@ class Withdrawals:
         )
         withdrawal_uuid = uuid4()
 
-        def attempt() -> WithdrawalRequested:
+        def hold_and_record() -> WithdrawalRequested:
             account = self._ledger.get(Account, account_id_for(user_id))
             assert account is not None
             withdrawal = Withdrawal(
@@ -108,7 +105,7 @@ class Withdrawals:
                 outcome=lambda position: WithdrawalRequested(withdrawal, position),
             )
 
-        return self._ledger.run(attempt, touching=[account_id_for(user_id)])
+        return self._ledger.run(hold_and_record, touching=[account_id_for(user_id)])
 
     def pay(self, withdrawal_uuid: UUID, context: CommandContext) -> None:
         """The saga step: put exactly one payment on chain and settle the books by it."""
@@ -124,8 +121,12 @@ class Withdrawals:
         if submission.outcome is Outcome.APPLIED:
             self._settle(withdrawal_uuid, context, lambda w, a: self._completed(w, a, submission))
         elif needs_new_envelope(submission):
-            self._change(
-                withdrawal_uuid, lambda w: w.void_envelope(",".join(submission.codes)), context
+            self._ledger.change(
+                Withdrawal,
+                withdrawal_uuid,
+                lambda w: w.void_envelope(",".join(submission.codes)),
+                context=context,
+                outcome=lambda w, position: None,
             )
             raise StepPending(f"stale payment envelope ({','.join(submission.codes)})")
         else:
@@ -134,21 +135,35 @@ class Withdrawals:
     def cancel(
         self, withdrawal_id: str, canceled_by: str, reason: str | None, context: CommandContext
     ) -> Withdrawal:
-        withdrawal_uuid = identifiers.parse_public_id(identifiers.WITHDRAWAL, withdrawal_id)
+        withdrawal_uuid = _withdrawal_uuid(withdrawal_id)
 
-        def change(withdrawal: Withdrawal, account: Account) -> None:
+        def cancel(withdrawal: Withdrawal, account: Account) -> None:
             withdrawal.cancel(canceled_by, reason)
             account.release_reservation(hold_ref=withdrawal.public_id, reason="withdrawal_canceled")
 
-        self._settle(withdrawal_uuid, context, change, saga=False)
+        self._settle(withdrawal_uuid, context, cancel, saga=False)
         return self.get(withdrawal_id)
 
     def park(self, withdrawal_uuid: UUID, reason: str, context: CommandContext) -> None:
         """Parks the payment step (nothing when the withdrawal settled meanwhile)."""
-        self._change(withdrawal_uuid, lambda w: w.park(w.step, reason) if w.step else None, context)
+        self._ledger.change(
+            Withdrawal,
+            withdrawal_uuid,
+            lambda w: w.park(w.step, reason) if w.step else None,
+            context=context,
+            missing=WithdrawalNotFoundError("withdrawal not found"),
+            outcome=lambda w, position: None,
+        )
 
     def retry(self, withdrawal_uuid: UUID, context: CommandContext) -> int:
-        return self._change(withdrawal_uuid, lambda w: w.retry(), context)
+        return self._ledger.change(
+            Withdrawal,
+            withdrawal_uuid,
+            Withdrawal.retry,
+            context=context,
+            missing=WithdrawalNotFoundError("withdrawal not found"),
+            outcome=lambda w, position: position or 0,
+        )
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -196,12 +211,9 @@ class Withdrawals:
         """The payment's recorded envelope, signing and recording one if there is none; None
         when the withdrawal left the pay step meanwhile (canceled)."""
 
-        def attempt() -> SignedEnvelope | None:
-            withdrawal = self._ledger.get(Withdrawal, withdrawal_uuid)
-            if withdrawal is None or withdrawal.step != STEP_PAY:
-                return None
-            if withdrawal.envelope is not None:
-                return withdrawal.envelope
+        def sign_once(withdrawal: Withdrawal) -> None:
+            if withdrawal.step != STEP_PAY or withdrawal.envelope is not None:
+                return
             envelope = self._keys.sign_payment(
                 STEP_PAY,
                 withdrawal.source_address,
@@ -211,10 +223,14 @@ class Withdrawals:
                 deadline(self._clock()),
             )
             withdrawal.record_envelope(envelope)
-            self._ledger.commit(withdrawal, context=context, outcome=lambda p: p)
-            return envelope
 
-        return self._ledger.run(attempt, touching=[withdrawal_uuid])
+        return self._ledger.change(
+            Withdrawal,
+            withdrawal_uuid,
+            sign_once,
+            context=context,
+            outcome=lambda w, position: w.envelope if w.step == STEP_PAY else None,
+        )
 
     @staticmethod
     def _completed(withdrawal: Withdrawal, account: Account, submission: Submission) -> None:
@@ -243,33 +259,25 @@ class Withdrawals:
         """Changes the withdrawal and its user's account together, in one transaction. For the
         saga, a withdrawal another worker already settled is left alone (redelivery)."""
 
-        def attempt() -> None:
-            withdrawal = self._ledger.get(Withdrawal, withdrawal_uuid)
-            if withdrawal is None:
-                raise WithdrawalNotFoundError("withdrawal not found")
+        def settle(withdrawal: Withdrawal) -> list[Aggregate]:
             if saga and withdrawal.is_terminal:
-                return
+                return []
             account = self._ledger.get(Account, account_id_for(withdrawal.user_id))
             assert account is not None
             change(withdrawal, account)
-            self._ledger.commit(withdrawal, account, context=context, outcome=lambda p: p)
+            return [account]
 
         withdrawal = self._ledger.get(Withdrawal, withdrawal_uuid)
-        touching = [withdrawal_uuid]
-        if withdrawal is not None:
-            touching.append(account_id_for(withdrawal.user_id))
-        self._ledger.run(attempt, touching=touching)
+        self._ledger.change(
+            Withdrawal,
+            withdrawal_uuid,
+            settle,
+            context=context,
+            missing=WithdrawalNotFoundError("withdrawal not found"),
+            outcome=lambda w, position: None,
+            touching=[account_id_for(withdrawal.user_id)] if withdrawal is not None else [],
+        )
 
-    def _change(
-        self, withdrawal_uuid: UUID, change: Callable[[Withdrawal], None], context: CommandContext
-    ) -> int:
-        def attempt() -> int:
-            withdrawal = self._ledger.get(Withdrawal, withdrawal_uuid)
-            if withdrawal is None:
-                raise WithdrawalNotFoundError("withdrawal not found")
-            change(withdrawal)
-            if not withdrawal.pending_events:
-                return 0
-            return self._ledger.commit(withdrawal, context=context, outcome=lambda p: p)
 
-        return self._ledger.run(attempt, touching=[withdrawal_uuid])
+def _withdrawal_uuid(withdrawal_id: str) -> UUID:
+    return identifiers.parse_public_id(identifiers.WITHDRAWAL, withdrawal_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, AggregateEvent
 
@@ -97,6 +98,12 @@ class OrderRules(Aggregate):
         Retried: ClassVar[type[AggregateEvent]]
 
     # -- identity and reading -----------------------------------------------------------------
+
+    @classmethod
+    def not_found(cls, order_uuid: UUID) -> states.OrderNotFoundError:
+        """The refusal for an id no order has."""
+        order_id = identifiers.public_id(identifiers.ORDER, order_uuid)
+        return states.OrderNotFoundError("order not found", orderId=order_id)
 
     @property
     def public_id(self) -> str:

@@ -57,6 +57,11 @@ class Wallet(Aggregate):
         self.progress = StepProgress()
         self.activated_at: datetime | None = None
 
+    @classmethod
+    def not_found(cls, wallet_uuid: UUID) -> WalletNotFoundError:
+        """The refusal for an id no wallet has (its user is not known from it)."""
+        return WalletNotFoundError("wallet not found")
+
     @property
     def public_id(self) -> str:
         return identifiers.public_id(identifiers.WALLET, self.id)

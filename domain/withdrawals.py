@@ -73,6 +73,12 @@ class Withdrawal(Aggregate):
         self.failure_reason: str | None = None
         self.error_code: str | None = None
 
+    @classmethod
+    def not_found(cls, withdrawal_uuid: UUID) -> WithdrawalNotFoundError:
+        """The refusal for an id no withdrawal has."""
+        withdrawal_id = identifiers.public_id(identifiers.WITHDRAWAL, withdrawal_uuid)
+        return WithdrawalNotFoundError("withdrawal not found", withdrawalId=withdrawal_id)
+
     @property
     def public_id(self) -> str:
         return identifiers.public_id(identifiers.WITHDRAWAL, self.id)
