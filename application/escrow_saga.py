@@ -23,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from application import sagas
 from application.chain_steps import StepPending, needs_new_envelope, settle
 from application.context import CommandContext
 from application.ledger import Ledger
@@ -67,6 +68,8 @@ class StepRefusedError(Exception):
 
 
 class EscrowSaga:
+    """The escrow steps of every order (a `sagas.SagaStep`)."""
+
     def __init__(
         self,
         ledger: Ledger,
@@ -83,11 +86,8 @@ class EscrowSaga:
 
     def advance(self, order_uuid: UUID, context: CommandContext) -> None:
         """Performs the order's next step once (nothing when it waits, is parked or closed):
-        prepare (plan, build, sign, record), submit, conclude. A crash between any two phases
-        leaves a state the next `advance` resumes from without a second transaction."""
-        prepared = self.prepare(order_uuid, context)
-        if prepared is not None:
-            self.conclude(prepared, self.submit(prepared), context)
+        prepare (plan, build, sign, record), submit, conclude (`sagas.advance`)."""
+        sagas.advance(self, order_uuid, context)
 
     def prepare(self, order_uuid: UUID, context: CommandContext) -> PreparedStep | None:
         """The next step with its recorded envelope (signed and recorded now if it had none);
