@@ -138,7 +138,7 @@ def _envelope_to_pay(withdrawal: Withdrawal) -> SignedEnvelope | None:
 
 
 def _completed(withdrawal: Withdrawal, account: Account, submission: Submission) -> None:
-    withdrawal.complete(submission.transaction_hash, submission.ledger)
+    withdrawal.complete(submission.transaction_hash, submission.stellar_ledger_sequence)
     account.spend_reservation(
         Amount(withdrawal.amount_stroops, withdrawal.currency),
         hold_ref=withdrawal.public_id,

@@ -99,7 +99,7 @@ class Withdrawals:
                 description=description,
             )
             account.reserve(amount, hold_ref=withdrawal.public_id)
-            withdrawal.commit(account.available_stroops, account.reserved_stroops)
+            withdrawal.hold(account.available_stroops, account.reserved_stroops)
             return self._ledger.commit(
                 account,
                 withdrawal,

@@ -1,6 +1,6 @@
 """A withdrawal of USDC from a user's wallet to a Stellar address, and its saga.
 
-CREATED → COMMITTED (the amount is held in the user's reserved balance) → PENDING (the
+CREATED → COMMITTED (`hold`: the amount is held in the user's reserved balance) → PENDING (the
 payment is signed, recorded and being submitted) → COMPLETED (on chain; the hold leaves the
 books) or FAILED (not on chain; the hold returns to available). Canceling is possible until the
 payment is signed. The aggregate never decides what the chain did: the saga reports it.
@@ -34,7 +34,7 @@ class WithdrawalNotFoundError(NotFoundError):
 
 
 class WithdrawalNotCancelableError(InvalidStateError):
-    code = "WITHDRAWAL_NOT_COMMITTABLE"
+    code = "WITHDRAWAL_NOT_COMMITTABLE"  # OFFER-HUB's name for this refusal, kept on the wire
 
 
 class Withdrawal(Aggregate):
@@ -104,8 +104,9 @@ class Withdrawal(Aggregate):
     def step(self) -> str | None:
         return STEP_PAY if self.status in (COMMITTED, PENDING) else None
 
-    def commit(self, available_after_stroops: int, reserved_after_stroops: int) -> None:
-        """The amount is now held; the payment may proceed."""
+    def hold(self, available_after_stroops: int, reserved_after_stroops: int) -> None:
+        """The amount is now held; the payment may proceed. (Its event keeps the stored name
+        `Committed`, the status COMMITTED.)"""
         self._require(CREATED)
         self._committed(
             **self._facts(),
@@ -159,11 +160,15 @@ class Withdrawal(Aggregate):
         self.transaction_hash = None
         self.status = COMMITTED
 
-    def complete(self, transaction_hash: str, ledger: int | None) -> None:
+    def complete(self, transaction_hash: str, stellar_ledger_sequence: int | None) -> None:
+        """The payment is in the Stellar ledger `stellar_ledger_sequence` (the event stores
+        it as `ledger`)."""
         self._require(PENDING)
         if transaction_hash != self.transaction_hash:
             raise InvalidStateError("a different transaction was recorded for this withdrawal")
-        self._completed(**self._facts(), transaction_hash=transaction_hash, ledger=ledger)
+        self._completed(
+            **self._facts(), transaction_hash=transaction_hash, ledger=stellar_ledger_sequence
+        )
 
     @event("Completed")
     def _completed(
