@@ -27,6 +27,7 @@ from application.order_terms import (
     check_terms,
     same_terms,
 )
+from application.ports import DueOrders
 from domain import identifiers
 from domain.accounts import Account, account_id_for
 from domain.disputes import Dispute, check_opening, dispute_id_for
@@ -58,10 +59,12 @@ class Orders:
         ledger: Ledger,
         clock: Callable[[], datetime],
         limits: OrderLimits,
+        due_orders: DueOrders | None = None,
     ) -> None:
         self._ledger = ledger
         self._clock = clock
         self._limits = limits
+        self._due_orders = due_orders  # the auto-release candidates (release_due)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -283,6 +286,18 @@ class Orders:
             context=context,
             outcome=lambda order, position: position is not None,
         )
+
+    def release_due(self, now: datetime, limit: int, context: CommandContext) -> list[str]:
+        """Releases funded orders whose auto-release deadline passed by `now` with no dispute
+        open, at most `limit`; returns the ids released. The read model proposes candidates;
+        each order decides for itself (it may have moved on since)."""
+        if self._due_orders is None:
+            raise RuntimeError("Orders was built without its due orders (a DueOrders read port)")
+        released = []
+        for order_id in self._due_orders.due_for_auto_release(now, limit):
+            if self.auto_release(identifiers.parse_public_id(identifiers.ORDER, order_id), context):
+                released.append(order_id)
+        return released
 
     # -- operators -----------------------------------------------------------------------------
 

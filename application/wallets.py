@@ -14,7 +14,15 @@ from application.context import CommandContext
 from application.ledger import Ledger
 from application.ports import StellarNetwork, WalletKeys
 from application.wallet_activation import WalletActivation
-from domain.wallets import Wallet, WalletNotFoundError, wallet_id_for
+from domain.users import platform_user_id
+from domain.wallets import ACTIVE, Wallet, WalletNotFoundError, wallet_id_for
+
+
+def platform_address(ledger: Ledger) -> str | None:
+    """The platform's wallet address, once its wallet is active (it funds new wallets on
+    mainnet); None before `ledgerline bootstrap` has created and activated it."""
+    wallet = ledger.get(Wallet, wallet_id_for(platform_user_id()))
+    return wallet.address if wallet is not None and wallet.status == ACTIVE else None
 
 
 @dataclass(frozen=True, slots=True)

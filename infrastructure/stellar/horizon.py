@@ -27,8 +27,8 @@ from stellar_sdk.exceptions import (
 from application.ports import ChainAccount, Outcome, Payment, PaymentsPage, Submission
 from domain.errors import ProviderUnavailableError
 from domain.money import Amount
-from infrastructure import metrics
-from infrastructure.provider_calls import ObservedRequestsClient, ObservedTransport
+from infrastructure.observability import metrics
+from infrastructure.observability.provider_calls import ObservedRequestsClient, ObservedTransport
 from infrastructure.stellar.result_codes import codes_of_result_xdr
 
 READ_TIMEOUT_S: Final = 10

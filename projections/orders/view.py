@@ -1,4 +1,5 @@
-"""Queries over orders: the filtered list, auto-release candidates, and escrows to reconcile."""
+"""Queries over orders: the filtered list, auto-release candidates (the `DueOrders` read port),
+and escrows to reconcile (`EscrowDirectory`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from application.ports import DueOrders, EscrowDirectory
 from domain.errors import ValidationError
 from domain.milestones import Milestone
 from domain.order_states import ORDER_STATES
@@ -63,7 +65,7 @@ class OrderFilter:
 _COLUMNS = ", ".join(OrderRow.__dataclass_fields__)
 
 
-class OrdersView:
+class OrdersView(EscrowDirectory, DueOrders):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
 

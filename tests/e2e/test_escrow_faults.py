@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from infrastructure.sandbox.faults import TW_SEND_TRANSACTION
+from sandbox.faults.fault_rules import TW_SEND_TRANSACTION
 from tests.support.money import wait_balance
 from tests.support.orders import (
     Parties,
@@ -66,13 +66,14 @@ class FaultySteps:
             message=f"{order_id} to park at {step}",
         )
         assert parked["saga"]["step"] == step
-        # The sagas view follows the log: wait for it to apply the park (bounded).
+        # The sagas list is a read model: it shows the park once the runner has applied it.
         wait_until(
             lambda: any(
                 s["id"] == order_id and s["status"] == "PARKED"
                 for s in self._stack.client().get("/admin/sagas").json()["data"]
             ),
-            message=f"the sagas view to show {order_id} parked",
+            timeout_s=PARK_TIMEOUT_S,
+            message=f"{order_id} to be listed as PARKED",
         )
         fired = {a["id"]: a["fired"] for a in self._faults.active()}[self._ids[step]]
         assert fired == self._stack.services.settings.saga_retries_max + 1

@@ -70,21 +70,21 @@ def test_the_old_log_loads_and_rebuilds_into_the_read_models_the_old_code_built(
     with running_stack(
         database_factory(), redis_url, with_runner=False, with_workers=False
     ) as stack:
-        services = stack.services
-        with services.pool.connection() as conn:
+        resources = stack.services.resources
+        with resources.pool.connection() as conn:
             assert insert_events(conn, old_log) == len(old_log)
 
         versions: dict[str, int] = {}
         for event in old_log:
             versions[event["originator_id"]] = event["originator_version"]
         for originator_id, version in versions.items():
-            aggregate = services.ledger.repository.get(UUID(originator_id))
+            aggregate = resources.ledger.repository.get(UUID(originator_id))
             assert aggregate.version == version, originator_id
 
-        for store in services.projections.values():
+        for store in resources.projections.values():
             store.rebuild()
-        schemas = [store.projection.schema for store in services.projections.values()]
-        with services.pool.connection() as conn:
+        schemas = [store.projection.schema for store in resources.projections.values()]
+        with resources.pool.connection() as conn:
             rebuilt = read_model_rows(conn, schemas)
         assert sorted(rebuilt) == sorted(expected)
         for table, rows in expected.items():

@@ -17,7 +17,7 @@ from domain.errors import ValidationError
 from domain.milestones import Milestone
 from domain.money import Amount
 from domain.orders import Order
-from interfaces.http.responses import iso
+from interfaces.http.edge.responses import iso
 from interfaces.http.schemas.wire import AwareDatetime, Body, Request
 from projections.disputes.view import DisputeRow
 from projections.orders.view import OrderRow
