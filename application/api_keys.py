@@ -29,7 +29,7 @@ from application.access_tokens import (
     expiry,
 )
 from application.context import CommandContext
-from application.ledger import Ledger
+from application.ledger import Ledger, recorded
 from domain import identifiers
 from domain.api_keys import (
     ADMIN,
@@ -131,18 +131,13 @@ class ApiKeys:
 
     def revoke(self, key_id: str, context: CommandContext) -> Revocation:
         """Revokes the key; API_KEY_NOT_FOUND or INVALID_STATE when already revoked."""
-        key_uuid = identifiers.parse_public_id(identifiers.API_KEY, key_id)
-
-        def attempt() -> Revocation:
-            key = self._ledger.get(ApiKey, key_uuid)
-            if key is None:
-                raise ApiKeyNotFoundError("API key not found", keyId=key_id)
-            key.revoke()
-            return self._ledger.commit(
-                key, context=context, outcome=lambda position: Revocation(key_id, position)
-            )
-
-        return self._ledger.run(attempt, touching=[key_uuid])
+        return self._ledger.change(
+            ApiKey,
+            identifiers.parse_public_id(identifiers.API_KEY, key_id),
+            ApiKey.revoke,
+            context=context,
+            outcome=lambda key, position: Revocation(key.public_id, recorded(position)),
+        )
 
     def issue_token(
         self, caller: Principal, key_id: str | None, scopes: list[str] | None, ttl_s: int | None

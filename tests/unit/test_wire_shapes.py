@@ -15,6 +15,7 @@ from domain.api_keys import SCOPES as DOMAIN_SCOPES
 from domain.disputes import DISPUTE_STATES
 from domain.errors import InvalidAmountError
 from domain.escrow_steps import ACTIONS
+from domain.milestones import MilestoneRequest
 from domain.money import Amount, format_stroops
 from interfaces.http.schemas import vocabulary
 from interfaces.http.schemas.wire import (
@@ -54,19 +55,9 @@ pytestmark = pytest.mark.unit
                 withdrawals.CANCELED,
             ),
         ),
-        (
-            vocabulary.ESCROW_STATUSES,
-            (
-                order_states.E_CREATING,
-                order_states.E_CREATED,
-                order_states.E_FUNDING,
-                order_states.E_FUNDED,
-                order_states.E_DISPUTED,
-                order_states.E_RELEASED,
-                order_states.E_REFUNDED,
-                order_states.E_RESOLVED,
-            ),
-        ),
+        (vocabulary.ESCROW_STATUSES, tuple(order_states.EscrowStatus)),
+        (vocabulary.MILESTONE_STATUSES, tuple(order_states.MilestoneStatus)),
+        (vocabulary.PENDING_REQUESTS, tuple(MilestoneRequest)),
     ],
 )
 def test_every_stated_enum_is_the_domains_own_set(
