@@ -30,6 +30,7 @@ from domain.errors import (
     ValidationError,
 )
 from interfaces.http.edge.edge_state import request_id_from_scope
+from interfaces.http.schemas.wire import STORABLE_PATTERN, STORABLE_RULE
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,14 @@ class RateLimitedError(DomainError):
 
 class PayloadTooLargeError(DomainError):
     code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaTypeError(DomainError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class HeadersTooLargeError(DomainError):
+    code = "REQUEST_HEADERS_TOO_LARGE"
 
 
 class InvalidSignatureError(UnauthorizedError):
@@ -77,6 +86,8 @@ STATUS_BY_ERROR: Final[dict[type[DomainError], int]] = {
     ConflictError: 409,
     ConcurrencyConflictError: 409,
     PayloadTooLargeError: 413,
+    UnsupportedMediaTypeError: 415,
+    HeadersTooLargeError: 431,
     InsufficientFundsError: 422,
     LimitExceededError: 422,
     ReservationMismatchError: 422,
@@ -91,6 +102,9 @@ STATUS_BY_ERROR: Final[dict[type[DomainError], int]] = {
     TooManyStreamsError: 429,
 }
 
+# msgspec words a refused storable-text pattern as the regex; say the rule instead.
+_STORABLE_MISMATCH: Final = f"Expected `str` matching regex {STORABLE_PATTERN!r}"
+
 _CODE_BY_STATUS: Final = {
     400: "VALIDATION_ERROR",
     401: "UNAUTHORIZED",
@@ -100,6 +114,7 @@ _CODE_BY_STATUS: Final = {
     409: "INVALID_STATE",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
+    431: "REQUEST_HEADERS_TOO_LARGE",
     429: "RATE_LIMITED",
 }
 
@@ -142,7 +157,9 @@ def on_validation_error(
     request: Request[Any, Any, Any], error: ValidationException
 ) -> Response[bytes]:
     problems = [
-        f"{item.get('key') or 'body'}: {item.get('message')}"
+        f"{item.get('key') or 'body'}: {item.get('message')}".replace(
+            _STORABLE_MISMATCH, STORABLE_RULE
+        )
         if isinstance(item, dict)
         else str(item)
         for item in (error.extra if isinstance(error.extra, list) else [])

@@ -6,13 +6,13 @@ from datetime import datetime
 
 from application.api_keys import TOKEN_PREFIX, IssuedKey, Principal
 from interfaces.http.edge.responses import iso
-from interfaces.http.schemas.wire import AwareDatetime, Body, Request
+from interfaces.http.schemas.wire import AwareDatetime, Body, Code, KeyName, Request
 from projections.api_keys.view import ApiKeyRow
 
 
 class CreateApiKeyRequest(Request):
-    name: str
-    scopes: list[str]
+    name: KeyName
+    scopes: list[Code]
     expires_at: AwareDatetime | None = None
     rate_limit_per_minute: int | None = None
 

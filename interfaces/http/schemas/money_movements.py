@@ -9,7 +9,17 @@ from domain.money import Amount, format_stroops
 from domain.wallets import ACTIVE
 from domain.withdrawals import Withdrawal
 from interfaces.http.edge.responses import iso
-from interfaces.http.schemas.wire import AwareDatetime, Body, Request  # noqa: F401
+from interfaces.http.schemas.wire import (  # noqa: F401
+    AmountText,
+    AwareDatetime,
+    Body,
+    Code,
+    Destination,
+    PublicId,
+    Reason,
+    Request,
+    WithdrawalDescription,
+)
 from projections.deposits.view import DepositRow
 from projections.sagas.view import SagaRow
 from projections.wallets.view import WalletRow
@@ -131,17 +141,17 @@ def deposit_body(row: DepositRow) -> DepositBody:
 
 
 class CreateWithdrawalRequest(Request):
-    user_id: str
-    amount: str
-    destination_ref: str
-    destination_type: str = "crypto"
-    currency: str | None = None
-    description: str | None = None
+    user_id: PublicId
+    amount: AmountText
+    destination_ref: Destination
+    destination_type: Code = "crypto"
+    currency: Code | None = None
+    description: WithdrawalDescription | None = None
     commit: bool | None = None  # OFFER-HUB's flag; crypto withdrawals always commit
 
 
 class CancelRequest(Request):
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 class WithdrawalBody(Body):

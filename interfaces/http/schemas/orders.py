@@ -18,17 +18,31 @@ from domain.milestones import Milestone
 from domain.money import Amount
 from domain.orders import Order
 from interfaces.http.edge.responses import iso
-from interfaces.http.schemas.wire import AwareDatetime, Body, Request
+from interfaces.http.schemas.wire import (
+    AmountText,
+    AwareDatetime,
+    Body,
+    Code,
+    Description,
+    DisputeText,
+    Evidence,
+    PublicId,
+    Reason,
+    Reference,
+    Request,
+    Title,
+    storable_json,
+)
 from projections.disputes.view import DisputeRow
 from projections.orders.view import OrderRow
 
 
 class MilestoneRequest(Request):
-    title: str
-    amount: str
-    milestone_ref: str | None = None
-    milestone_ref_snake: str | None = msgspec.field(default=None, name="milestone_ref")
-    description: str | None = None
+    title: Title
+    amount: AmountText
+    milestone_ref: Reference | None = None
+    milestone_ref_snake: Reference | None = msgspec.field(default=None, name="milestone_ref")
+    description: Description | None = None
 
     @property
     def ref(self) -> str:
@@ -36,20 +50,24 @@ class MilestoneRequest(Request):
 
 
 class CreateOrderRequest(Request):
-    amount: str
-    title: str
-    buyer_id: str | None = None
-    seller_id: str | None = None
-    buyer_id_snake: str | None = msgspec.field(default=None, name="buyer_id")
-    seller_id_snake: str | None = msgspec.field(default=None, name="seller_id")
-    client_order_ref: str | None = None
-    client_order_ref_snake: str | None = msgspec.field(default=None, name="client_order_ref")
-    currency: str | None = None
-    description: str | None = None
+    amount: AmountText
+    title: Title
+    buyer_id: PublicId | None = None
+    seller_id: PublicId | None = None
+    buyer_id_snake: PublicId | None = msgspec.field(default=None, name="buyer_id")
+    seller_id_snake: PublicId | None = msgspec.field(default=None, name="seller_id")
+    client_order_ref: Reference | None = None
+    client_order_ref_snake: Reference | None = msgspec.field(default=None, name="client_order_ref")
+    currency: Code | None = None
+    description: Description | None = None
     metadata: dict[str, Any] | None = None
     platform_fee_bps: int | None = None
     auto_release_after: int | AwareDatetime | None = None
     milestones: list[MilestoneRequest] | None = None
+
+    def __post_init__(self) -> None:
+        if self.metadata is not None:
+            storable_json(self.metadata, "metadata")
 
     @property
     def buyer(self) -> str:
@@ -67,25 +85,25 @@ class CreateOrderRequest(Request):
 
 
 class ReasonRequest(Request):
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 class OpenDisputeRequest(Request):
-    opened_by: str
-    reason: str
-    evidence: list[str] | None = None
-    order_id: str | None = None  # OFFER-HUB required it in the body too; it must match
+    opened_by: Code
+    reason: Code  # one of the dispute reasons
+    evidence: Evidence | None = None
+    order_id: PublicId | None = None  # OFFER-HUB required it in the body too; it must match
 
 
 class AssignDisputeRequest(Request):
-    assigned_to: str
+    assigned_to: DisputeText
 
 
 class ResolveDisputeRequest(Request):
-    decision: str
-    release_amount: str | None = None
-    refund_amount: str | None = None
-    note: str | None = None
+    decision: Code
+    release_amount: AmountText | None = None
+    refund_amount: AmountText | None = None
+    note: DisputeText | None = None
 
 
 def _either(camel: str | None, snake: str | None, name: str, *, required: bool = True) -> Any:

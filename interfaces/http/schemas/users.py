@@ -8,22 +8,31 @@ from application.balances import BalanceChange
 from application.users import UserSnapshot
 from domain.money import Amount, format_stroops
 from interfaces.http.edge.responses import iso
-from interfaces.http.schemas.wire import BalanceBody, Body, Request
+from interfaces.http.schemas.wire import (
+    AdjustmentReason,
+    AmountText,
+    BalanceBody,
+    Body,
+    Code,
+    Email,
+    ExternalUserId,
+    Request,
+)
 from projections.balances.view import BalanceRow
 from projections.ledger_entries.view import EntryRow
 from projections.users.view import UserRow
 
 
 class CreateUserRequest(Request):
-    external_user_id: str
-    email: str | None = None
-    type: str = "BOTH"
+    external_user_id: ExternalUserId
+    email: Email | None = None
+    type: Code = "BOTH"
 
 
 class AdjustBalanceRequest(Request):
-    amount: str
-    reason: str
-    currency: str | None = None
+    amount: AmountText
+    reason: AdjustmentReason
+    currency: Code | None = None
 
 
 class UserWalletBody(Body):

@@ -7,14 +7,14 @@ from application.webhooks import SECRET_PREFIX, EndpointChange, RegisteredEndpoi
 from domain.webhooks import WebhookEndpoint
 from infrastructure.webhooks.deliveries import AttemptRow
 from interfaces.http.edge.responses import iso
-from interfaces.http.schemas.wire import Body, Request
+from interfaces.http.schemas.wire import Body, Code, EndpointDescription, Request, Url
 from projections.webhook_endpoints.view import EndpointRow
 
 
 class CreateEndpointRequest(Request):
-    url: str
-    events: list[str] | None = None
-    description: str | None = None
+    url: Url
+    events: list[Code] | None = None
+    description: EndpointDescription | None = None
 
 
 class ReplayRequest(Request):
