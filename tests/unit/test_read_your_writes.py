@@ -1,0 +1,103 @@
+"""Read-your-writes waits are for log positions only, and only so many wait at once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, cast
+
+import pytest
+
+from domain.errors import ValidationError
+from interfaces.http.edge.handler_threads import HANDLER_THREADS, use_handler_threads
+from interfaces.http.edge.read_your_writes import (
+    MIN_POSITION_WAITS_MAX,
+    POSITION_MAX,
+    ReadYourWrites,
+    min_position,
+)
+
+pytestmark = pytest.mark.unit
+
+
+class HeldStore:
+    """A read model stuck behind the log until `release` is set."""
+
+    def __init__(self, position: int = 10) -> None:
+        self.applied = position
+        self.release = threading.Event()
+        self.waiting = threading.Semaphore(0)
+
+    def position(self) -> int:
+        return self.applied
+
+    def wait_for(self, position: int, timeout_s: float) -> bool:
+        self.waiting.release()
+        self.release.wait(timeout_s)
+        return self.applied >= position
+
+
+class Asking:
+    def __init__(self, position: str | None) -> None:
+        self.headers = {} if position is None else {"x-min-position": position}
+
+
+def asking(position: str | None) -> Any:
+    return Asking(position)
+
+
+@pytest.mark.parametrize("raw", ["0", "1", "42", str(POSITION_MAX)])
+def test_a_log_position_is_read_as_it_is(raw: str) -> None:
+    assert min_position(raw) == int(raw)
+
+
+@pytest.mark.parametrize(
+    "raw", ["", "-1", "+1", "1.0", "1e3", " 1", "abc", "²", "١٢", str(POSITION_MAX + 1), "9" * 23]
+)
+def test_anything_but_a_log_position_is_refused_naming_the_header(raw: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        min_position(raw)
+    assert refused.value.details == {"field": "X-Min-Position"}
+
+
+def test_without_the_header_nothing_waits() -> None:
+    store = HeldStore()
+    assert ReadYourWrites(cast(Any, {"m": store})).wait(asking(None), "m") is True
+    assert not store.waiting.acquire(blocking=False)
+
+
+def test_a_position_already_applied_needs_no_wait_and_takes_no_slot() -> None:
+    store = HeldStore(position=10)
+    read_your_writes = ReadYourWrites(cast(Any, {"m": store}), waits_max=0)
+    assert read_your_writes.wait(asking("10"), "m") is True
+
+
+def test_past_the_bound_a_read_is_answered_at_once_as_an_unmet_wait() -> None:
+    store = HeldStore(position=10)
+    read_your_writes = ReadYourWrites(cast(Any, {"m": store}), waits_max=2)
+    outcomes: list[bool] = []
+    waiters = [
+        threading.Thread(target=lambda: outcomes.append(read_your_writes.wait(asking("11"), "m")))
+        for _ in range(2)
+    ]
+    for waiter in waiters:
+        waiter.start()
+    for _ in waiters:
+        assert store.waiting.acquire(timeout=10)  # both hold a slot now
+    assert read_your_writes.wait(asking("11"), "m") is False  # the third does not wait
+    store.applied = 11
+    store.release.set()
+    for waiter in waiters:
+        waiter.join(timeout=10)
+    assert outcomes == [True, True]
+    assert read_your_writes.wait(asking("11"), "m") is True  # slots come back
+
+
+def test_the_app_runs_handlers_in_its_own_threads_and_waits_hold_a_quarter_at_most() -> None:
+    async def handler_thread() -> str:
+        use_handler_threads()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, lambda: threading.current_thread().name)
+
+    assert asyncio.run(handler_thread()).startswith("handler")
+    assert 1 <= MIN_POSITION_WAITS_MAX <= HANDLER_THREADS // 4
