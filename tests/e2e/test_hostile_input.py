@@ -1,7 +1,7 @@
 """Hostile input is a 4xx that names what was wrong, records nothing and stalls nothing: text
 the database cannot store, bodies that are not JSON or nest absurdly deep, absurd
 read-your-writes positions. (Oversized heads: test_request_heads.py; every string field:
-tests/property/test_storable_strings.py.)"""
+test_storable_strings.py.)"""
 
 from __future__ import annotations
 
