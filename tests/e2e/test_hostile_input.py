@@ -5,6 +5,8 @@ test_storable_strings.py.)"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 import uuid
@@ -15,7 +17,7 @@ import httpx
 import pytest
 
 from interfaces.http.edge import read_your_writes
-from tests.support.stack import MASTER_KEY, Stack
+from tests.support.stack import MASTER_KEY, TRUSTLESS_WEBHOOK_SECRET, Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -279,3 +281,17 @@ def test_far_ahead_reads_are_bounded_and_health_answers_while_they_wait(
         assert health.status_code == 200
         assert still_waiting
         assert list(statuses) == [200] * reads
+
+
+def test_a_signed_trustless_work_notification_with_nul_is_400_naming_the_field(
+    stack: Stack,
+) -> None:
+    body = b'{"type": "escrow.funded", "event_id": "tw-nul\\u0000", "data": {}}'
+    signature = hmac.new(TRUSTLESS_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = stack.client(None).post(
+        "/webhooks/trustless-work",
+        content=body,
+        headers={"x-tw-signature": signature, "content-type": "application/json"},
+    )
+    error = refused(response, 400, "VALIDATION_ERROR")
+    assert error["details"]["field"] == "event_id"

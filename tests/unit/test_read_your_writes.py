@@ -1,15 +1,18 @@
-"""Read-your-writes waits are for log positions only, and only so many wait at once."""
+"""Read-your-writes waits are for log positions only, and only so many requests wait at once
+(for a position, or for a saga under `Prefer: wait`)."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from contextlib import ExitStack
 from typing import Any, cast
 
 import pytest
 
 from domain.errors import ValidationError
 from interfaces.http.edge.handler_threads import HANDLER_THREADS, use_handler_threads
+from interfaces.http.edge.prefer import PREFER_WAITS_MAX, wait_slot
 from interfaces.http.edge.read_your_writes import (
     MIN_POSITION_WAITS_MAX,
     POSITION_MAX,
@@ -101,3 +104,12 @@ def test_the_app_runs_handlers_in_its_own_threads_and_waits_hold_a_quarter_at_mo
 
     assert asyncio.run(handler_thread()).startswith("handler")
     assert 1 <= MIN_POSITION_WAITS_MAX <= HANDLER_THREADS // 4
+
+
+def test_only_so_many_requests_wait_for_a_saga_at_once() -> None:
+    with ExitStack() as held:
+        assert all(held.enter_context(wait_slot()) for _ in range(PREFER_WAITS_MAX))
+        with wait_slot() as one_more:
+            assert one_more is False
+    with wait_slot() as again:
+        assert again is True
