@@ -27,7 +27,12 @@ from interfaces.http.edge.admission import (
     Refused,
     Replayed,
 )
-from interfaces.http.edge.edge_state import STATE_KEY, EdgeState, request_id_from_headers
+from interfaces.http.edge.edge_state import (
+    STATE_KEY,
+    EdgeState,
+    request_id_from_headers,
+    traceparent_from_headers,
+)
 from interfaces.http.edge.edge_state import header_of as _header
 from interfaces.http.edge.errors import PayloadTooLargeError, error_body, status_of
 from interfaces.http.edge.request_body import BODY_BYTES_MAX, check_body
@@ -139,7 +144,8 @@ class EdgeMiddleware(ASGIMiddleware):
             principal=admitted.principal,
             claim=admitted.claim,
             # The request's own span (edge/telemetry.py), so commands join its trace.
-            traceparent=current_traceparent() or _header(scope, b"traceparent"),
+            traceparent=current_traceparent()
+            or traceparent_from_headers(_header(scope, b"traceparent")),
         )
         scope.setdefault("state", {})[STATE_KEY] = state
         extra = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
