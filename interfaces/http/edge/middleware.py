@@ -100,7 +100,8 @@ class EdgeMiddleware(ASGIMiddleware):
                     raise PayloadTooLargeError(
                         f"the body exceeds {BODY_BYTES_MAX} bytes", max=BODY_BYTES_MAX
                     )
-                check_body(_header(scope, b"content-type"), read)
+                # Scanning up to a MiB of JSON takes milliseconds: not on the event loop.
+                await anyio.to_thread.run_sync(check_body, _header(scope, b"content-type"), read)
                 body = read
                 receive = _replaying(body)
         except DomainError as error:
