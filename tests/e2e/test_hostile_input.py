@@ -259,7 +259,7 @@ def test_far_ahead_reads_are_bounded_and_health_answers_while_they_wait(
     """60 reads asking for a position the log will not reach: only a few may hold a handler
     thread waiting, the rest are answered at once, and /health is answered while the few still
     wait. The wait is made long here so a slow machine cannot blur "at once" and "waited"."""
-    wait_s = 15.0
+    wait_s = 10.0
     monkeypatch.setattr(read_your_writes, "MIN_POSITION_WAIT_S", wait_s)
     far_ahead = str(stack.services.resources.ledger.head_position() + 10**12)
     reads = 60
