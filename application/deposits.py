@@ -66,6 +66,7 @@ class Deposits:
                 counterparty=EXTERNAL_STELLAR,
                 source_id=deposit.public_id,
                 transaction_hash=payment.transaction_hash,
+                on_chain=True,
             )
             return self._ledger.commit(deposit, account, context=context, outcome=lambda p: True)
 

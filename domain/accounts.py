@@ -3,7 +3,8 @@
 The Account aggregate is the guard for both balances: every change is one event carrying its
 postings and the balances it leaves, so statement lines and payloads are read straight off the
 log. Reserved money is held per reference (an order or a withdrawal) so a release can only ever
-return or spend what that reference holds — never another order's reservation.
+return or spend what that reference holds — never another order's reservation. Credits stop at
+USER_BALANCE_STROOPS_MAX (domain/ceilings.py): what one wallet can hold on chain.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, AggregateCreated, AggregateEvent, event
 
 from domain import identifiers
+from domain.ceilings import check_user_balance
 from domain.errors import (
     ConflictError,
     DomainError,
@@ -80,9 +82,20 @@ class Account(Aggregate):
         source_id: str | None = None,
         note: str | None = None,
         transaction_hash: str | None = None,
+        on_chain: bool = False,
     ) -> None:
-        """Money arrives in `available` from `counterparty` (a deposit, a payout, an adjustment)."""
+        """Money arrives in `available` from `counterparty` (a deposit, a payout, an adjustment).
+
+        A credit past USER_BALANCE_STROOPS_MAX is refused, unless it is `on_chain`: money the
+        chain has already put in the wallet (a deposit, an escrow payout) is booked whatever the
+        ceiling, because refusing it would lose what the wallet holds. It can pass the ceiling
+        only after manual credits booked money the chain does not hold, which reconciliation
+        reports as drift."""
         self._check_positive(amount)
+        if not on_chain:
+            check_user_balance(
+                self.available_stroops + self.reserved_stroops + amount.stroops, self.user_id
+            )
         self._credited(
             amount_stroops=amount.stroops,
             currency=self.currency,

@@ -208,6 +208,7 @@ def _pay(
                 counterparty=order.escrow_account,
                 source_id=order.public_id,
                 transaction_hash=transaction_hash,
+                on_chain=True,  # the contract has paid it
             )
     return {party: accounts[party].available_stroops for party, _ in payout.net}
 

@@ -3,7 +3,8 @@
 Never a float. Arithmetic across currencies is refused. On the wire an amount is a decimal string:
 input accepts up to 7 decimals ("10", "10.5", "0.0000001"); output has at least 2 decimals and no
 trailing zeros beyond them ("10.00", "0.1234567"). Signs, exponents, NaN and an 8th decimal are
-refused with INVALID_AMOUNT, as is anything above Stellar's int64 stroop ceiling.
+refused with INVALID_AMOUNT; a well-formed amount above Stellar's int64 stroop count is
+LIMIT_EXCEEDED (domain/ceilings.py names the limit).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ DECIMALS_MIN_ON_WIRE = 2
 # Stellar amounts are signed 64-bit stroop counts; nothing we record may exceed what the chain can.
 STROOPS_MAX = 2**63 - 1
 DEFAULT_CURRENCY = "USDC"
+# Longer than any amount the chain can carry (19 digits, a point, 7 decimals) with room to spare:
+# a longer text is malformed, not merely too large.
+WIRE_LENGTH_MAX = 40
 
-_WIRE_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,18})(?:\.([0-9]{1,7}))?")
+_WIRE_AMOUNT = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]{1,7}))?")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -43,7 +47,7 @@ class Amount:
         """Reads a wire decimal string; zero is allowed here (use `parse_positive` to refuse it)."""
         if not isinstance(text, str):
             raise InvalidAmountError('amount must be a decimal string, e.g. "10.50"')
-        match = _WIRE_AMOUNT.fullmatch(text)
+        match = _WIRE_AMOUNT.fullmatch(text) if len(text) <= WIRE_LENGTH_MAX else None
         if match is None:
             raise InvalidAmountError(
                 "amount must be a non-negative decimal string with at most 7 decimals",
@@ -52,7 +56,10 @@ class Amount:
         whole, fraction = match.group(1), match.group(2) or ""
         stroops = int(whole) * STROOPS_PER_UNIT + int(fraction.ljust(DECIMALS_MAX, "0"))
         if stroops > STROOPS_MAX:
-            raise InvalidAmountError("amount is larger than the chain can hold", value=text)
+            # Imported here: the ceilings are stated in amounts, so that module imports this one.
+            from domain.ceilings import AMOUNT, exceeded
+
+            raise exceeded(AMOUNT, "this amount", value=text)
         return cls(stroops, currency)
 
     @classmethod

@@ -21,6 +21,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain import order_states as states
+from domain.ceilings import check_escrow_balance
 from domain.chain import SignedEnvelope
 from domain.escrow_payouts import PayoutRecord, PayoutTotals, Resolution, Rows
 from domain.escrow_settlement import EscrowSettlement
@@ -82,7 +83,9 @@ class Order(EscrowSettlement):
 
     @classmethod
     def open(cls, *, milestones: list[Milestone], **terms: Any) -> Order:
-        """A new order (ORDER_CREATED); `terms` are the `Created` event's other fields."""
+        """A new order (ORDER_CREATED); `terms` are the `Created` event's other fields. Its
+        amount is what its escrow will hold, so it stops at ESCROW_BALANCE_STROOPS_MAX."""
+        check_escrow_balance(terms["amount_stroops"])
         return cls(milestones=[m.as_record() for m in milestones], **terms)
 
     @event("FundsReserved")

@@ -13,7 +13,7 @@ from typing import Final, TypeVar
 
 import msgspec
 
-from domain.errors import InvalidAmountError
+from domain.errors import InvalidAmountError, LimitExceededError
 from domain.money import Amount
 
 T = TypeVar("T")
@@ -231,7 +231,7 @@ class _Reader:
     def _check(self, name: str, value: str, parse: Callable[[str], T], expected: str) -> T | None:
         try:
             return parse(value)
-        except (ValueError, InvalidAmountError):
+        except (ValueError, InvalidAmountError, LimitExceededError):
             self._problems.append(f"{name} must be {expected}, got {value[:40]!r}")
             return None
 

@@ -10,7 +10,7 @@ import uvicorn
 
 from interfaces.cli.environment import chain_ready, runtime_and_services
 from interfaces.http.app import create_app
-from interfaces.http.edge.server import HttpServer
+from interfaces.http.edge.server import HttpServer, server_options
 
 # In-flight requests get this long to finish on SIGTERM before connections are closed.
 GRACEFUL_SHUTDOWN_S: Final = 20
@@ -38,6 +38,7 @@ def serve(workers: int) -> None:
             "access_log": False,
             "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
             "lifespan": "on",
+            **server_options(),
         }
         if workers == 1:
             app = create_app(services)

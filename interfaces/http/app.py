@@ -19,6 +19,7 @@ from interfaces.http.disputes import DisputesController
 from interfaces.http.edge.admission import ROUTE_SCOPES, Gate, KeyUsage
 from interfaces.http.edge.dependencies import app_dependencies
 from interfaces.http.edge.errors import EXCEPTION_HANDLERS
+from interfaces.http.edge.handler_threads import use_handler_threads
 from interfaces.http.edge.middleware import BODY_BYTES_MAX, EdgeMiddleware
 from interfaces.http.edge.query import QueryMiddleware
 from interfaces.http.edge.telemetry import TelemetryMiddleware
@@ -91,7 +92,7 @@ def create_app(services: Services) -> Litestar:
         ),
         request_max_body_size=BODY_BYTES_MAX,
         state=State({"live_feed": live_feed, "contract": contract}),
-        on_startup=[live_feed.start],
+        on_startup=[use_handler_threads, live_feed.start],
         on_shutdown=[live_feed.stop],
         # Logging is the process's (infrastructure/observability/logs.py); Litestar must not
         # reconfigure it.

@@ -9,6 +9,14 @@ from typing import Any, Final
 from litestar import Controller, Response, get
 from redis import Redis
 
+from domain.ceilings import (
+    AMOUNT,
+    AMOUNT_STROOPS_MAX,
+    ESCROW_BALANCE,
+    ESCROW_BALANCE_STROOPS_MAX,
+    USER_BALANCE,
+    USER_BALANCE_STROOPS_MAX,
+)
 from domain.money import Amount
 from infrastructure.postgres.database import Pool
 from infrastructure.postgres.leadership import held_locks, lock_key
@@ -173,6 +181,10 @@ class HealthController(Controller):
                     settings.withdrawal_min_stroops, settings.withdrawal_max_stroops
                 ),
                 "order": limit(settings.order_min_stroops, settings.order_max_stroops),
+                # What the domain allows whatever the settings (domain/ceilings.py).
+                AMOUNT: limit(1, AMOUNT_STROOPS_MAX),
+                USER_BALANCE: limit(0, USER_BALANCE_STROOPS_MAX),
+                ESCROW_BALANCE: limit(0, ESCROW_BALANCE_STROOPS_MAX),
             },
             platform_fee_bps=settings.platform_fee_bps,
             features={"idempotency": True, "rateLimit": True, "readYourWrites": True},

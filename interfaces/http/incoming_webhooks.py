@@ -29,6 +29,7 @@ from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.errors import InvalidSignatureError, WebhookNotConfiguredError
 from interfaces.http.edge.responses import Envelope
 from interfaces.http.schemas.webhooks import TrustlessWorkNotification, WebhookReceivedBody
+from interfaces.http.schemas.wire import STORABLE_RULE, unstorable_field
 from interfaces.settings import Settings
 
 SignatureHeader = Annotated[
@@ -52,6 +53,9 @@ def notification(body: bytes) -> dict[str, Any]:
         raise ValidationError("the body must be a JSON object")
     if _depth(parsed) > PAYLOAD_DEPTH_MAX:
         raise ValidationError(f"the body nests deeper than {PAYLOAD_DEPTH_MAX} levels")
+    where = unstorable_field(parsed)  # it is stored in the log forever
+    if where is not None:
+        raise ValidationError(f"{where} {STORABLE_RULE}", field=where)
     return parsed
 
 

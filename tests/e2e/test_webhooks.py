@@ -206,7 +206,9 @@ def test_a_trustless_work_webhook_is_verified_and_recorded_once(stack: Stack) ->
     ).encode()
     anonymous = httpx.Client(base_url=stack.base_url, timeout=30)
     try:
-        missing = anonymous.post("/webhooks/trustless-work", content=body)
+        missing = anonymous.post(
+            "/webhooks/trustless-work", content=body, headers={"content-type": "application/json"}
+        )
         forged = anonymous.post(
             "/webhooks/trustless-work", content=body, headers=signed(body, "another secret")
         )

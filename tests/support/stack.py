@@ -20,7 +20,7 @@ from dramatiq.brokers.redis import RedisBroker
 from interfaces.bootstrap import build_broker, build_services, ensure_projections
 from interfaces.cli.worker import IDLE_POLL_MAX_MS
 from interfaces.http.app import create_app
-from interfaces.http.edge.server import HttpServer
+from interfaces.http.edge.server import HTTP_PARSER, HttpServer, server_options
 from interfaces.services import Services
 from interfaces.settings import Settings, load_settings
 from interfaces.workers.actors import declare_actors
@@ -87,9 +87,12 @@ def free_port() -> int:
 
 
 class ApiServer:
-    """The app on uvicorn in a background thread, on a free loopback port."""
+    """The app on uvicorn in a background thread, on a free loopback port, configured as
+    `ledgerline serve` configures it (with `parser` as its HTTP parser)."""
 
-    def __init__(self, services: Services, port: int | None = None) -> None:
+    def __init__(
+        self, services: Services, port: int | None = None, parser: str = HTTP_PARSER
+    ) -> None:
         self.port = port or free_port()  # a restart passes the port it had
         app = create_app(services)
         config = uvicorn.Config(
@@ -99,6 +102,7 @@ class ApiServer:
             log_level="warning",
             access_log=False,
             lifespan="on",
+            **server_options(parser),
         )
         self._server = HttpServer(config, app)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

@@ -66,8 +66,7 @@ def test_output_has_two_decimals_at_least_and_no_trailing_zeros_beyond(
         "0x10",
         "١٢",
         "10.5.1",
-        "922337203685.4775808",
-        "99999999999999999999",
+        "1" * 41,
     ],
 )
 def test_malformed_amount_strings_are_refused(text: str) -> None:

@@ -14,6 +14,8 @@ from infrastructure.postgres.idempotency import Claim
 STATE_KEY: Final = "ledgerline.edge"
 REQUEST_ID_LENGTH_MAX: Final = 128
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+# W3C Trace Context: version-traceid-parentid-flags, lower-case hex.
+_TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 
 
 @dataclass
@@ -38,6 +40,11 @@ def request_id_from_headers(raw: str | None) -> str:
     if raw and _REQUEST_ID.fullmatch(raw):
         return raw
     return f"req_{uuid.uuid4().hex}"
+
+
+def traceparent_from_headers(raw: str | None) -> str | None:
+    """The caller's `traceparent` when it is one; it is stored in events' metadata."""
+    return raw if raw and _TRACEPARENT.fullmatch(raw) else None
 
 
 def edge_state(scope: Any) -> EdgeState | None:

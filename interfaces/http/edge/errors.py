@@ -31,6 +31,7 @@ from domain.errors import (
     ValidationError,
 )
 from interfaces.http.edge.edge_state import request_id_from_scope
+from interfaces.http.schemas.wire import STORABLE_PATTERN, STORABLE_RULE
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,14 @@ class RateLimitedError(DomainError):
 
 class PayloadTooLargeError(DomainError):
     code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaTypeError(DomainError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class HeadersTooLargeError(DomainError):
+    code = "REQUEST_HEADERS_TOO_LARGE"
 
 
 class InvalidSignatureError(UnauthorizedError):
@@ -84,6 +93,8 @@ STATUS_BY_ERROR: Final[dict[type[DomainError], int]] = {
     ConflictError: 409,
     ConcurrencyConflictError: 409,
     PayloadTooLargeError: 413,
+    UnsupportedMediaTypeError: 415,
+    HeadersTooLargeError: 431,
     InsufficientFundsError: 422,
     LimitExceededError: 422,
     ReservationMismatchError: 422,
@@ -103,6 +114,9 @@ STATUS_BY_ERROR: Final[dict[type[DomainError], int]] = {
 # Refusals that pass with time say when to try again (details.retryAfter, else this).
 RETRY_AFTER_DEFAULT_S: Final = 1
 
+# msgspec words a refused storable-text pattern as the regex; say the rule instead.
+_STORABLE_MISMATCH: Final = f"Expected `str` matching regex {STORABLE_PATTERN!r}"
+
 _CODE_BY_STATUS: Final = {
     400: "VALIDATION_ERROR",
     401: "UNAUTHORIZED",
@@ -112,6 +126,7 @@ _CODE_BY_STATUS: Final = {
     409: "INVALID_STATE",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
+    431: "REQUEST_HEADERS_TOO_LARGE",
     429: "RATE_LIMITED",
 }
 
@@ -159,7 +174,9 @@ def on_validation_error(
     request: Request[Any, Any, Any], error: ValidationException
 ) -> Response[bytes]:
     problems = [
-        f"{item.get('key') or 'body'}: {item.get('message')}"
+        f"{item.get('key') or 'body'}: {item.get('message')}".replace(
+            _STORABLE_MISMATCH, STORABLE_RULE
+        )
         if isinstance(item, dict)
         else str(item)
         for item in (error.extra if isinstance(error.extra, list) else [])

@@ -1,4 +1,5 @@
-"""The ASGI middleware in front of every route: request ids, admission (auth, scope, rate limit,
+"""The ASGI middleware in front of every route: request ids, the request's shape (its path and
+query text, its body's size, media type and depth), admission (auth, scope, rate limit,
 idempotency) and the response headers every answer carries.
 
 It only moves bytes and calls the `Gate`; the decisions live in `admission.py`. Blocking work
@@ -8,7 +9,7 @@ It only moves bytes and calls the `Gate`; the decisions live in `admission.py`. 
 from __future__ import annotations
 
 import logging
-from typing import Any, Final
+from typing import Any
 
 import anyio.to_thread
 from litestar.enums import ScopeType
@@ -26,11 +27,19 @@ from interfaces.http.edge.admission import (
     Refused,
     Replayed,
 )
-from interfaces.http.edge.edge_state import STATE_KEY, EdgeState, request_id_from_headers
+from interfaces.http.edge.edge_state import (
+    STATE_KEY,
+    EdgeState,
+    request_id_from_headers,
+    traceparent_from_headers,
+)
 from interfaces.http.edge.edge_state import header_of as _header
 from interfaces.http.edge.errors import PayloadTooLargeError, error_body, status_of
+from interfaces.http.edge.request_body import BODY_BYTES_MAX, check_body
+from interfaces.http.edge.request_target import check_target
 
-BODY_BYTES_MAX: Final = 1024 * 1024
+__all__ = ["BODY_BYTES_MAX", "EdgeMiddleware"]
+
 log = logging.getLogger(__name__)
 
 
@@ -83,14 +92,21 @@ class EdgeMiddleware(ASGIMiddleware):
         request_id = request_id_from_headers(_header(scope, b"x-request-id"))
         base_headers = {"X-Request-ID": request_id}
         body = b""
-        if scope["method"] in MUTATING_METHODS:
-            read = await _read_body(receive)
-            if read is None:
-                error = PayloadTooLargeError(f"the body exceeds {BODY_BYTES_MAX} bytes")
-                await self._refuse(send, request_id, error, base_headers)
-                return
-            body = read
-            receive = _replaying(body)
+        try:
+            check_target(scope.get("path_params") or {}, scope.get("query_string") or b"")
+            if scope["method"] in MUTATING_METHODS:
+                read = await _read_body(receive)
+                if read is None:
+                    raise PayloadTooLargeError(
+                        f"the body exceeds {BODY_BYTES_MAX} bytes", max=BODY_BYTES_MAX
+                    )
+                # Scanning up to a MiB of JSON takes milliseconds: not on the event loop.
+                await anyio.to_thread.run_sync(check_body, _header(scope, b"content-type"), read)
+                body = read
+                receive = _replaying(body)
+        except DomainError as error:
+            await self._refuse(send, request_id, error, base_headers)
+            return
         arrival = Arrival(
             method=scope["method"],
             path=scope["path"]
@@ -129,7 +145,8 @@ class EdgeMiddleware(ASGIMiddleware):
             principal=admitted.principal,
             claim=admitted.claim,
             # The request's own span (edge/telemetry.py), so commands join its trace.
-            traceparent=current_traceparent() or _header(scope, b"traceparent"),
+            traceparent=current_traceparent()
+            or traceparent_from_headers(_header(scope, b"traceparent")),
         )
         scope.setdefault("state", {})[STATE_KEY] = state
         extra = [(k.lower().encode(), v.encode()) for k, v in headers.items()]

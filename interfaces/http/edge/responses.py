@@ -19,6 +19,7 @@ from litestar import Response
 from application.context import CommandContext
 from infrastructure.postgres.idempotency import Claim, IdempotencyStore, StoredResponse
 from interfaces.http.edge.edge_state import EdgeState
+from interfaces.http.edge.prefer import wait_slot
 from interfaces.http.schemas.wire import Timestamp, described
 from projections.pagination import Page
 
@@ -87,13 +88,14 @@ class Waiting(Generic[R]):
     poll_s: float = 0.05
 
     def wait(self, result: R) -> tuple[R, bool]:
-        deadline = time.monotonic() + self.seconds
-        while not self.settled(result):
-            if time.monotonic() >= deadline:
-                return result, False
-            time.sleep(self.poll_s)
-            result = self.reload(result)
-        return result, True
+        with wait_slot() as waiting:
+            deadline = time.monotonic() + self.seconds
+            while not self.settled(result):
+                if not waiting or time.monotonic() >= deadline:
+                    return result, False
+                time.sleep(self.poll_s)
+                result = self.reload(result)
+            return result, True
 
 
 class Responder:

@@ -8,6 +8,10 @@ proceeds at once instead of after the graceful timeout.
 uvicorn also re-raises the signal that stopped it once it is done, so a process stopped by
 SIGTERM dies of SIGTERM. Here a SIGTERM answered with a graceful shutdown ends with status 0,
 which is what supervisors (systemd, Kubernetes, compose) read as a clean stop.
+
+`server_options` are what every way of running the API passes uvicorn (`serve`, its worker
+processes, the tests' server): the HTTP parser, wrapped so request heads are bounded
+(request_head.py).
 """
 
 from __future__ import annotations
@@ -16,9 +20,20 @@ import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Final
 
 import uvicorn
 from litestar import Litestar
+
+from interfaces.http.edge.request_head import protocol_for
+
+# The HTTP parser the API runs: h11 (pure Python, always installed) or httptools.
+HTTP_PARSER: Final = "h11"
+
+
+def server_options(parser: str = HTTP_PARSER) -> dict[str, Any]:
+    """uvicorn options every server of the API uses, whatever else it sets."""
+    return {"http": protocol_for(parser)}
 
 
 class HttpServer(uvicorn.Server):

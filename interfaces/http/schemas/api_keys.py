@@ -15,6 +15,7 @@ from interfaces.http.schemas.wire import (
     ApiKeyId,
     AwareDatetime,
     Body,
+    KeyName,
     Request,
     Timestamp,
     described,
@@ -24,7 +25,7 @@ from projections.api_keys.view import ApiKeyRow
 
 
 class CreateApiKeyRequest(Request):
-    name: str
+    name: KeyName
     scopes: list[Scope]
     expires_at: AwareDatetime | None = None
     rate_limit_per_minute: int | None = None

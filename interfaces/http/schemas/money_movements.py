@@ -19,7 +19,10 @@ from interfaces.http.schemas.wire import (
     AmountIn,
     AmountText,
     Body,
+    Code,
     DepositId,
+    Destination,
+    Reason,
     Request,
     SignedAmountText,
     StellarAddress,
@@ -28,6 +31,7 @@ from interfaces.http.schemas.wire import (
     UserId,
     UserIdIn,
     WalletId,
+    WithdrawalDescription,
     WithdrawalId,
 )
 from projections.deposits.view import DepositRow
@@ -153,15 +157,15 @@ def deposit_body(row: DepositRow) -> DepositBody:
 class CreateWithdrawalRequest(Request):
     user_id: UserIdIn
     amount: AmountIn
-    destination_ref: str
+    destination_ref: Destination
     destination_type: DestinationType = "crypto"
-    currency: str | None = None
-    description: str | None = None
+    currency: Code | None = None
+    description: WithdrawalDescription | None = None
     commit: bool | None = None  # OFFER-HUB's flag; crypto withdrawals always commit
 
 
 class CancelRequest(Request):
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 class WithdrawalBody(Body):

@@ -36,25 +36,33 @@ from interfaces.http.schemas.wire import (
     AmountText,
     AwareDatetime,
     Body,
+    Code,
+    Description,
     DisputeId,
+    DisputeText,
     EscrowId,
+    Evidence,
     OrderId,
     OrderIdIn,
+    Reason,
+    Reference,
     Request,
     Timestamp,
+    Title,
     UserId,
     UserIdIn,
+    storable_json,
 )
 from projections.disputes.view import DisputeRow
 from projections.orders.view import OrderRow
 
 
 class MilestoneRequest(Request):
-    title: str
+    title: Title
     amount: AmountIn
-    milestone_ref: str | None = None
-    milestone_ref_snake: str | None = msgspec.field(default=None, name="milestone_ref")
-    description: str | None = None
+    milestone_ref: Reference | None = None
+    milestone_ref_snake: Reference | None = msgspec.field(default=None, name="milestone_ref")
+    description: Description | None = None
 
     @property
     def ref(self) -> str:
@@ -63,19 +71,23 @@ class MilestoneRequest(Request):
 
 class CreateOrderRequest(Request):
     amount: AmountIn
-    title: str
+    title: Title
     buyer_id: UserIdIn | None = None
     seller_id: UserIdIn | None = None
     buyer_id_snake: UserIdIn | None = msgspec.field(default=None, name="buyer_id")
     seller_id_snake: UserIdIn | None = msgspec.field(default=None, name="seller_id")
-    client_order_ref: str | None = None
-    client_order_ref_snake: str | None = msgspec.field(default=None, name="client_order_ref")
-    currency: str | None = None
-    description: str | None = None
+    client_order_ref: Reference | None = None
+    client_order_ref_snake: Reference | None = msgspec.field(default=None, name="client_order_ref")
+    currency: Code | None = None
+    description: Description | None = None
     metadata: dict[str, Any] | None = None
     platform_fee_bps: int | None = None
     auto_release_after: int | AwareDatetime | None = None
     milestones: list[MilestoneRequest] | None = None
+
+    def __post_init__(self) -> None:
+        if self.metadata is not None:
+            storable_json(self.metadata, "metadata")
 
     @property
     def buyer(self) -> str:
@@ -93,25 +105,25 @@ class CreateOrderRequest(Request):
 
 
 class ReasonRequest(Request):
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 class OpenDisputeRequest(Request):
     opened_by: Party
     reason: DisputeReason
-    evidence: list[str] | None = None
+    evidence: Evidence | None = None
     order_id: OrderIdIn | None = None  # OFFER-HUB required it in the body too; it must match
 
 
 class AssignDisputeRequest(Request):
-    assigned_to: str
+    assigned_to: DisputeText
 
 
 class ResolveDisputeRequest(Request):
     decision: Decision
     release_amount: AmountIn | None = None
     refund_amount: AmountIn | None = None
-    note: str | None = None
+    note: DisputeText | None = None
 
 
 def _either(camel: str | None, snake: str | None, name: str, *, required: bool = True) -> Any:

@@ -15,11 +15,17 @@ from interfaces.http.schemas.vocabulary import (
     WalletStatus,
 )
 from interfaces.http.schemas.wire import (
+    ADJUSTMENT_REFERENCE_LENGTH_MAX,
+    AdjustmentReason,
+    AdjustmentReference,
     AmountIn,
     AmountText,
     BalanceBody,
     Body,
+    Code,
+    Email,
     EventId,
+    ExternalUserId,
     Request,
     SignedAmountText,
     StellarAddress,
@@ -33,13 +39,9 @@ from projections.users.view import UserRow
 
 
 class CreateUserRequest(Request):
-    external_user_id: str
-    email: str | None = None
+    external_user_id: ExternalUserId
+    email: Email | None = None
     type: UserType = "BOTH"
-
-
-# Kept with the adjustment's event (its metadata), as OFFER-HUB's `reference` was.
-REFERENCE_LENGTH_MAX = 200
 
 
 class AdjustBalanceRequest(Request):
@@ -47,10 +49,10 @@ class AdjustBalanceRequest(Request):
     `description` is our `reason`, and `reference` is stored in the event's metadata."""
 
     amount: AmountIn
-    reason: str | None = None
-    currency: str | None = None
-    description: str | None = None
-    reference: str | None = None
+    reason: AdjustmentReason | None = None
+    currency: Code | None = None
+    description: AdjustmentReason | None = None
+    reference: AdjustmentReference | None = None
 
     @property
     def note(self) -> str:
@@ -58,9 +60,13 @@ class AdjustBalanceRequest(Request):
 
     @property
     def checked_reference(self) -> str | None:
-        if self.reference is not None and not 1 <= len(self.reference) <= REFERENCE_LENGTH_MAX:
+        if (
+            self.reference is not None
+            and not 1 <= len(self.reference) <= ADJUSTMENT_REFERENCE_LENGTH_MAX
+        ):
             raise ValidationError(
-                f"reference must be 1 to {REFERENCE_LENGTH_MAX} characters", field="reference"
+                f"reference must be 1 to {ADJUSTMENT_REFERENCE_LENGTH_MAX} characters",
+                field="reference",
             )
         return self.reference
 

@@ -12,14 +12,23 @@ from domain.webhooks import WebhookEndpoint
 from infrastructure.webhooks.deliveries import AttemptRow
 from interfaces.http.edge.responses import iso
 from interfaces.http.schemas.vocabulary import EndpointStatus
-from interfaces.http.schemas.wire import Body, EndpointId, EventId, Request, Timestamp
+from interfaces.http.schemas.wire import (
+    Body,
+    Code,
+    EndpointDescription,
+    EndpointId,
+    EventId,
+    Request,
+    Timestamp,
+    Url,
+)
 from projections.webhook_endpoints.view import EndpointRow
 
 
 class CreateEndpointRequest(Request):
-    url: str
-    events: list[str] | None = None
-    description: str | None = None
+    url: Url
+    events: list[Code] | None = None
+    description: EndpointDescription | None = None
 
 
 class ReplayRequest(Request):
