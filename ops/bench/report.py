@@ -102,14 +102,14 @@ class Report:
     def table(self) -> str:
         lines = [
             f"{'measure':<38} {'ops/s':>10} {'unit':<11} {'p50 ms':>9} {'p99 ms':>9} "
-            f"{'ratio':>7}  {'baseline':<28} {'errors':>6} {'api cpu ms':>10} {'pg commits':>10}"
+            f"{'ratio':>7}  {'baseline':<31} {'errors':>6} {'api cpu ms':>10} {'pg commits':>10}"
         ]
         for m in self.measures.values():
             cpu = m.extra.get("cpu_ms_per_op_api")
             commits = m.extra.get("pg_commits_per_op")
             lines.append(
                 f"{m.name:<38} {m.ops_per_s:>10.0f} {m.unit:<11} {m.p50_ms:>9.2f} "
-                f"{m.p99_ms:>9.2f} {m.ratio:>7.3f}  {m.baseline:<28} "
+                f"{m.p99_ms:>9.2f} {m.ratio:>7.3f}  {m.baseline:<31} "
                 f"{m.extra.get('errors', 0):>6} {_cell(cpu):>10} {_cell(commits):>10}"
             )
         for name, reason in self.skipped.items():

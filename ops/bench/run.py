@@ -35,7 +35,7 @@ from ops.bench.session import Session, say  # noqa: E402
 from ops.bench.stack import MASTER_KEY, Stack  # noqa: E402
 
 EVENTS_DEFAULT = 1_000_000
-REBUILD_BUDGET_S_DEFAULT = 60.0
+REBUILD_BUDGET_S_DEFAULT = 45.0
 GENERATOR = "closed-loop HTTP/1.1 keep-alive clients on raw asyncio sockets (ops/bench/wire.py)"
 
 

@@ -43,7 +43,7 @@ from ops.bench.service import (
 PAGE_SIZE: Final = 1000
 # The plain reads stop here when the log is longer than they can read in it (their rate is
 # steady over a homogeneous log; a fast reader reads it all).
-READ_BUDGET_S: Final = 20.0
+READ_BUDGET_S: Final = 15.0
 EVENTS_TABLE: Final = "ledger_events"
 PROGRESS_EVERY: Final = 0.1
 
