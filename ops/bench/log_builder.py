@@ -14,8 +14,10 @@ identifiers are fresh each run, so a log can be built twice into one database.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,11 +91,14 @@ class LogBuilder:
         self._commands = 0
         self.events = 0
 
-    def build(self, events_min: int, progress: Callable[[int], None]) -> int:
-        """Records commands until at least `events_min` events are in the log."""
+    def build(
+        self, events_min: int, progress: Callable[[int], None], deadline: float = math.inf
+    ) -> int:
+        """Records commands until at least `events_min` events are in the log, or until the
+        monotonic `deadline` passes (a machine too busy to build it in time)."""
         kinds = [kind for kind, _ in MIX]
         weights = [weight for _, weight in MIX]
-        while self.events < events_min:
+        while self.events < events_min and time.monotonic() < deadline:
             for _ in range(COMMANDS_PER_COMMIT):
                 kind = self._rng.choices(kinds, weights)[0]
                 if len(self._people.members) < 2:

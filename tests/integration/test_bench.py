@@ -108,6 +108,7 @@ def test_every_ratio_is_computed_from_its_baseline_in_the_same_run(short_run: Ru
     assert measures["log_decode"]["baseline"] == "raw_select_events"
     assert measures["rebuild_all"]["baseline"] == "log_decode"
     assert measures["http_credit_spread@3"]["baseline"] == "raw_insert_commit@3"
+    assert results["run"]["log"]["complete"], results["run"]["log"]
 
 
 def test_commands_are_answered_without_errors_and_costs_are_reported(short_run: Run) -> None:

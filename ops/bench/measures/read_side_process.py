@@ -7,14 +7,15 @@ page by page with the projections' page size: raw rows through psycopg (the ceil
 events through `Ledger.read` (what every follower pays), and every read model rebuilt through
 its projection store, as `ledgerline projections rebuild --all` does one after another.
 
-The two plain reads stop after READ_BUDGET_S if the log is longer than that (`complete: false`;
-the log is homogeneous, so the rate holds). A rebuild that would outlast its share of the
-rebuild budget (what is left of it over the projections left, so time a fast one leaves unused
-goes to the ones after it) is stopped there and its rate taken over the positions it reached
-(what it built aside is dropped; the live model is untouched): `rebuild_all` is then the rate of
-the whole `--all` run extrapolated from each projection's own rate, and the JSON says so
-(`complete: false`, `full_rebuild_s`, `projections`). Nothing is cached between runs: the log is
-written fresh into the run's new database.
+Building stops at its own budget on a machine too busy to build the whole log in time (the
+JSON's `run.log.complete` says so). The two plain reads stop after READ_BUDGET_S if the log is
+longer than that (`complete: false`; the log is homogeneous, so the rate holds). A rebuild that
+would outlast its share of the rebuild budget (what is left of it over the projections left, so
+time a fast one leaves unused goes to the ones after it) is stopped there and its rate taken
+over the positions it reached (what it built aside is dropped; the live model is untouched):
+`rebuild_all` is then the rate of the whole `--all` run extrapolated from each projection's own
+rate, and the JSON says so (`complete: false`, `full_rebuild_s`, `projections`). Nothing is
+cached between runs: the log is written fresh into the run's new database.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _say(message: str) -> None:
     print(f"  [read side] {message}", file=sys.stderr, flush=True)
 
 
-def build_log(services: Any, events_min: int, seed: int) -> dict[str, Any]:
+def build_log(services: Any, events_min: int, seed: int, budget_s: float) -> dict[str, Any]:
     builder = LogBuilder(services.ledger, seed)
     began = time.monotonic()
     next_report = [events_min * PROGRESS_EVERY]
@@ -66,9 +67,15 @@ def build_log(services: Any, events_min: int, seed: int) -> dict[str, Any]:
             _say(f"log: {events:,} / {events_min:,} events")
             next_report[0] += events_min * PROGRESS_EVERY
 
-    events = builder.build(events_min, progress)
+    events = builder.build(events_min, progress, deadline=began + budget_s)
     elapsed = time.monotonic() - began
-    return {"events": events, "seconds": round(elapsed, 2), "events_per_s": round(events / elapsed)}
+    return {
+        "events": events,
+        "events_requested": events_min,
+        "complete": events >= events_min,
+        "seconds": round(elapsed, 2),
+        "events_per_s": round(events / elapsed),
+    }
 
 
 def raw_select(database_url: str) -> dict[str, Any]:
@@ -191,13 +198,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, required=True)
     parser.add_argument("--rebuild-budget-s", type=float, required=True)
+    parser.add_argument("--log-budget-s", type=float, required=True)
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     environ = dict(os.environ)
     services = open_services(environ)
     try:
-        built = build_log(services, args.events, args.seed)
+        built = build_log(services, args.events, args.seed, args.log_budget_s)
         _say(f"log built: {built['events']:,} events in {built['seconds']}s")
         results = {"log": built, "raw_select_events": raw_select(environ["DATABASE_URL"])}
         _say(f"raw select: {results['raw_select_events']['ops_per_s']:,.0f} rows/s")
