@@ -42,8 +42,9 @@ fmt: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# BENCH_EVENTS=20000 make bench BENCH_ARGS="--clients 4 --seconds 2" for a quick run.
 bench: install
-	$(BIN)/python ops/bench/run.py
+	$(BIN)/python ops/bench/run.py --json var/bench/last.json $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test

@@ -1,228 +1,259 @@
-"""`make bench`: durable commands per second through HTTP, next to a raw PostgreSQL baseline
-measured in the same run on the same database, and their ratio.
+"""`make bench`: the write path and the read side of Ledgerline, from one run on one database,
+each measure next to a raw baseline of the same run and their ratio.
 
-Absolute numbers on shared machines mean little; the ratio to a single-row-commit INSERT loop
-(what a hand-written ledger writing one row per command would pay) is what we track. The API
-runs as a real `ledgerline serve` process, beside a `ledgerline sandbox` for its Stellar
-configuration (credits never touch the chain); clients send admin credits, each with its own
-Idempotency-Key, from concurrent connections.
+The service runs as production runs it — `ledgerline serve`, `ledgerline runner`, `ledgerline
+worker` and `ledgerline sandbox` processes on a fresh database of a durable PostgreSQL — and is
+driven from outside: HTTP from a multi-process load generator that proves its own ceiling
+(`http_hello`), SQL for the raw baselines and the freshness probes. Only the read-side
+measures import the service (`service.py`). Absolute numbers on a shared machine move run to
+run; the ratios to baselines taken minutes apart on the same database are what to track.
+See docs/benchmarks.md for what each measure exercises.
+
+    python ops/bench/run.py [--clients 16,64] [--seconds 5] [--json PATH]
+    BENCH_EVENTS=20000 python ops/bench/run.py --clients 4 --seconds 2   # a quick run
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
-import threading
 import time
-import uuid
 from pathlib import Path
 
-import httpx
-import psycopg
-
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from infrastructure.embedded.postgres import EmbeddedPostgres, free_port  # noqa: E402
-from infrastructure.embedded.redis import EmbeddedRedis, die_with_parent  # noqa: E402
+from ops.bench import baselines  # noqa: E402
+from ops.bench.load import Generator  # noqa: E402
+from ops.bench.measures import freshness, read_side, write_path  # noqa: E402
+from ops.bench.meters import Meters  # noqa: E402
+from ops.bench.population import Admin, create_population, wait_wallets_active  # noqa: E402
+from ops.bench.session import Session, say  # noqa: E402
+from ops.bench.stack import MASTER_KEY, Stack  # noqa: E402
 
-MASTER_KEY = "ohk_master_" + "b" * 48
-WALLET_ENCRYPTION_KEY = "cd" * 32
-START_WITHIN_S = 60.0
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> httpx.Response:
-    deadline = time.monotonic() + START_WITHIN_S
-    while True:
-        try:
-            response = httpx.get(url, timeout=1)
-            if response.status_code == 200:
-                return response
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            raise SystemExit(f"{what} did not start")
-        time.sleep(0.1)
+EVENTS_DEFAULT = 1_000_000
+REBUILD_BUDGET_S_DEFAULT = 45.0
+# Building the log takes ≈ 150–250 s here; past this the machine is too busy to finish the run
+# in ten minutes, and the read side runs on the log built so far (said loudly).
+LOG_BUDGET_S_DEFAULT = 300.0
+GENERATOR = "closed-loop HTTP/1.1 keep-alive clients on raw asyncio sockets (ops/bench/wire.py)"
 
 
-def start_sandbox(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """`ledgerline sandbox` on a free port; `env` is pointed at it."""
-    port = free_port()
-    sandbox = subprocess.Popen(
-        [sys.executable, "-m", "interfaces.cli", "sandbox", "--port", str(port)],
-        env=env,
-        preexec_fn=die_with_parent,
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--clients",
+        default="16,64",
+        help="comma-separated client counts; the first is the reference, named without @N",
+    )
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per measure")
+    parser.add_argument("--warmup", type=float, default=1.0, help="uncounted seconds before each")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    parser.add_argument(
+        "--generator-processes",
+        type=int,
+        default=max(os.cpu_count() or 2, 2),
+        help="load generator processes (default: one per core, at least 2)",
+    )
+    parser.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
+    args = parser.parse_args()
+    args.client_counts = [int(c) for c in args.clients.split(",") if c.strip()]
+    if not args.client_counts or min(args.client_counts) < 1:
+        parser.error("--clients needs positive counts, e.g. 16,64")
+    args.events = int(os.environ.get("BENCH_EVENTS", EVENTS_DEFAULT))
+    args.log_budget_s = float(os.environ.get("BENCH_LOG_BUDGET_S", LOG_BUDGET_S_DEFAULT))
+    args.rebuild_budget_s = float(
+        os.environ.get("BENCH_REBUILD_BUDGET_S", REBUILD_BUDGET_S_DEFAULT)
+    )
+    return args
+
+
+def _git_commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    url = f"http://127.0.0.1:{port}"
-    state = _wait_for(f"{url}/sandbox/state", sandbox, "the sandbox").json()
-    env.update(
-        STELLAR_NETWORK="sandbox",
-        STELLAR_HORIZON_URL=f"{url}/horizon",
-        TRUSTLESS_API_URL=f"{url}/trustless-work",
-        STELLAR_USDC_ISSUER=str(state["usdc"]["issuer"]),
+    return done.stdout.strip() or "unknown"
+
+
+def _prepare(session: Session) -> None:
+    """Users through the API; the buyers' wallets activated by a worker and the runner."""
+    stack = session.stack
+    admin = Admin(stack.api_base, MASTER_KEY)
+    try:
+        say("setup: users through the API")
+        session.population = create_population(admin, max(session.clients))
+        stack.start_process("runner", "runner")
+        stack.start_process("worker", "worker")
+        waited = wait_wallets_active(
+            admin, [b.user_id for b in session.population.buyers], stack.check_alive
+        )
+        say(f"setup: buyers' wallets active in {waited:.1f}s")
+    finally:
+        admin.close()
+    stack.stop_process("worker")
+    waited = freshness.wait_caught_up(stack.database_url)
+    say(f"setup: runner caught up in {waited:.1f}s")
+
+
+def _start_runner(session: Session) -> None:
+    session.stack.start_process("runner", "runner")
+    waited = freshness.wait_caught_up(session.stack.database_url)
+    say(f"  (runner started, caught up in {waited:.1f}s)")
+
+
+def _measure_all(session: Session, args: argparse.Namespace) -> None:
+    reference = session.clients[0]
+    # Each pair back to back, so a shared machine's drifting load skews its ratio least; the
+    # runner restarts from where it stopped and catches up before it is measured.
+    say("spread credits, API only then with the runner running:")
+    for clients in session.clients:
+        session.stack.stop_process("runner")
+        write_path.http_credit_spread(session, clients)
+        _start_runner(session)
+        write_path.http_credit_spread(session, clients, base=freshness.WITH_RUNNER)
+    say("freshness, with the runner running:")
+    freshness.projection_lag(session, reference)
+    freshness.sse_commit_to_client(session, reference)
+    session.stack.stop_process("runner")
+    say("API only:")
+    for measure in (
+        write_path.http_credit_hot,
+        write_path.http_mixed,
+        write_path.http_hello,
+    ):
+        for clients in session.clients:
+            measure(session, clients)
+    write_path.http_hello_wrk(session, reference)
+    say("plain PostgreSQL:")
+    pair = baselines.create_schema(session.stack.database_url)
+    for clients in session.clients:
+        write_path.raw_insert_commit(session, clients)
+    for clients in session.clients:
+        write_path.pgbench(session, clients)
+    for clients in session.clients:
+        write_path.sql_transfer_hot(session, clients, pair)
+    session.stack.stop_process("api")
+    budget = f"rebuild budget {args.rebuild_budget_s:.0f}s"
+    say(f"read side over a log of {args.events:,} events ({budget}):")
+    budgets = (args.log_budget_s, args.rebuild_budget_s)
+    read_side.read_side(session, args.events, budgets, args.seed)
+
+
+def _print(session: Session) -> None:
+    report = session.report
+    print(report.table())
+    print()
+    for line in report.notes:
+        print(line)
+    errors = {
+        n: m.extra["error_samples"]
+        for n, m in report.measures.items()
+        if m.extra.get("error_samples")
+    }
+    for name, samples in errors.items():
+        print(f"errors in {name}:")
+        for sample in samples:
+            print(f"  {sample}")
+    print()
+    print(report.goals_text())
+
+
+def _notes(session: Session, args: argparse.Namespace) -> None:
+    report = session.report
+    hello = report.measures[session.name("http_hello", session.clients[0])]
+    busiest = max(
+        (
+            m
+            for m in report.measures.values()
+            if m.name.startswith("http_") and "hello" not in m.name
+        ),
+        key=lambda m: m.ops_per_s,
     )
-    return sandbox
-
-
-def raw_inserts(url: str, clients: int, seconds: float) -> tuple[float, list[float]]:
-    """Single-row INSERT + COMMIT per operation, from `clients` concurrent connections."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, body text NOT NULL)"
+    report.run.update(
+        generator=GENERATOR,
+        generator_processes=args.generator_processes,
+        generator_ceiling_ops_per_s=round(hello.ops_per_s, 1),
+        busiest_http_measure=busiest.name,
+        busiest_http_share_of_ceiling=round(busiest.ops_per_s / hello.ops_per_s, 3),
+    )
+    report.notes += [
+        f"load generator: {GENERATOR}, {args.generator_processes} processes;",
+        "  its ceiling in this run (http_hello, GET /api/v1/auth/me):"
+        f" {hello.ops_per_s:,.0f} req/s;"
+        f" the busiest command measure ({busiest.name}) ran at"
+        f" {busiest.ops_per_s / hello.ops_per_s:.1%} of it.",
+        f"run: {args.seconds:g}s measured after {args.warmup:g}s warm-up per measure, clients"
+        f" {','.join(map(str, session.clients))}, commit {report.run['commit']},"
+        f" {report.run['wall_s']:.0f}s in all; latency columns are per operation"
+        " (read side: per page of 1,000).",
+    ]
+    checked = report.measures.get(session.name("http_hello_wrk", session.clients[0]))
+    if checked is not None:
+        report.notes.append(
+            f"  wrk (C) on the same request: {checked.ops_per_s:,.0f} req/s, {checked.ratio:.2f}x"
+            " the Python generator's (≈1 means the API, not the generator, is the limit)."
         )
-    return _drive(clients, seconds, lambda: _raw_worker(url))
-
-
-def _raw_worker(url: str):  # type: ignore[no-untyped-def]
-    conn = psycopg.connect(url, autocommit=True)
-
-    def once() -> None:
-        conn.execute("INSERT INTO bench_raw (body) VALUES (%s)", (uuid.uuid4().hex,))
-
-    return once, conn.close
-
-
-def http_credits(base_url: str, user_ids: list[str], clients: int, seconds: float):  # type: ignore[no-untyped-def]
-    """Each client credits its own user of `user_ids` (one id: every client on one account)."""
-    assigned = iter(range(clients))
-    lock = threading.Lock()
-
-    def worker():  # type: ignore[no-untyped-def]
-        client = httpx.Client(
-            base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {MASTER_KEY}"}
+        report.run["wrk_ceiling_ops_per_s"] = round(checked.ops_per_s, 1)
+    rebuild = report.measures.get("rebuild_all")
+    if rebuild is not None and not rebuild.extra.get("complete", True):
+        report.notes.append(
+            f"rebuild_all: the slow projections were stopped at their share of the"
+            f" {args.rebuild_budget_s:.0f}s budget; the rate is that of a full `rebuild --all`"
+            " extrapolated from each projection's own rate"
+            f" (≈{rebuild.extra['full_rebuild_s']:.0f}s for this log)."
         )
-        with lock:
-            user_id = user_ids[next(assigned) % len(user_ids)]
-
-        def once() -> None:
-            response = client.post(
-                f"/users/{user_id}/balance/credit",
-                json={"amount": "0.01", "reason": "bench"},
-                headers={"Idempotency-Key": uuid.uuid4().hex},
-            )
-            if response.status_code != 200:
-                raise RuntimeError(response.text)
-
-        return once, client.close
-
-    return _drive(clients, seconds, worker)
-
-
-def _drive(clients: int, seconds: float, make_worker):  # type: ignore[no-untyped-def]
-    latencies: list[float] = []
-    lock = threading.Lock()
-    start = threading.Barrier(clients + 1)
-    stop_at = [0.0]
-
-    def run() -> None:
-        once, close = make_worker()
-        mine: list[float] = []
-        start.wait()
-        while time.perf_counter() < stop_at[0]:
-            began = time.perf_counter()
-            once()
-            mine.append(time.perf_counter() - began)
-        close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=run) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    stop_at[0] = time.perf_counter() + seconds
-    began = time.perf_counter()
-    start.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    return len(latencies) / elapsed, latencies
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)] * 1000
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
-
-    var = ROOT / "var" / "bench"
-    postgres = redis_server = None
-    database_url = os.environ.get("DATABASE_URL")
-    if not database_url:
-        postgres = EmbeddedPostgres(
-            var / "postgres", durable=True, database=f"bench_{uuid.uuid4().hex[:8]}"
-        )
-        database_url = postgres.start()
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        redis_server = EmbeddedRedis(var / "redis", durable=False)
-        redis_url = redis_server.start()
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "PORT": str(port),
-        "LEDGERLINE_MASTER_KEY": MASTER_KEY,
-        "WALLET_ENCRYPTION_KEY": WALLET_ENCRYPTION_KEY,
-        "RATE_LIMIT_PER_MINUTE": "1000000",
-        "LOG_LEVEL": "WARNING",
-    }
-    sandbox = start_sandbox(env)
-    api = subprocess.Popen(
-        [sys.executable, "-m", "interfaces.cli", "serve"],
-        env=env,
-        preexec_fn=die_with_parent,
-        cwd=ROOT,
-    )
-    base_url = f"http://127.0.0.1:{port}/api/v1"
+    args = _arguments()
+    began = time.monotonic()
+    stack = Stack()
+    generator: Generator | None = None
+    meters: Meters | None = None
     try:
-        _wait_for(f"{base_url}/health", api, "the API")
-        users = [
-            httpx.post(
-                f"{base_url}/users",
-                json={"externalUserId": f"bench-{uuid.uuid4()}"},
-                headers={"Authorization": f"Bearer {MASTER_KEY}"},
-            ).json()["data"]["id"]
-            for _ in range(args.clients)
-        ]
-        print(f"clients={args.clients} seconds={args.seconds:.0f} (one run, same database)")
-        raw_rate, raw_lat = raw_inserts(database_url, args.clients, args.seconds)
-        http_credits(base_url, users, args.clients, 2.0)  # warm-up: pools, caches
-        spread_rate, spread_lat = http_credits(base_url, users, args.clients, args.seconds)
-        hot_rate, hot_lat = http_credits(base_url, users[:1], args.clients, args.seconds)
-        rows = [
-            ("raw psycopg INSERT+COMMIT (baseline)", raw_rate, raw_lat),
-            ("HTTP credit, one account per client", spread_rate, spread_lat),
-            ("HTTP credit, all clients one account", hot_rate, hot_lat),
-        ]
-        print(f"{'measure':<40} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}")
-        for name, rate, lat in rows:
-            print(
-                f"{name:<40} {rate:>9.0f} {percentile(lat, 0.5):>8.2f} "
-                f"{percentile(lat, 0.99):>8.2f} {rate / raw_rate:>7.3f}"
-            )
-        print(
-            "HTTP commands are durable (fsync at commit), each with its own Idempotency-Key; "
-            f"mean HTTP latency {statistics.mean(spread_lat) * 1000:.2f} ms"
+        say(f"bench: starting the stack (logs in {stack.log_dir})")
+        stack.start()
+        generator = Generator(args.generator_processes)
+        meters = Meters(stack.database_url)
+        session = Session(stack, generator, meters, args.client_counts, args.seconds, args.warmup)
+        session.report.run.update(
+            commit=_git_commit(),
+            started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            cores=os.cpu_count(),
+            load_average_at_start=list(os.getloadavg()),
+            clients=session.clients,
+            seconds=args.seconds,
+            warmup_s=args.warmup,
+            events=args.events,
+            seed=args.seed,
         )
+        _prepare(session)
+        _measure_all(session, args)
+        session.report.compute_ratios()
+        session.report.run.update(
+            wall_s=round(time.monotonic() - began, 1),
+            load_average_at_end=list(os.getloadavg()),
+        )
+        _notes(session, args)
+        _print(session)
+        if args.json:
+            session.report.write_json(args.json)
+            say(f"bench: results written to {args.json}")
     finally:
-        for process in (api, sandbox):
-            process.terminate()
-            process.wait(timeout=30)
-        if redis_server:
-            redis_server.stop()
-        if postgres:
-            postgres.stop()
+        if generator is not None:
+            generator.close()
+        if meters is not None:
+            meters.close()
+        stack.stop()
 
 
 if __name__ == "__main__":

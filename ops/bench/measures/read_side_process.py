@@ -1,0 +1,221 @@
+"""The read side over a large log: `raw_select_events`, `log_decode` and `rebuild_all`.
+
+Run as its own process (`python -m ops.bench.measures.read_side_process`, started by
+`read_side.py`) after the write-path measures, with no runner or API left running, so nothing
+else competes for the two cores. It builds the log (`log_builder`), then reads it three ways,
+page by page with the projections' page size: raw rows through psycopg (the ceiling), decoded
+events through `Ledger.read` (what every follower pays), and every read model rebuilt through
+its projection store, as `ledgerline projections rebuild --all` does one after another.
+
+Building stops at its own budget on a machine too busy to build the whole log in time (the
+JSON's `run.log.complete` says so). The two plain reads stop after READ_BUDGET_S if the log is
+longer than that (`complete: false`; the log is homogeneous, so the rate holds). A rebuild that
+would outlast its share of the rebuild budget (what is left of it over the projections left, so
+time a fast one leaves unused goes to the ones after it) is stopped there and its rate taken
+over the positions it reached (what it built aside is dropped; the live model is untouched):
+`rebuild_all` is then the rate of the whole `--all` run extrapolated from each projection's own
+rate, and the JSON says so (`complete: false`, `full_rebuild_s`, `projections`). Nothing is
+cached between runs: the log is written fresh into the run's new database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Final
+
+import psycopg
+
+from ops.bench.log_builder import LogBuilder
+from ops.bench.report import percentile_ms
+from ops.bench.service import (
+    abandon_rebuild,
+    open_services,
+    projection_stores,
+    read_log,
+    rebuild_store,
+)
+
+PAGE_SIZE: Final = 1000
+# The plain reads stop here when the log is longer than they can read in it (their rate is
+# steady over a homogeneous log; a fast reader reads it all).
+READ_BUDGET_S: Final = 15.0
+EVENTS_TABLE: Final = "ledger_events"
+PROGRESS_EVERY: Final = 0.1
+
+
+class _BudgetSpent(Exception):
+    pass
+
+
+def _say(message: str) -> None:
+    print(f"  [read side] {message}", file=sys.stderr, flush=True)
+
+
+def build_log(services: Any, events_min: int, seed: int, budget_s: float) -> dict[str, Any]:
+    builder = LogBuilder(services.ledger, seed)
+    began = time.monotonic()
+    next_report = [events_min * PROGRESS_EVERY]
+
+    def progress(events: int) -> None:
+        if events >= next_report[0]:
+            _say(f"log: {events:,} / {events_min:,} events")
+            next_report[0] += events_min * PROGRESS_EVERY
+
+    events = builder.build(events_min, progress, deadline=began + budget_s)
+    elapsed = time.monotonic() - began
+    return {
+        "events": events,
+        "events_requested": events_min,
+        "complete": events >= events_min,
+        "seconds": round(elapsed, 2),
+        "events_per_s": round(events / elapsed),
+    }
+
+
+def raw_select(database_url: str) -> dict[str, Any]:
+    """Every stored event row, page by page, as the recorder selects them — undecoded."""
+    statement = (
+        f"SELECT * FROM {EVENTS_TABLE} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+    )
+    pages: list[float] = []
+    rows = 0
+    after = 0
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        began = time.monotonic()
+        while time.monotonic() - began < READ_BUDGET_S:
+            page_began = time.monotonic()
+            cursor = conn.execute(statement, (after, PAGE_SIZE), prepare=True)
+            page = cursor.fetchall()
+            if not page:
+                break
+            pages.append(time.monotonic() - page_began)
+            rows += len(page)
+            column = [c.name for c in cursor.description or ()].index("notification_id")
+            after = page[-1][column]
+        elapsed = time.monotonic() - began
+        head = conn.execute(f"SELECT max(notification_id) FROM {EVENTS_TABLE}").fetchone()
+    return _result(rows, elapsed, pages, unit="rows/s", complete=head is None or after >= head[0])
+
+
+def decode(services: Any) -> dict[str, Any]:
+    """Every event, page by page, selected and decoded by `Ledger.read`."""
+    pages: list[float] = []
+    events = 0
+    after = 0
+    began = time.monotonic()
+    while time.monotonic() - began < READ_BUDGET_S:
+        page_began = time.monotonic()
+        page = read_log(services.ledger, after, PAGE_SIZE)
+        if not page:
+            break
+        pages.append(time.monotonic() - page_began)
+        events += len(page)
+        after = page[-1][0]
+    elapsed = time.monotonic() - began
+    complete = after >= services.ledger.head_position()
+    return _result(events, elapsed, pages, unit="events/s", complete=complete)
+
+
+def rebuild_all(services: Any, budget_s: float) -> dict[str, Any]:
+    """Each read model rebuilt from position 0, within its share of `budget_s`."""
+    stores = projection_stores(services)
+    head = services.ledger.head_position()
+    per_projection: dict[str, dict[str, Any]] = {}
+    pages: list[float] = []
+    all_began = time.monotonic()
+    for index, (name, store) in enumerate(stores.items()):
+        marks: list[tuple[float, int]] = []
+        began = time.monotonic()
+        share_s = (budget_s - (began - all_began)) / (len(stores) - index)
+
+        def progress(
+            position: int, began: float = began, marks: list[Any] = marks, share_s: float = share_s
+        ) -> None:
+            marks.append((time.monotonic(), position))
+            if time.monotonic() - began > share_s and position < head:
+                raise _BudgetSpent
+
+        complete = True
+        try:
+            rebuild_store(store, progress)
+        except _BudgetSpent:
+            complete = False
+            abandon_rebuild(services, store)
+        elapsed = (marks[-1][0] if marks else time.monotonic()) - began
+        reached = marks[-1][1] if marks else 0
+        times = [began] + [t for t, _ in marks]
+        pages.extend(b - a for a, b in itertools.pairwise(times))
+        rate = reached / elapsed if elapsed > 0 else 0.0
+        per_projection[name] = {
+            "positions_per_s": round(rate),
+            "positions": reached,
+            "seconds": round(elapsed, 2),
+            "complete": complete,
+        }
+        _say(
+            f"rebuild {name}: {reached:,} positions in {elapsed:.1f}s ({rate:,.0f}/s)"
+            + ("" if complete else ", stopped at its time share")
+        )
+    # A full `rebuild --all` takes the sum of each projection's time over the whole log.
+    full_s = sum(
+        head / p["positions_per_s"] for p in per_projection.values() if p["positions_per_s"]
+    )
+    return _result(
+        head,
+        full_s,
+        pages,
+        unit="positions/s",
+        complete=all(p["complete"] for p in per_projection.values()),
+        full_rebuild_s=round(full_s, 1),
+        log_head=head,
+        projections=per_projection,
+    )
+
+
+def _result(
+    count: int, seconds: float, pages: list[float], unit: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "ops_per_s": count / seconds if seconds > 0 else 0.0,
+        "p50_ms": percentile_ms(pages, 0.5),
+        "p99_ms": percentile_ms(pages, 0.99),
+        "unit": unit,
+        "count": count,
+        "seconds": round(seconds, 3),
+        "page_size": PAGE_SIZE,
+        "latency_of": "one page",
+        **extra,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, required=True)
+    parser.add_argument("--rebuild-budget-s", type=float, required=True)
+    parser.add_argument("--log-budget-s", type=float, required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    environ = dict(os.environ)
+    services = open_services(environ)
+    try:
+        built = build_log(services, args.events, args.seed, args.log_budget_s)
+        _say(f"log built: {built['events']:,} events in {built['seconds']}s")
+        results = {"log": built, "raw_select_events": raw_select(environ["DATABASE_URL"])}
+        _say(f"raw select: {results['raw_select_events']['ops_per_s']:,.0f} rows/s")
+        results["log_decode"] = decode(services)
+        _say(f"decode: {results['log_decode']['ops_per_s']:,.0f} events/s")
+        results["rebuild_all"] = rebuild_all(services, args.rebuild_budget_s)
+    finally:
+        services.close()
+    args.out.write_text(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
