@@ -254,7 +254,7 @@ class LogBuilder:
             description=None,
         )
         member.account.reserve(amount, hold_ref=withdrawal.public_id)
-        withdrawal.commit(member.account.available_stroops, member.account.reserved_stroops)
+        withdrawal.hold(member.account.available_stroops, member.account.reserved_stroops)
         self._people.withdrawals.append(withdrawal)
         self._touch(withdrawal, member.account)
 

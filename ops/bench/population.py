@@ -59,13 +59,15 @@ class Admin:
         return dict(data)
 
     def wallet_status(self, user_id: str) -> str | None:
-        """None until the users read model has the user (the runner follows the log)."""
+        """None until the read models have the user and its wallet (the runner follows the log)."""
         response = self._http.get(f"/users/{user_id}")
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise SetupError(f"GET /users/{user_id}: {response.status_code} {response.text[:300]}")
-        return str(response.json()["data"]["wallet"]["status"])
+        wallet = response.json()["data"]["wallet"]
+        # The users read model may show the user a moment before the wallets model its wallet.
+        return None if wallet is None else str(wallet["status"])
 
     def close(self) -> None:
         self._http.close()

@@ -22,7 +22,8 @@ from domain.postings import EXTERNAL_ADJUSTMENTS, EXTERNAL_STELLAR
 from domain.users import User
 from domain.wallets import Wallet
 from domain.withdrawals import Withdrawal
-from interfaces.bootstrap import Services, build_services, ensure_projections
+from interfaces.bootstrap import build_services, ensure_projections
+from interfaces.services import Services
 from interfaces.settings import load_settings
 
 __all__ = [
@@ -59,7 +60,7 @@ def open_services(environ: dict[str, str]) -> Services:
 
 def projection_stores(services: Services) -> dict[str, Any]:
     """Every read model's store by name, in the order `projections rebuild --all` takes them."""
-    return dict(services.projections)
+    return dict(services.resources.projections)
 
 
 def rebuild_store(store: Any, progress: Callable[[int], None]) -> int:
@@ -75,5 +76,5 @@ def read_log(ledger: Ledger, after: int, limit: int) -> list[tuple[int, Any]]:
 def abandon_rebuild(services: Services, store: Any) -> None:
     """Drops what an interrupted `rebuild_store` built aside (the live model is untouched)."""
     next_schema = f"{store.projection.schema}__next"
-    with services.pool.connection() as conn:
+    with services.resources.pool.connection() as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{next_schema}" CASCADE')  # type: ignore[arg-type]

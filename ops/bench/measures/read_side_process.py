@@ -58,7 +58,7 @@ def _say(message: str) -> None:
 
 
 def build_log(services: Any, events_min: int, seed: int, budget_s: float) -> dict[str, Any]:
-    builder = LogBuilder(services.ledger, seed)
+    builder = LogBuilder(services.resources.ledger, seed)
     began = time.monotonic()
     next_report = [events_min * PROGRESS_EVERY]
 
@@ -111,21 +111,21 @@ def decode(services: Any) -> dict[str, Any]:
     began = time.monotonic()
     while time.monotonic() - began < READ_BUDGET_S:
         page_began = time.monotonic()
-        page = read_log(services.ledger, after, PAGE_SIZE)
+        page = read_log(services.resources.ledger, after, PAGE_SIZE)
         if not page:
             break
         pages.append(time.monotonic() - page_began)
         events += len(page)
         after = page[-1][0]
     elapsed = time.monotonic() - began
-    complete = after >= services.ledger.head_position()
+    complete = after >= services.resources.ledger.head_position()
     return _result(events, elapsed, pages, unit="events/s", complete=complete)
 
 
 def rebuild_all(services: Any, budget_s: float) -> dict[str, Any]:
     """Each read model rebuilt from position 0, within its share of `budget_s`."""
     stores = projection_stores(services)
-    head = services.ledger.head_position()
+    head = services.resources.ledger.head_position()
     per_projection: dict[str, dict[str, Any]] = {}
     pages: list[float] = []
     all_began = time.monotonic()
