@@ -41,7 +41,7 @@ class Outcome(Enum):
 class Submission:
     outcome: Outcome
     transaction_hash: str
-    ledger: int | None = None
+    stellar_ledger_sequence: int | None = None  # the Stellar ledger it is in, once it is
     codes: tuple[str, ...] = ()  # the transaction's result code, then each operation's
     detail: str = ""
 

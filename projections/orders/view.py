@@ -10,6 +10,7 @@ from typing import Any
 
 from application.ports import DueOrders, EscrowDirectory
 from domain.errors import ValidationError
+from domain.milestones import Milestone
 from domain.order_states import ORDER_STATES
 from projections.pagination import Page, check_limit, decode_cursor, page_of
 
@@ -28,7 +29,7 @@ class OrderRow:
     metadata: dict[str, Any] | None
     platform_fee_bps: int
     multi_release: bool
-    milestones: list[dict[str, Any]]
+    milestones: list[Milestone]  # stored as their records
     escrow_id: str | None
     escrow_status: str | None
     contract_id: str | None
@@ -92,7 +93,7 @@ class OrdersView(EscrowDirectory, DueOrders):
                     "limit": limit + 1,
                 },
             ).fetchall()
-        return page_of([OrderRow(**r) for r in rows], limit, lambda r: r.created_position)
+        return page_of([_row(r) for r in rows], limit, lambda r: r.created_position)
 
     def due_for_auto_release(self, now: datetime, limit: int) -> Sequence[str]:
         """Funded orders past their auto-release deadline with nothing in flight."""
@@ -116,4 +117,8 @@ class OrdersView(EscrowDirectory, DueOrders):
                 " ORDER BY created_position LIMIT %s",
                 (after_position, limit),
             ).fetchall()
-        return [OrderRow(**r) for r in rows]
+        return [_row(r) for r in rows]
+
+
+def _row(row: dict[str, Any]) -> OrderRow:
+    return OrderRow(**{**row, "milestones": [Milestone.from_record(m) for m in row["milestones"]]})
