@@ -30,6 +30,7 @@ from application.ledger import Ledger
 from application.orders import OrderLimits, Orders
 from application.reconciliation import Reconciler, ReconciliationSources
 from application.sagas import Sagas
+from application.stellar_payments import StellarPayments
 from application.topups import TopUpLimits, TopUps
 from application.users import Users
 from application.wallets import WalletPolicy, Wallets, platform_address
@@ -302,6 +303,10 @@ def _use_cases(
             fiat_withdrawals,
             FiatSources(topups=views.topups, withdrawals=PendingFiatWithdrawals(resources.pool)),
         ),
+        payment_providers={
+            "crypto": StellarPayments(ledger, network),
+            **({"airtm": fiat} if settings.airtm_enabled else {}),
+        },
     )
 
 

@@ -27,7 +27,7 @@ from application.fiat_reconciliation import FiatReconciler
 from application.incoming_webhooks import IncomingWebhooks
 from application.ledger import Ledger
 from application.orders import Orders
-from application.payment_providers import FiatProvider
+from application.payment_providers import FiatProvider, PaymentProvider
 from application.ports import EscrowProvider, StellarNetwork, WalletKeys
 from application.reconciliation import Reconciler
 from application.sagas import Sagas
@@ -85,6 +85,8 @@ class UseCases:
     topups: TopUps
     airtm_notices: AirtmNotices
     fiat_reconciler: FiatReconciler
+    # The providers PAYMENT_PROVIDERS enables, by name (`crypto`, `airtm`).
+    payment_providers: dict[str, PaymentProvider]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any, Final
 from litestar import Controller, Response, get
 from redis import Redis
 
+from application.payment_providers import PaymentProvider
 from domain.money import Amount
 from infrastructure.postgres.database import Pool
 from infrastructure.postgres.leadership import held_locks, lock_key
@@ -65,6 +66,8 @@ class ConfigBody(Body):
     platform_fee_bps: int
     features: dict[str, bool]
     sandbox_url: str | None = None
+    # The payment providers enabled, and the withdrawal destinations each pays out to.
+    providers: dict[str, list[str]] | None = None
 
 
 def _probe(check: Any) -> DependencyBody:
@@ -144,7 +147,10 @@ class HealthController(Controller):
 
     @get("/config", opt=scope(PUBLIC), sync_to_thread=False, operation_id="getConfig")
     def config(
-        self, settings: Provided[Settings], respond: Respond
+        self,
+        settings: Provided[Settings],
+        payment_providers: Provided[dict[str, PaymentProvider]],
+        respond: Respond,
     ) -> Response[Envelope[ConfigBody]]:
         """Currencies, the limits actually enforced, features and network."""
 
@@ -160,9 +166,19 @@ class HealthController(Controller):
                     settings.withdrawal_min_stroops, settings.withdrawal_max_stroops
                 ),
                 "order": limit(settings.order_min_stroops, settings.order_max_stroops),
+                "topup": limit(settings.topup_min_stroops, settings.topup_max_stroops),
+            },
+            providers={
+                name: list(provider.destination_types)
+                for name, provider in payment_providers.items()
             },
             platform_fee_bps=settings.platform_fee_bps,
-            features={"idempotency": True, "rateLimit": True, "readYourWrites": True},
+            features={
+                "idempotency": True,
+                "rateLimit": True,
+                "readYourWrites": True,
+                "airtm": settings.airtm_enabled,
+            },
             sandbox_url=settings.sandbox_url if settings.stellar_network == "sandbox" else None,
         )
         return respond.ok(body)

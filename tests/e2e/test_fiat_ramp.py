@@ -32,8 +32,10 @@ SETTLED = {"WITHDRAWAL_COMPLETED", "WITHDRAWAL_FAILED", "WITHDRAWAL_CANCELED"}
 
 
 @pytest.fixture(scope="module")
-def stack(database_url: str, redis_url: str, sandbox: SandboxServer) -> Iterator[Stack]:
-    with airtm_stack(database_url, redis_url, sandbox) as running:
+def stack(database_factory: object, redis_url: str, sandbox: SandboxServer) -> Iterator[Stack]:
+    """Its own database: another stack on the same log (the session's, crypto only) would also
+    relay the top-ups' saga messages to workers that have no AirTM."""
+    with airtm_stack(database_factory(), redis_url, sandbox) as running:  # type: ignore[operator]
         yield running
 
 
@@ -70,6 +72,17 @@ def test_a_user_links_an_eligible_airtm_account_once(stack: Stack) -> None:
     other = client.post(f"/users/{user_id}/airtm/link", json={"email": airtm_user(stack.sandbox)})
     assert other.status_code == 409
     assert "user.airtm_linked" in event_types(stack, user_id)
+
+
+def test_config_and_the_providers_say_how_money_moves(stack: Stack) -> None:
+    config = stack.client().get("/config").json()["data"]
+    assert config["providers"] == {"crypto": ["crypto"], "airtm": ["bank", "airtm_balance"]}
+    assert config["limits"]["topup"] == {"min": "1.00", "max": "10000.00"}
+    user_id, _ = linked_user(stack)
+    providers = stack.services.use_cases.payment_providers
+    crypto = providers["crypto"].deposit_instructions(user_id)
+    assert (crypto.method, crypto.address is not None) == ("stellar_address", True)
+    assert providers["airtm"].deposit_instructions(user_id).method == "redirect_uri"
 
 
 def test_a_confirmed_topup_credits_its_net_amount_once(stack: Stack) -> None:
