@@ -4,6 +4,9 @@ Tokens look like `ohk_live_key_<id>_<48 hex>`: the id locates the key, the SHA-2
 token must match the recorded one. Authentication reads the key aggregate from the log itself, so
 a revocation is effective on every instance the moment it is committed. The master key from the
 environment authenticates as an `admin` principal, for bootstrapping the first keys.
+
+A key (or the master key) may also mint short-lived tokens for itself, with a subset of its
+scopes (application/access_tokens.py); a token authenticates only while its key still does.
 """
 
 from __future__ import annotations
@@ -17,10 +20,25 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID, uuid4
 
+from application.access_tokens import TOKEN_PREFIX as ACCESS_TOKEN_PREFIX
+from application.access_tokens import (
+    AccessTokens,
+    IssuedToken,
+    ScopeEscalationError,
+    check_ttl,
+    expiry,
+)
 from application.context import CommandContext
 from application.ledger import Ledger, recorded
 from domain import identifiers
-from domain.api_keys import ADMIN, ApiKey, check_new_key
+from domain.api_keys import (
+    ADMIN,
+    ApiKey,
+    ApiKeyNotFoundError,
+    check_new_key,
+    check_scopes,
+    grants,
+)
 from domain.errors import InvalidIdError, ValidationError
 
 TOKEN_PREFIX: Final = "ohk_live_key_"  # noqa: S105  (a format marker, not a secret)
@@ -36,6 +54,8 @@ class Principal:
     name: str
     scopes: frozenset[str]
     rate_limit_per_minute: int | None
+    # Set when the caller presented a short-lived token: when that token ends.
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +83,7 @@ class ApiKeys:
         self._ledger = ledger
         self._clock = clock
         self._master_key = master_key
+        self._tokens = AccessTokens(master_key)
 
     def issue(
         self,
@@ -118,10 +139,50 @@ class ApiKeys:
             outcome=lambda key, position: Revocation(key.public_id, recorded(position)),
         )
 
+    def issue_token(
+        self, caller: Principal, key_id: str | None, scopes: list[str] | None, ttl_s: int | None
+    ) -> IssuedToken:
+        """A short-lived token for `key_id` (the caller's own key when None), with `scopes`
+        (all of the key's when None), for `ttl_s` seconds. Only an admin may mint for another
+        key (for anyone else another key is API_KEY_NOT_FOUND); no token gets a scope its key
+        or its caller lacks, or outlives either."""
+        ttl = check_ttl(ttl_s)
+        now = self._clock()
+        target = caller if key_id in (None, caller.key_id) else self._other_key(caller, key_id)
+        wanted = tuple(sorted(set(target.scopes if scopes is None else scopes)))
+        check_scopes(list(wanted))
+        lacking = [s for s in wanted if not (grants(target.scopes, s) and grants(caller.scopes, s))]
+        if lacking:
+            raise ScopeEscalationError(
+                f"a token cannot have scopes its key lacks: {', '.join(lacking)}",
+                requested=list(wanted),
+                granted=sorted(target.scopes),
+            )
+        return self._tokens.mint(
+            target.key_id, wanted, now, expiry(now, ttl, target.expires_at, caller.expires_at)
+        )
+
+    def _other_key(self, caller: Principal, key_id: str) -> Principal:
+        """Another key, for an admin; to anyone else other keys are invisible (404, as they
+        cannot list them either)."""
+        key_uuid = identifiers.parse_public_id(identifiers.API_KEY, key_id)
+        key = self._ledger.get(ApiKey, key_uuid) if grants(caller.scopes, ADMIN) else None
+        if key is None or not key.usable(self._clock()):
+            raise ApiKeyNotFoundError("API key not found (or revoked or expired)", keyId=key_id)
+        return Principal(
+            key.public_id,
+            key.name,
+            frozenset(key.scopes),
+            key.rate_limit_per_minute,
+            key.expires_at,
+        )
+
     def authenticate(self, token: str) -> Principal | None:
         """The principal `token` stands for, or None when it is unknown, revoked or expired."""
         if self._master_key and hmac.compare_digest(token.encode(), self._master_key.encode()):
             return Principal(MASTER_KEY_ID, "master key", frozenset({ADMIN}), None)
+        if token.startswith(ACCESS_TOKEN_PREFIX):
+            return self._authenticate_token(token)
         key_uuid = _key_uuid(token)
         if key_uuid is None:
             return None
@@ -129,6 +190,25 @@ class ApiKeys:
         if key is None or not key.accepts(_sha256(token), self._clock()):
             return None
         return Principal(key.public_id, key.name, frozenset(key.scopes), key.rate_limit_per_minute)
+
+    def _authenticate_token(self, token: str) -> Principal | None:
+        now = self._clock()
+        claims = self._tokens.verify(token, now)
+        if claims is None:
+            return None
+        scopes = frozenset(claims.scopes)
+        if claims.key_id == MASTER_KEY_ID:
+            return Principal(MASTER_KEY_ID, "master key (token)", scopes, None, claims.expires_at)
+        try:
+            key_uuid = identifiers.parse_public_id(identifiers.API_KEY, claims.key_id)
+        except InvalidIdError:
+            return None
+        key = self._ledger.get(ApiKey, key_uuid)  # read now: a revoked key's tokens are dead
+        if key is None or not key.usable(now):
+            return None
+        return Principal(
+            key.public_id, key.name, scopes, key.rate_limit_per_minute, claims.expires_at
+        )
 
 
 def _key_uuid(token: str) -> UUID | None:

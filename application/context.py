@@ -24,19 +24,24 @@ class CommandContext:
     causation_id: str | None = None
     traceparent: str | None = None
     completion: Completion | None = None
+    # The caller's own reference for the command (OFFER-HUB's `reference` on a manual credit).
+    reference: str | None = None
 
     def metadata(self) -> dict[str, str | None]:
-        return {
+        metadata = {
             "requestId": self.request_id,
             "apiKeyId": self.api_key_id,
             "correlationId": self.correlation_id or self.request_id,
             "causationId": self.causation_id,
             "traceparent": self.traceparent,
         }
+        if self.reference is not None:  # absent otherwise: older events' metadata is unchanged
+            metadata["reference"] = self.reference
+        return metadata
 
     def caused_by(self, event_id: str) -> CommandContext:
         """The context of a follow-up command triggered by event `event_id` (a saga step)."""
-        return replace(self, causation_id=event_id, completion=None)
+        return replace(self, causation_id=event_id, completion=None, reference=None)
 
 
 SYSTEM = CommandContext(request_id=None, api_key_id="system")

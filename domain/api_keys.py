@@ -93,8 +93,12 @@ class ApiKey(Aggregate):
     def accepts(self, secret_sha256: str, now: datetime) -> bool:
         """True when the presented secret matches and the key is neither revoked nor expired."""
         matches = hmac.compare_digest(self.secret_sha256, secret_sha256)
+        return matches and self.usable(now)
+
+    def usable(self, now: datetime) -> bool:
+        """Neither revoked nor expired: what a short-lived token of this key also needs."""
         expired = self.expires_at is not None and now >= self.expires_at
-        return matches and not self.revoked and not expired
+        return not self.revoked and not expired
 
 
 def check_new_key(name: str, scopes: list[str], expires_at: datetime | None, now: datetime) -> None:

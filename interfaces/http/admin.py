@@ -10,6 +10,7 @@ from application.reconciliation import Reconciler
 from application.sagas import Sagas
 from domain.api_keys import ADMIN
 from domain.errors import ValidationError
+from interfaces.http.contract.answers import answers
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.responses import Envelope
@@ -20,6 +21,7 @@ from interfaces.http.schemas.money_movements import (
     reconciliation_body,
     saga_body,
 )
+from interfaces.http.schemas.wire import Cursor, Limit
 from projections.sagas.view import SagasView
 
 # WAITING: an order whose escrow waits for the marketplace (to fund, release, decide…).
@@ -37,8 +39,8 @@ class AdminController(Controller):
         respond: Respond,
         status: FromQuery[list[str] | None] = None,
         kind: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[SagaBody]]]:
         """Sagas in flight and parked (or `status=WAITING|DONE`), most recently changed first."""
         statuses = status or ["IN_FLIGHT", "PARKED"]
@@ -53,6 +55,7 @@ class AdminController(Controller):
     @post(
         "/sagas/{saga_id:str}/retry",
         opt=scope(ADMIN),
+        status_code=200,
         sync_to_thread=True,
         operation_id="retrySaga",
     )
@@ -68,7 +71,13 @@ class AdminController(Controller):
             lambda r: SagaRetriedBody(id=r.saga_id, status="IN_FLIGHT"),
         )
 
-    @post("/reconcile", opt=scope(ADMIN), sync_to_thread=True, operation_id="reconcile")
+    @post(
+        "/reconcile",
+        opt=scope(ADMIN) | answers(errors=(502, 504)),
+        status_code=200,
+        sync_to_thread=True,
+        operation_id="reconcile",
+    )
     def reconcile(
         self,
         reconciler: Provided[Reconciler],

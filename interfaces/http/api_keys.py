@@ -1,29 +1,34 @@
-"""API keys: issue (shown once), list (masked), revoke; and who am I."""
+"""API keys: issue (shown once), list (masked), revoke; short-lived tokens; and who am I."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from application.api_keys import ApiKeys
 from domain.api_keys import ADMIN
+from interfaces.http.contract.answers import answers
 from interfaces.http.edge.admission import AUTHENTICATED, scope
 from interfaces.http.edge.dependencies import Clock, Provided, Respond
 from interfaces.http.edge.edge_state import edge_state
 from interfaces.http.edge.read_your_writes import ReadYourWrites
-from interfaces.http.edge.responses import Envelope
+from interfaces.http.edge.responses import Envelope, Responder
 from interfaces.http.schemas.api_keys import (
     ApiKeyBody,
     ApiKeyCreatedBody,
     CreateApiKeyRequest,
+    CreateTokenRequest,
     MeBody,
     RevokedBody,
+    TokenBody,
     api_key_body,
     api_key_created_body,
     me_body,
+    token_body,
 )
+from interfaces.http.schemas.wire import Cursor, Limit
 from projections.api_keys.view import ApiKeysView
 
 
@@ -55,8 +60,8 @@ class ApiKeysController(Controller):
         clock: Provided[Clock],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[ApiKeyBody]]]:
         """Keys, newest first, masked, with when each was last used."""
         read_your_writes.wait(request, "api_keys")
@@ -79,6 +84,65 @@ class ApiKeysController(Controller):
             lambda ctx: api_keys.revoke(key_id, ctx),
             lambda r: RevokedBody(id=r.key_id, status="REVOKED"),
         )
+
+    @post(
+        "/token",
+        opt=scope(AUTHENTICATED) | answers(errors=(403,)),
+        sync_to_thread=True,
+        operation_id="createToken",
+    )
+    def token(
+        self,
+        request: Request[Any, Any, Any],
+        api_keys: Provided[ApiKeys],
+        clock: Provided[Clock],
+        respond: Respond,
+        data: JSONBody[CreateTokenRequest | None] = None,
+    ) -> Response[Envelope[TokenBody]]:
+        """A short-lived token (`ohk_tok_…`, at most an hour) for the calling key, with its
+        scopes or fewer: use it as the bearer anywhere the key works. It dies with the key
+        (revoked or expired) and never outlives it; asking for a scope the key lacks is 403."""
+        return self._token(request, None, data, api_keys, clock, respond)
+
+    @post(
+        "/api-keys/{key_id:str}/token",
+        opt=scope(AUTHENTICATED) | answers(errors=(403, 404)),
+        sync_to_thread=True,
+        operation_id="createTokenForKey",
+    )
+    def token_for_key(
+        self,
+        request: Request[Any, Any, Any],
+        key_id: FromPath[str],
+        api_keys: Provided[ApiKeys],
+        clock: Provided[Clock],
+        respond: Respond,
+        data: JSONBody[CreateTokenRequest | None] = None,
+    ) -> Response[Envelope[TokenBody]]:
+        """OFFER-HUB's route: a short-lived token for key `key_id`, which must be the calling
+        key unless the caller is an admin (to others another key is 404 API_KEY_NOT_FOUND).
+        Same rules as `POST /auth/token`."""
+        return self._token(request, key_id, data, api_keys, clock, respond)
+
+    @staticmethod
+    def _token(
+        request: Request[Any, Any, Any],
+        key_id: str | None,
+        data: CreateTokenRequest | None,
+        api_keys: ApiKeys,
+        clock: Clock,
+        respond: Responder,
+    ) -> Response[Any]:
+        state = edge_state(request.scope)
+        assert state is not None
+        assert state.principal is not None
+        issued = api_keys.issue_token(
+            state.principal,
+            key_id,
+            list(data.scopes) if data and data.scopes is not None else None,
+            data.ttl if data else None,
+        )
+        return respond.ok(token_body(issued, clock()), status=201)
 
     @get("/me", opt=scope(AUTHENTICATED), sync_to_thread=False, operation_id="getMe")
     def me(self, request: Request[Any, Any, Any], respond: Respond) -> Response[Envelope[MeBody]]:

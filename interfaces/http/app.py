@@ -1,5 +1,5 @@
 """The Litestar application: routes under /api/v1, the edge middleware, one error table, and
-OpenAPI at /api/v1/docs."""
+the OpenAPI document with its offline docs page at /api/v1/docs (interfaces/http/contract/)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from typing import Final
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from infrastructure.observability.exposition import Exposition
 from interfaces.http.admin import AdminController
 from interfaces.http.api_keys import ApiKeysController, me_alias
 from interfaces.http.audit import AuditController
+from interfaces.http.contract.docs_page import DocumentPlugin, SwaggerPage
+from interfaces.http.contract.document import Contract
 from interfaces.http.disputes import DisputesController
 from interfaces.http.edge.admission import ROUTE_SCOPES, Gate, KeyUsage
 from interfaces.http.edge.dependencies import app_dependencies
 from interfaces.http.edge.errors import EXCEPTION_HANDLERS
 from interfaces.http.edge.middleware import BODY_BYTES_MAX, EdgeMiddleware
+from interfaces.http.edge.query import QueryMiddleware
 from interfaces.http.edge.telemetry import TelemetryMiddleware
 from interfaces.http.events import EventsController
 from interfaces.http.health import VERSION, HealthController
@@ -70,24 +72,28 @@ def create_app(services: Services) -> Litestar:
     live_feed = LiveFeed(
         services.views.feed, resources.slots, services.settings, resources.redis_url
     )
+    contract = Contract()
     edge = EdgeMiddleware(gate)
-    # Keys, rate limits and idempotency are for callers; docs are read and /metrics is scraped.
-    edge.should_bypass_for_scope = lambda scope: (
+    query = QueryMiddleware()
+    # Keys, rate limits, idempotency and query checks are for callers; docs are read and
+    # /metrics is scraped.
+    edge.should_bypass_for_scope = query.should_bypass_for_scope = lambda scope: (
         scope["path"].startswith(DOCS_PATH) or scope["path"] == METRICS_PATH
     )
     app = Litestar(
         route_handlers=[api, metrics_route(Exposition(shared_state(services)))],
-        middleware=[TelemetryMiddleware(), edge],
+        middleware=[TelemetryMiddleware(), edge, query],
         dependencies=app_dependencies(services),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="Ledgerline",
             version=VERSION,
             path=DOCS_PATH,
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            use_handler_docstrings=True,
+            render_plugins=[SwaggerPage(contract, DOCS_PATH), DocumentPlugin(contract)],
         ),
         request_max_body_size=BODY_BYTES_MAX,
-        state=State({"live_feed": live_feed}),
+        state=State({"live_feed": live_feed, "contract": contract}),
         on_startup=[live_feed.start],
         on_shutdown=[live_feed.stop],
         # Logging is the process's (infrastructure/observability/logs.py); Litestar must not

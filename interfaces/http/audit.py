@@ -20,7 +20,7 @@ from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.responses import Envelope
 from interfaces.http.schemas.events import AuditEntryBody, audit_entry_body
-from interfaces.http.schemas.wire import UserIdQuery
+from interfaces.http.schemas.wire import Cursor, Limit, UserIdQuery
 from projections.event_feed.audit_log import AuditLogView, AuditQuery
 
 
@@ -51,8 +51,8 @@ class AuditController(Controller):
         user_id: UserIdQuery = None,
         occurred_from: Annotated[str | None, QueryParameter(name="from")] = None,
         occurred_to: Annotated[str | None, QueryParameter(name="to")] = None,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[AuditEntryBody]]]:
         """Entries of the log (internal events too), each with its actor, newest first."""
         if user_id is not None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from application.disputes import DisputeResult, Disputes
 from application.orders import Orders
 from domain import identifiers
 from domain.api_keys import READ, SUPPORT
 from domain.money import Amount
+from interfaces.http.contract.answers import settles
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.prefer import prefer_wait_s
@@ -23,8 +24,13 @@ from interfaces.http.schemas.orders import (
     ResolveDisputeRequest,
     dispute_body,
 )
+from interfaces.http.schemas.vocabulary import DISPUTE_STATUSES, PARTIES
+from interfaces.http.schemas.wire import Cursor, Limit, OrderIdQuery, queried
 from interfaces.settings import Settings
 from projections.disputes.view import DisputesView
+
+DisputeStatusQuery = Annotated[str | None, queried(enum=list(DISPUTE_STATUSES), examples=["OPEN"])]
+OpenedByQuery = Annotated[str | None, queried("openedBy", enum=list(PARTIES), examples=["BUYER"])]
 
 
 def _present(result: DisputeResult) -> DisputeBody:
@@ -46,11 +52,11 @@ class DisputesController(Controller):
         disputes_view: Provided[DisputesView],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
-        order_id: Annotated[str | None, QueryParameter(name="orderId")] = None,
-        status: FromQuery[str | None] = None,
-        opened_by: Annotated[str | None, QueryParameter(name="openedBy")] = None,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        order_id: OrderIdQuery = None,
+        status: DisputeStatusQuery = None,
+        opened_by: OpenedByQuery = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[DisputeBody]]]:
         """Disputes, newest first; filters `orderId`, `status`, `openedBy`."""
         if order_id is not None:
@@ -75,6 +81,7 @@ class DisputesController(Controller):
     @post(
         "/{dispute_id:str}/assign",
         opt=scope(SUPPORT),
+        status_code=200,
         sync_to_thread=True,
         operation_id="assignDispute",
     )
@@ -93,7 +100,8 @@ class DisputesController(Controller):
 
     @post(
         "/{dispute_id:str}/resolve",
-        opt=scope(SUPPORT),
+        opt=scope(SUPPORT) | settles(errors=(422,)),
+        status_code=202,
         sync_to_thread=True,
         operation_id="resolveDispute",
     )

@@ -3,8 +3,10 @@
 Catch-up and live are the same loop over the same table: read rows after the last position
 sent, send them, wait for a wake-up (or the poll interval), repeat. So a stream resumed from any
 position sees every later event once, in order, on any API instance. Each frame is
-`id: <position>` / `event: <type>` / `data: <canonical envelope>`; a comment line every
-SSE_HEARTBEAT_S keeps proxies from closing an idle stream and renews the connection's slot.
+`id: <position>` / `event: <type>` / `data: <canonical envelope>`; the first also carries the
+reconnection hint (`retry:`), folded into it because a frame of its own is an empty event to
+most clients. A comment line every SSE_HEARTBEAT_S keeps proxies from closing an idle stream and
+renews the connection's slot.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class EventStream:
 
     async def frames(self) -> AsyncIterator[bytes]:
         try:
-            yield f"retry: {RECONNECT_HINT_MS}\n\n".encode()
+            hint = f"retry: {RECONNECT_HINT_MS}\n".encode()  # sent with the first event
             after = self._start.position
             if after is None:
                 after = await self._in_thread(self._feed.position)
@@ -100,7 +102,8 @@ class EventStream:
                     await self._live.wait(self._live.generation, POLL_S)
                     continue
                 if read.rows:
-                    yield b"".join(frame(row) for row in read.rows)
+                    yield hint + b"".join(frame(row) for row in read.rows)
+                    hint = b""
                 after = read.scanned_to
                 if len(read.rows) == PAGE_SIZE:
                     continue  # still catching up

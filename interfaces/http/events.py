@@ -3,8 +3,9 @@ its hash chain, support scope).
 
 Filters are the same for both: `types` (repeat it or separate with commas; `order.*` and `*`
 allowed), `resources` (aggregate types such as `Order`, `Balance`), `userId`. A stream resumes
-after `Last-Event-ID`, or after `?after=` when the header is absent; without either it starts at
-the feed's current end.
+after `Last-Event-ID`, else after `?after=` (a position), else after the last event at or before
+`?since=` (a time, as OFFER-HUB's streams took it); without any it starts at the feed's current
+end.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Final
 
+from anyio import to_thread
 from litestar import Controller, Request, Response, get
-from litestar.params import FromQuery, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import FromQuery, HeaderParameter, QueryParameter
 from litestar.response import Stream
 
 from domain import identifiers
@@ -27,15 +30,40 @@ from interfaces.http.edge.responses import Envelope
 from interfaces.http.event_stream import StreamStart
 from interfaces.http.live_feed import LiveFeed
 from interfaces.http.schemas.events import LogEntryBody, log_entry_body
-from interfaces.http.schemas.wire import UserIdQuery
+from interfaces.http.schemas.orders import parse_time
+from interfaces.http.schemas.wire import Cursor, Limit, UserIdQuery, queried
 from projections.event_feed.view import FeedFilter, FeedView
 
 RESOURCES_MAX: Final = 20
 _RESOURCE: Final = re.compile(r"[A-Za-z][A-Za-z_]{0,49}")
 _POSITION: Final = re.compile(r"\d{1,18}")
+EVENT_STREAM: Final = "text/event-stream"
 STREAM_HEADERS: Final = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 AggregateIdQuery = Annotated[str | None, QueryParameter(name="aggregateId")]
+LastEventId = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Last-Event-ID",
+        description="Resume after this event id (a log position), as browsers reconnect.",
+        schema_extra={"pattern": r"^[0-9]{1,18}$"},
+        examples=[Example(value="42")],
+    ),
+]
+AfterQuery = Annotated[
+    str | None,
+    queried(
+        description="Start after this log position.", pattern=r"^[0-9]{1,18}$", examples=["42"]
+    ),
+]
+SinceQuery = Annotated[
+    str | None,
+    queried(
+        description="Start after the last event at or before this time (ISO 8601 with a zone).",
+        format="date-time",
+        examples=["2026-03-01T12:00:00Z"],
+    ),
+]
 
 
 def feed_filter(
@@ -62,41 +90,50 @@ def feed_filter(
     )
 
 
-def stream_start(last_event_id: str | None, after: str | None) -> StreamStart:
-    """`Last-Event-ID` wins over `?after=`: a browser reconnects to the same URL with it."""
+def stream_start(last_event_id: str | None, after: str | None) -> StreamStart | None:
+    """`Last-Event-ID` wins over `?after=`: a browser reconnects to the same URL with it. None
+    when neither is given."""
     for name, value in (("Last-Event-ID", last_event_id), ("after", after)):
         if value is None:
             continue
         if not _POSITION.fullmatch(value.strip()):
             raise ValidationError(f"{name} must be a log position (a whole number)", field=name)
         return StreamStart(int(value.strip()))
-    return StreamStart(None)
+    return None
 
 
 class EventsController(Controller):
     path = "/events"
     tags = ["events"]
 
-    @get("/", opt=scope(READ), operation_id="streamEvents")
+    @get("/", opt=scope(READ), media_type=EVENT_STREAM, operation_id="streamEvents")
     async def stream(
         self,
         request: Request[Any, Any, Any],
         types: FromQuery[list[str] | None] = None,
         resources: FromQuery[list[str] | None] = None,
         user_id: UserIdQuery = None,
-        after: FromQuery[str | None] = None,
+        after: AfterQuery = None,
+        since: SinceQuery = None,
+        last_event_id: LastEventId = None,
     ) -> Stream:
-        """Server-sent events: `id:` the log position, `event:` the type, `data:` the envelope.
-        Resume with `Last-Event-ID` (or `?after=`) from any position, with nothing missed or
-        repeated; a comment line is sent every SSE_HEARTBEAT_S seconds."""
+        """Server-sent events: `id:` the log position, `event:` the type, `data:` the envelope;
+        the first event also carries `retry:` (ms). Resume with `Last-Event-ID` (or `?after=`,
+        or `?since=` a time) with nothing missed or repeated; a comment line is sent every
+        SSE_HEARTBEAT_S seconds."""
         wanted = feed_filter(types, resources, user_id)
-        start = stream_start(request.headers.get("last-event-id"), after)
+        live: LiveFeed = request.app.state.live_feed
+        start = stream_start(last_event_id, after)
+        if start is None:
+            moment = parse_time(since, "since")
+            start = StreamStart(
+                None if moment is None else await to_thread.run_sync(live.feed.position_at, moment)
+            )
         state = edge_state(request.scope)
         assert state is not None
         assert state.principal is not None
-        live: LiveFeed = request.app.state.live_feed
         opened = await live.open(state.principal.key_id, start, wanted)
-        return Stream(opened.frames(), media_type="text/event-stream", headers=STREAM_HEADERS)
+        return Stream(opened.frames(), media_type=EVENT_STREAM, headers=STREAM_HEADERS)
 
     @get("/log", opt=scope(SUPPORT), sync_to_thread=True, operation_id="readEventLog")
     def log(
@@ -108,8 +145,8 @@ class EventsController(Controller):
         resources: FromQuery[list[str] | None] = None,
         user_id: UserIdQuery = None,
         aggregate_id: AggregateIdQuery = None,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[LogEntryBody]]]:
         """Every event (internal ones too) after position `after`, oldest first, each with its
         hash and the hash before it: hash = sha256(previousHash bytes || canonical envelope)."""

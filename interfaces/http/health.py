@@ -13,28 +13,36 @@ from application.payment_providers import PaymentProvider
 from domain.money import Amount
 from infrastructure.postgres.database import Pool
 from infrastructure.postgres.leadership import held_locks, lock_key
+from interfaces.http.contract.answers import answers
 from interfaces.http.edge.admission import PUBLIC, scope
 from interfaces.http.edge.dependencies import ProjectionStores, Provided, Respond
 from interfaces.http.edge.responses import Envelope, now_iso
-from interfaces.http.schemas.wire import Body
+from interfaces.http.schemas.vocabulary import (
+    Connection,
+    DependencyStatus,
+    HealthStatus,
+    ReadinessStatus,
+)
+from interfaces.http.schemas.wire import AmountText, Body, Timestamp
 from interfaces.settings import Settings
 from interfaces.workers.loops import loop_names
 
 # Past this many unapplied events a read model is too stale to serve from.
 PROJECTION_LAG_READY_MAX: Final = 10_000
 VERSION: Final = version("ledgerline")
+NOT_READY: Final = "not ready: a dependency is down or a read model is missing or behind"
 
 
 class HealthBody(Body):
-    status: str
+    status: HealthStatus
     version: str
-    database: str
-    redis: str
-    timestamp: str
+    database: Connection
+    redis: Connection
+    timestamp: Timestamp
 
 
 class DependencyBody(Body):
-    status: str
+    status: DependencyStatus
     latency_ms: float | None = None
     error: str | None = None
 
@@ -46,7 +54,7 @@ class ProjectionLagBody(Body):
 
 
 class ReadyBody(Body):
-    status: str
+    status: ReadinessStatus
     version: str
     dependencies: dict[str, DependencyBody]
     projections: dict[str, ProjectionLagBody]
@@ -54,8 +62,8 @@ class ReadyBody(Body):
 
 
 class LimitBody(Body):
-    min: str
-    max: str
+    min: AmountText
+    max: AmountText
 
 
 class ConfigBody(Body):
@@ -108,7 +116,12 @@ class HealthController(Controller):
         )
         return respond.ok(body)
 
-    @get("/health/ready", opt=scope(PUBLIC), sync_to_thread=True, operation_id="getReadiness")
+    @get(
+        "/health/ready",
+        opt=scope(PUBLIC) | answers(also={503: NOT_READY}),
+        sync_to_thread=True,
+        operation_id="getReadiness",
+    )
     def ready(
         self,
         pool: Provided[Pool],

@@ -11,11 +11,11 @@ its own calls to Trustless Work.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import msgspec
 from litestar import Controller, Request, Response, post
-from litestar.params import RawBody
+from litestar.params import HeaderParameter, RawBody
 
 from application.airtm_notices import AirtmNotices
 from application.incoming_webhooks import IncomingWebhooks
@@ -25,14 +25,23 @@ from infrastructure.webhooks.signatures import (
     TRUSTLESS_WORK_HEADER,
     trustless_work_signature_valid,
 )
+from interfaces.http.contract.answers import raw_body
 from interfaces.http.edge.admission import SIGNATURE, scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.errors import InvalidSignatureError, WebhookNotConfiguredError
 from interfaces.http.edge.responses import Envelope
 from interfaces.http.schemas.fiat import AirtmNoticeBody
-from interfaces.http.schemas.webhooks import WebhookReceivedBody
+from interfaces.http.schemas.webhooks import TrustlessWorkNotification, WebhookReceivedBody
 from interfaces.settings import Settings
 
+SignatureHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name=TRUSTLESS_WORK_HEADER,
+        description="Hex HMAC-SHA256 of the raw body under TRUSTLESS_WEBHOOK_SECRET (required).",
+        schema_extra={"pattern": "^[0-9a-fA-F]{64}$"},
+    ),
+]
 # Payloads are stored in the log forever; refuse absurd nesting instead of storing it.
 PAYLOAD_DEPTH_MAX: Final = 32
 
@@ -70,15 +79,15 @@ class IncomingWebhooksController(Controller):
 
     @post(
         "/trustless-work",
-        opt=scope(SIGNATURE),
+        opt=scope(SIGNATURE) | raw_body(TrustlessWorkNotification),
         sync_to_thread=True,
         status_code=200,
         operation_id="receiveTrustlessWorkWebhook",
     )
     def trustless_work(
         self,
-        request: Request[Any, Any, Any],
         body: RawBody,
+        signature: SignatureHeader,
         incoming_webhooks: Provided[IncomingWebhooks],
         settings: Provided[Settings],
         respond: Respond,
@@ -88,8 +97,7 @@ class IncomingWebhooksController(Controller):
         secret = settings.trustless_webhook_secret
         if not secret:
             raise WebhookNotConfiguredError("TRUSTLESS_WEBHOOK_SECRET is not configured")
-        presented = request.headers.get(TRUSTLESS_WORK_HEADER)
-        if not trustless_work_signature_valid(secret, body, presented):
+        if not trustless_work_signature_valid(secret, body, signature):
             raise InvalidSignatureError(f"{TRUSTLESS_WORK_HEADER} is missing or does not match")
         received = notification(body)
         digest = hashlib.sha256(body).hexdigest()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from application.context import CommandContext
 from application.orders import MilestoneTerms, OrderResult, Orders, OrderTerms, saga_settled
@@ -19,6 +19,7 @@ from domain import identifiers
 from domain.api_keys import READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
+from interfaces.http.contract.answers import answers, or_existing, settles
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.prefer import prefer_wait_s
@@ -36,10 +37,23 @@ from interfaces.http.schemas.orders import (
     order_body,
     parse_time,
 )
+from interfaces.http.schemas.vocabulary import ORDER_STATUSES
+from interfaces.http.schemas.wire import Cursor, Limit, id_example, id_pattern, queried
 from interfaces.settings import Settings
 from projections.orders.view import OrderFilter, OrdersView
 
 AnyRequest = Request[Any, Any, Any]
+BuyerIdQuery = Annotated[
+    str | None,
+    queried("buyerId", pattern=id_pattern(identifiers.USER), examples=[id_example("usr")]),
+]
+SellerIdQuery = Annotated[
+    str | None,
+    queried("sellerId", pattern=id_pattern(identifiers.USER), examples=[id_example("usr")]),
+]
+OrderStatusQuery = Annotated[
+    str | None, queried(enum=list(ORDER_STATUSES), examples=["IN_PROGRESS"])
+]
 
 
 def _present(result: OrderResult) -> OrderBody:
@@ -65,7 +79,12 @@ class OrdersController(Controller):
     path = "/orders"
     tags = ["orders"]
 
-    @post("/", opt=scope(WRITE), sync_to_thread=True, operation_id="createOrder")
+    @post(
+        "/",
+        opt=scope(WRITE) | or_existing(errors=(404, 422)),
+        sync_to_thread=True,
+        operation_id="createOrder",
+    )
     def create(
         self,
         data: JSONBody[CreateOrderRequest],
@@ -107,13 +126,13 @@ class OrdersController(Controller):
         orders_view: Provided[OrdersView],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
-        buyer_id: Annotated[str | None, QueryParameter(name="buyerId")] = None,
-        seller_id: Annotated[str | None, QueryParameter(name="sellerId")] = None,
-        status: FromQuery[str | None] = None,
+        buyer_id: BuyerIdQuery = None,
+        seller_id: SellerIdQuery = None,
+        status: OrderStatusQuery = None,
         created_after: Annotated[str | None, QueryParameter(name="createdAfter")] = None,
         created_before: Annotated[str | None, QueryParameter(name="createdBefore")] = None,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[OrderBody]]]:
         """Orders, newest first; filters `buyerId`, `sellerId`, `status`, `createdAfter`,
         `createdBefore` (ISO 8601 with a zone)."""
@@ -139,7 +158,8 @@ class OrdersController(Controller):
 
     @post(
         "/{order_id:str}/reserve",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | answers(errors=(422,)),
+        status_code=200,
         sync_to_thread=True,
         operation_id="reserveOrderFunds",
     )
@@ -150,7 +170,11 @@ class OrdersController(Controller):
         return respond.command(lambda ctx: orders.reserve(order_id, ctx), _present)
 
     @post(
-        "/{order_id:str}/cancel", opt=scope(WRITE), sync_to_thread=True, operation_id="cancelOrder"
+        "/{order_id:str}/cancel",
+        opt=scope(WRITE),
+        status_code=200,
+        sync_to_thread=True,
+        operation_id="cancelOrder",
     )
     def cancel(
         self,
@@ -167,7 +191,11 @@ class OrdersController(Controller):
         )
 
     @post(
-        "/{order_id:str}/escrow", opt=scope(WRITE), sync_to_thread=True, operation_id="createEscrow"
+        "/{order_id:str}/escrow",
+        opt=scope(WRITE) | settles(),
+        status_code=202,
+        sync_to_thread=True,
+        operation_id="createEscrow",
     )
     def create_escrow(
         self,
@@ -184,7 +212,8 @@ class OrdersController(Controller):
 
     @post(
         "/{order_id:str}/escrow/fund",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | settles(),
+        status_code=202,
         sync_to_thread=True,
         operation_id="fundEscrow",
     )
@@ -216,7 +245,8 @@ class OrdersController(Controller):
 
     @post(
         "/{order_id:str}/milestones/{ref:str}/complete",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | settles(),
+        status_code=202,
         sync_to_thread=True,
         operation_id="completeMilestone",
     )
@@ -238,7 +268,8 @@ class OrdersController(Controller):
 
     @post(
         "/{order_id:str}/milestones/{ref:str}/approve",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | settles(),
+        status_code=202,
         sync_to_thread=True,
         operation_id="approveMilestone",
     )
@@ -260,7 +291,8 @@ class OrdersController(Controller):
 
     @post(
         "/{order_id:str}/milestones/{ref:str}/release",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | settles(),
+        status_code=202,
         sync_to_thread=True,
         operation_id="releaseMilestone",
     )
@@ -282,7 +314,8 @@ class OrdersController(Controller):
 
     @post(
         "/{order_id:str}/resolution/release",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | settles(),
+        status_code=202,
         sync_to_thread=True,
         operation_id="releaseOrder",
     )
@@ -305,7 +338,8 @@ class OrdersController(Controller):
 
     @post(
         "/{order_id:str}/resolution/refund",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | settles(),
+        status_code=202,
         sync_to_thread=True,
         operation_id="refundOrder",
     )

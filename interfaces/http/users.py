@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from application.balances import Balances
 from application.users import Users
@@ -14,6 +15,7 @@ from domain.api_keys import ADMIN, READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
 from domain.postings import user_available, user_reserved
+from interfaces.http.contract.answers import answers, or_existing
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.read_your_writes import ReadYourWrites
@@ -30,12 +32,17 @@ from interfaces.http.schemas.users import (
     ledger_line_body,
     user_body,
 )
+from interfaces.http.schemas.vocabulary import STATEMENT_ACCOUNTS
+from interfaces.http.schemas.wire import Cursor, Limit, queried
 from interfaces.settings import Settings
 from projections.balances.view import BalancesView
 from projections.ledger_entries.view import LedgerEntriesView
 from projections.users.view import UsersView
 
 USER_MODELS = ("users", "balances")
+StatementAccountQuery = Annotated[
+    str | None, queried(enum=list(STATEMENT_ACCOUNTS), examples=["available"])
+]
 
 
 def _user_id(user_id: str) -> str:
@@ -47,7 +54,7 @@ class UsersController(Controller):
     path = "/users"
     tags = ["users"]
 
-    @post("/", opt=scope(WRITE), sync_to_thread=True, operation_id="createUser")
+    @post("/", opt=scope(WRITE) | or_existing(), sync_to_thread=True, operation_id="createUser")
     def create(
         self, data: JSONBody[CreateUserRequest], users: Provided[Users], respond: Respond
     ) -> Response[Envelope[UserBody]]:
@@ -65,8 +72,8 @@ class UsersController(Controller):
         users_view: Provided[UsersView],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[UserBody]]]:
         """Users, newest first."""
         read_your_writes.wait(request, *USER_MODELS)
@@ -107,9 +114,9 @@ class UsersController(Controller):
         ledger_entries_view: Provided[LedgerEntriesView],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
-        account: FromQuery[Literal["available", "reserved"] | None] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+        account: StatementAccountQuery = None,
     ) -> Response[Envelope[list[LedgerLineBody]]]:
         """Statement lines of the user's available and reserved accounts, newest first, each
         with the account's running balance."""
@@ -126,6 +133,7 @@ class UsersController(Controller):
     @post(
         "/{user_id:str}/balance/credit",
         opt=scope(ADMIN),
+        status_code=200,
         sync_to_thread=True,
         operation_id="creditBalance",
     )
@@ -137,12 +145,14 @@ class UsersController(Controller):
         balances: Provided[Balances],
         respond: Respond,
     ) -> Response[Envelope[BalanceOperationBody]]:
-        """A manual credit with its reason, recorded as its own event."""
+        """A manual credit with its `reason`, recorded as its own event. OFFER-HUB's
+        `description` is taken as the reason and its `reference` kept in the event's metadata."""
         return self._adjust(user_id, "credit", data, settings, balances, respond)
 
     @post(
         "/{user_id:str}/balance/debit",
-        opt=scope(ADMIN),
+        opt=scope(ADMIN) | answers(errors=(422,)),
+        status_code=200,
         sync_to_thread=True,
         operation_id="debitBalance",
     )
@@ -170,7 +180,10 @@ class UsersController(Controller):
         if data.currency is not None and data.currency != currency:
             raise ValidationError(f"currency must be {currency}", field="currency")
         amount = Amount.parse_positive(data.amount, currency)
+        reason, reference = data.note, data.checked_reference
         return respond.command(
-            lambda ctx: balances.adjust(_user_id(user_id), direction, amount, data.reason, ctx),
+            lambda ctx: balances.adjust(
+                _user_id(user_id), direction, amount, reason, replace(ctx, reference=reference)
+            ),
             balance_operation_body,
         )

@@ -3,16 +3,17 @@ on-chain payments. Never the secret."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 
 from application.ports import StellarNetwork
 from domain import identifiers
 from domain.api_keys import READ
 from domain.errors import ProviderError, ValidationError
 from domain.money import Amount
+from interfaces.http.contract.answers import answers
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.read_your_writes import ReadYourWrites
@@ -26,9 +27,11 @@ from interfaces.http.schemas.money_movements import (
     wallet_body,
     wallet_transaction_body,
 )
+from interfaces.http.schemas.wire import queried
 from projections.wallets.view import WalletsView
 
 TRANSACTIONS_LIMIT_MAX = 100
+TransactionsLimit = Annotated[int, queried(minimum=1, maximum=TRANSACTIONS_LIMIT_MAX)]
 
 
 class WalletsController(Controller):
@@ -99,7 +102,10 @@ class WalletsController(Controller):
         )
 
     @get(
-        "/transactions", opt=scope(READ), sync_to_thread=True, operation_id="getWalletTransactions"
+        "/transactions",
+        opt=scope(READ) | answers(errors=(502, 504)),
+        sync_to_thread=True,
+        operation_id="getWalletTransactions",
     )
     def transactions(
         self,
@@ -107,7 +113,7 @@ class WalletsController(Controller):
         wallets_view: Provided[WalletsView],
         network: Provided[StellarNetwork],
         respond: Respond,
-        limit: FromQuery[int] = 20,
+        limit: TransactionsLimit = 20,
     ) -> Response[Envelope[list[WalletTransactionBody]]]:
         """The wallet's payments on chain, newest first, straight from Horizon."""
         identifiers.parse_public_id(identifiers.USER, user_id)

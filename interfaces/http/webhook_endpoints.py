@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from application.webhooks import WebhookEndpoints
 from domain.api_keys import ADMIN
@@ -29,6 +29,7 @@ from interfaces.http.schemas.webhooks import (
     endpoint_created_body,
     endpoint_row_body,
 )
+from interfaces.http.schemas.wire import Cursor, Limit
 from projections.pagination import check_limit, decode_cursor, page_of
 from projections.webhook_endpoints.view import WebhookEndpointsView
 
@@ -60,8 +61,8 @@ class WebhookEndpointsController(Controller):
         webhook_endpoints_view: Provided[WebhookEndpointsView],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[EndpointBody]]]:
         """Endpoints, newest first, with their state; secrets masked."""
         read_your_writes.wait(request, "webhook_endpoints")
@@ -105,6 +106,7 @@ class WebhookEndpointsController(Controller):
     @post(
         "/{endpoint_id:str}/replay",
         opt=scope(ADMIN),
+        status_code=202,
         sync_to_thread=True,
         operation_id="replayWebhookEndpoint",
     )
@@ -140,8 +142,8 @@ class WebhookEndpointsController(Controller):
         webhooks: Provided[WebhookEndpoints],
         deliveries: Provided[DeliveryLog],
         respond: Respond,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[DeliveryAttemptBody]]]:
         """The delivery log: every attempt for this endpoint, newest first."""
         webhooks.get(endpoint_id)  # 404 for an unknown endpoint

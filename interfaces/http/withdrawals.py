@@ -4,16 +4,17 @@ deposits that came in."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from application.withdrawals import WithdrawalRequested, Withdrawals
 from domain import identifiers
 from domain.api_keys import READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
+from interfaces.http.contract.answers import settles
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.prefer import prefer_wait_s
@@ -27,17 +28,28 @@ from interfaces.http.schemas.money_movements import (
     deposit_body,
     withdrawal_body,
 )
-from interfaces.http.schemas.wire import UserIdQuery
+from interfaces.http.schemas.vocabulary import WITHDRAWAL_STATUSES
+from interfaces.http.schemas.wire import Cursor, Limit, UserIdQuery, queried
 from interfaces.settings import Settings
 from projections.deposits.view import DepositsView
 from projections.withdrawals.view import WithdrawalsView
+
+WithdrawalStatusQuery = Annotated[
+    str | None, queried(enum=list(WITHDRAWAL_STATUSES), examples=["WITHDRAWAL_COMPLETED"])
+]
 
 
 class WithdrawalsController(Controller):
     path = "/withdrawals"
     tags = ["withdrawals"]
 
-    @post("/", opt=scope(WRITE), sync_to_thread=True, operation_id="createWithdrawal")
+    @post(
+        "/",
+        opt=scope(WRITE) | settles(errors=(404, 422)),
+        status_code=202,
+        sync_to_thread=True,
+        operation_id="createWithdrawal",
+    )
     def create(
         self,
         request: Request[Any, Any, Any],
@@ -83,9 +95,9 @@ class WithdrawalsController(Controller):
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
         user_id: UserIdQuery = None,
-        status: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        status: WithdrawalStatusQuery = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[WithdrawalBody]]]:
         """Withdrawals, newest first; filter by `userId` and `status`."""
         if user_id is not None:
@@ -107,6 +119,7 @@ class WithdrawalsController(Controller):
     @post(
         "/{withdrawal_id:str}/cancel",
         opt=scope(WRITE),
+        status_code=200,
         sync_to_thread=True,
         operation_id="cancelWithdrawal",
     )
@@ -182,8 +195,8 @@ class DepositsController(Controller):
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
         user_id: UserIdQuery = None,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[DepositBody]]]:
         """Credited Stellar deposits, newest first, each with its transaction hash."""
         if user_id is not None:

@@ -102,8 +102,8 @@ def free_port() -> int:
 class ApiServer:
     """The app on uvicorn in a background thread, on a free loopback port."""
 
-    def __init__(self, services: Services) -> None:
-        self.port = free_port()
+    def __init__(self, services: Services, port: int | None = None) -> None:
+        self.port = port or free_port()  # a restart passes the port it had
         app = create_app(services)
         config = uvicorn.Config(
             app,

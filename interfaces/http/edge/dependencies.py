@@ -49,7 +49,7 @@ def app_dependencies(services: Services) -> dict[str, Provide]:
         "pool": resources.pool,
         "redis": resources.redis,
         "projections": resources.projections,
-        "read_your_writes": ReadYourWrites(resources.projections),
+        "read_your_writes": ReadYourWrites(resources.projections, resources.ledger.head_position),
     }
     provided = {
         name: Provide(_constant(value), sync_to_thread=False, use_cache=True)

@@ -14,6 +14,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from application.access_tokens import ScopeEscalationError, TokensUnavailableError
 from application.ledger import ConcurrencyConflictError
 from application.payment_providers import NoticeRejectedError
 from application.webhooks import SecretsNotConfiguredError
@@ -68,6 +69,12 @@ class TooManyStreamsError(RateLimitedError):
     code = "TOO_MANY_STREAMS"
 
 
+class PositionNotReachedError(DomainError):
+    """A read asked for `X-Min-Position` and its read models did not get there in time."""
+
+    code = "POSITION_NOT_REACHED"
+
+
 # Most specific class wins: lookups walk the error's MRO.
 STATUS_BY_ERROR: Final[dict[type[DomainError], int]] = {
     DomainError: 400,
@@ -94,7 +101,12 @@ STATUS_BY_ERROR: Final[dict[type[DomainError], int]] = {
     WebhookNotConfiguredError: 503,
     SecretsNotConfiguredError: 503,
     TooManyStreamsError: 429,
+    PositionNotReachedError: 503,
+    TokensUnavailableError: 503,
+    ScopeEscalationError: 403,
 }
+# Refusals that pass with time say when to try again (details.retryAfter, else this).
+RETRY_AFTER_DEFAULT_S: Final = 1
 
 _CODE_BY_STATUS: Final = {
     400: "VALIDATION_ERROR",
@@ -140,7 +152,12 @@ def _response(request: Request[Any, Any, Any], status: int, body: bytes) -> Resp
 
 def on_domain_error(request: Request[Any, Any, Any], error: DomainError) -> Response[bytes]:
     body = error_body(error.code, error.message, request_id_of(request), error.details)
-    return _response(request, status_of(error), body)
+    status = status_of(error)
+    response = _response(request, status, body)
+    if status in (429, 503):
+        retry_after = error.details.get("retryAfter", RETRY_AFTER_DEFAULT_S)
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def on_validation_error(

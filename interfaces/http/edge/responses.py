@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from litestar import Response
@@ -19,6 +19,7 @@ from litestar import Response
 from application.context import CommandContext
 from infrastructure.postgres.idempotency import Claim, IdempotencyStore, StoredResponse
 from interfaces.http.edge.edge_state import EdgeState
+from interfaces.http.schemas.wire import Timestamp, described
 from projections.pagination import Page
 
 T = TypeVar("T")
@@ -30,13 +31,14 @@ JSON = "application/json"
 
 class Pagination(msgspec.Struct, rename="camel"):
     has_more: bool
-    next_cursor: str | None
+    next_cursor: Annotated[str | None, described(examples=["cDQy"])]
 
 
 class Meta(msgspec.Struct, rename="camel", omit_defaults=True):
-    request_id: str
-    timestamp: str
-    position: int | None = None
+    request_id: Annotated[str, described(examples=["req_3f1c2b7a9e0d"])]
+    timestamp: Timestamp
+    # The log position a command's events reached: send it as X-Min-Position to read them.
+    position: Annotated[int | None, described(examples=[42])] = None
     pagination: Pagination | None = None
 
 

@@ -3,28 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
+import msgspec
+
+from application.access_tokens import TTL_MAX_S, IssuedToken
 from application.api_keys import TOKEN_PREFIX, IssuedKey, Principal
 from interfaces.http.edge.responses import iso
-from interfaces.http.schemas.wire import AwareDatetime, Body, Request
+from interfaces.http.schemas.vocabulary import ApiKeyStatus, Scope
+from interfaces.http.schemas.wire import (
+    ApiKeyId,
+    AwareDatetime,
+    Body,
+    Request,
+    Timestamp,
+    described,
+    either,
+)
 from projections.api_keys.view import ApiKeyRow
 
 
 class CreateApiKeyRequest(Request):
     name: str
-    scopes: list[str]
+    scopes: list[Scope]
     expires_at: AwareDatetime | None = None
     rate_limit_per_minute: int | None = None
 
 
 class ApiKeyCreatedBody(Body):
-    id: str
+    id: ApiKeyId
     key: str
     name: str
-    scopes: list[str]
-    expires_at: str | None
+    scopes: list[Scope]
+    expires_at: Timestamp | None
     rate_limit_per_minute: int | None
-    created_at: str | None
+    created_at: Timestamp | None
 
 
 def api_key_created_body(issued: IssuedKey) -> ApiKeyCreatedBody:
@@ -40,16 +53,16 @@ def api_key_created_body(issued: IssuedKey) -> ApiKeyCreatedBody:
 
 
 class ApiKeyBody(Body):
-    id: str
+    id: ApiKeyId
     name: str
-    scopes: list[str]
+    scopes: list[Scope]
     masked_key: str
-    status: str
+    status: ApiKeyStatus
     rate_limit_per_minute: int | None
-    last_used_at: str | None
-    expires_at: str | None
-    revoked_at: str | None
-    created_at: str | None
+    last_used_at: Timestamp | None
+    expires_at: Timestamp | None
+    revoked_at: Timestamp | None
+    created_at: Timestamp | None
 
 
 def api_key_body(row: ApiKeyRow, now: datetime) -> ApiKeyBody:
@@ -74,15 +87,52 @@ def api_key_body(row: ApiKeyRow, now: datetime) -> ApiKeyBody:
 
 
 class RevokedBody(Body):
-    id: str
-    status: str
+    id: ApiKeyId
+    status: ApiKeyStatus
 
 
 class MeBody(Body):
-    api_key_id: str
+    api_key_id: ApiKeyId
     api_key_name: str
-    scopes: list[str]
+    scopes: list[Scope]
 
 
 def me_body(principal: Principal) -> MeBody:
     return MeBody(principal.key_id, principal.name, sorted(principal.scopes))
+
+
+TtlSeconds = Annotated[int | None, described(minimum=1, maximum=TTL_MAX_S, examples=[900])]
+
+
+class CreateTokenRequest(Request):
+    """Both optional: the key's scopes, for an hour. OFFER-HUB's `ttl_seconds` is accepted."""
+
+    scopes: list[Scope] | None = None
+    ttl_seconds: TtlSeconds = None
+    ttl_seconds_snake: TtlSeconds = msgspec.field(default=None, name="ttl_seconds")
+
+    @property
+    def ttl(self) -> int | None:
+        value = either(self.ttl_seconds, self.ttl_seconds_snake, "ttlSeconds", required=False)
+        return None if value is None else int(value)
+
+
+class TokenBody(Body):
+    token: Annotated[str, described(pattern="^ohk_tok_", examples=["ohk_tok_eyJhbGciOi…"])]
+    token_type: Literal["Bearer"]
+    key_id: ApiKeyId
+    scopes: list[Scope]
+    expires_at: Timestamp
+    expires_in: int
+
+
+def token_body(issued: IssuedToken, now: datetime) -> TokenBody:
+    claims = issued.claims
+    return TokenBody(
+        token=issued.token,
+        token_type="Bearer",  # noqa: S106  (the scheme's name)
+        key_id=claims.key_id,
+        scopes=list(claims.scopes),
+        expires_at=iso(claims.expires_at) or "",
+        expires_in=max(int((claims.expires_at - now).total_seconds()), 0),
+    )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
-from interfaces.http.schemas.wire import Body
+from interfaces.http.schemas.wire import Body, EventId, Timestamp
 from projections.event_feed.audit_log import AuditEntry
 from projections.event_feed.view import LogRow
 
@@ -31,9 +31,9 @@ def log_entry_body(row: LogRow) -> LogEntryBody:
 
 
 class AuditEntryBody(Body):
-    id: str
+    id: EventId
     position: int
-    occurred_at: str
+    occurred_at: Timestamp
     action: str
     resource_type: str
     resource_id: str
@@ -41,7 +41,7 @@ class AuditEntryBody(Body):
     payload_after: dict[str, Any]
     actor_type: str
     actor_id: str
-    result: str
+    result: Literal["SUCCESS"]
     correlation_id: str | None
     request_id: str | None
 

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from application.reconciliation import ReconciliationReport
 from domain.money import Amount, format_stroops
 from domain.wallets import ACTIVE
 from domain.withdrawals import Withdrawal
 from interfaces.http.edge.responses import iso
-from interfaces.http.schemas.wire import AwareDatetime, Body, Request  # noqa: F401
+from interfaces.http.schemas.vocabulary import (
+    DestinationType,
+    SagaStatus,
+    WalletStatus,
+    WithdrawalStatus,
+)
+from interfaces.http.schemas.wire import (
+    AmountIn,
+    AmountText,
+    Body,
+    DepositId,
+    Request,
+    SignedAmountText,
+    StellarAddress,
+    Timestamp,
+    TransactionHash,
+    UserId,
+    UserIdIn,
+    WalletId,
+    WithdrawalId,
+)
 from projections.deposits.view import DepositRow
 from projections.sagas.view import SagaRow
 from projections.wallets.view import WalletRow
@@ -17,24 +37,24 @@ from projections.withdrawals.view import WithdrawalRow
 
 
 class WalletBalanceBody(Body):
-    usdc: str | None
-    xlm: str
+    usdc: AmountText | None
+    xlm: AmountText
 
 
 class WalletBody(Body):
-    id: str
-    user_id: str
-    public_key: str
-    type: str
-    provider: str
+    id: WalletId
+    user_id: UserId
+    public_key: StellarAddress
+    type: Literal["INVISIBLE"]
+    provider: Literal["STELLAR"]
     network: str
-    status: str
+    status: WalletStatus
     is_active: bool
     is_primary: bool
     balance: WalletBalanceBody | None
     parked_step: str | None
-    created_at: str | None
-    activated_at: str | None
+    created_at: Timestamp | None
+    activated_at: Timestamp | None
 
 
 def wallet_body(row: WalletRow, balance: WalletBalanceBody | None) -> WalletBody:
@@ -57,16 +77,16 @@ def wallet_body(row: WalletRow, balance: WalletBalanceBody | None) -> WalletBody
 
 class AssetBody(Body):
     code: str
-    issuer: str
+    issuer: StellarAddress
 
 
 class DepositInstructionsBody(Body):
-    provider: str
-    method: str
-    address: str
+    provider: Literal["crypto"]
+    method: Literal["stellar_address"]
+    address: StellarAddress
     asset: AssetBody
     network: str
-    wallet_status: str
+    wallet_status: WalletStatus
     instructions: str
 
 
@@ -103,16 +123,16 @@ def wallet_transaction_body(record: dict[str, Any]) -> WalletTransactionBody:
 
 
 class DepositBody(Body):
-    id: str
-    user_id: str
-    address: str
-    from_: str
-    amount: str
+    id: DepositId
+    user_id: UserId
+    address: StellarAddress
+    from_: StellarAddress
+    amount: AmountText
     currency: str
-    transaction_hash: str
+    transaction_hash: TransactionHash
     operation_id: str
-    chain_time: str | None
-    credited_at: str | None
+    chain_time: Timestamp | None
+    credited_at: Timestamp | None
 
 
 def deposit_body(row: DepositRow) -> DepositBody:
@@ -131,10 +151,10 @@ def deposit_body(row: DepositRow) -> DepositBody:
 
 
 class CreateWithdrawalRequest(Request):
-    user_id: str
-    amount: str
+    user_id: UserIdIn
+    amount: AmountIn
     destination_ref: str
-    destination_type: str = "crypto"
+    destination_type: DestinationType = "crypto"
     currency: str | None = None
     description: str | None = None
     commit: bool | None = None  # OFFER-HUB's flag; crypto withdrawals always commit
@@ -145,21 +165,21 @@ class CancelRequest(Request):
 
 
 class WithdrawalBody(Body):
-    id: str
-    user_id: str
-    amount: str
-    fee: str
+    id: WithdrawalId
+    user_id: UserId
+    amount: AmountText
+    fee: AmountText
     currency: str
-    status: str
-    destination_type: str
+    status: WithdrawalStatus
+    destination_type: DestinationType
     destination_ref: str
     description: str | None
-    stellar_transaction_hash: str | None
+    stellar_transaction_hash: TransactionHash | None
     failure_reason: str | None
     error_code: str | None
     parked: bool
-    created_at: str | None
-    updated_at: str | None
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
     committed: bool = True
     airtm_payout_id: str | None = None
     provider_fee: str | None = None
@@ -206,13 +226,13 @@ def withdrawal_body(source: Withdrawal | WithdrawalRow) -> WithdrawalBody:
 class SagaBody(Body):
     id: str
     kind: str
-    user_id: str | None
-    status: str
+    user_id: UserId | None
+    status: SagaStatus
     step: str | None
     outcome: str | None
     reason: str | None
-    started_at: str | None
-    updated_at: str | None
+    started_at: Timestamp | None
+    updated_at: Timestamp | None
 
 
 def saga_body(row: SagaRow) -> SagaBody:
@@ -231,14 +251,14 @@ def saga_body(row: SagaRow) -> SagaBody:
 
 class SagaRetriedBody(Body):
     id: str
-    status: str
+    status: Literal["IN_FLIGHT"]
 
 
 class DriftBody(Body):
     subject: str
     ledger_account: str
-    ledger_balance: str
-    chain_balance: str
+    ledger_balance: SignedAmountText
+    chain_balance: SignedAmountText
 
 
 class ReconciliationBody(Body):

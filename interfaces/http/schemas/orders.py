@@ -18,14 +18,40 @@ from domain.milestones import Milestone
 from domain.money import Amount
 from domain.orders import Order
 from interfaces.http.edge.responses import iso
-from interfaces.http.schemas.wire import AwareDatetime, Body, Request
+from interfaces.http.schemas.vocabulary import (
+    Decision,
+    DisputeReason,
+    DisputeStatus,
+    EscrowStatus,
+    EscrowStep,
+    EscrowType,
+    FinalStatus,
+    MilestonePending,
+    MilestoneStatus,
+    OrderStatus,
+    Party,
+)
+from interfaces.http.schemas.wire import (
+    AmountIn,
+    AmountText,
+    AwareDatetime,
+    Body,
+    DisputeId,
+    EscrowId,
+    OrderId,
+    OrderIdIn,
+    Request,
+    Timestamp,
+    UserId,
+    UserIdIn,
+)
 from projections.disputes.view import DisputeRow
 from projections.orders.view import OrderRow
 
 
 class MilestoneRequest(Request):
     title: str
-    amount: str
+    amount: AmountIn
     milestone_ref: str | None = None
     milestone_ref_snake: str | None = msgspec.field(default=None, name="milestone_ref")
     description: str | None = None
@@ -36,12 +62,12 @@ class MilestoneRequest(Request):
 
 
 class CreateOrderRequest(Request):
-    amount: str
+    amount: AmountIn
     title: str
-    buyer_id: str | None = None
-    seller_id: str | None = None
-    buyer_id_snake: str | None = msgspec.field(default=None, name="buyer_id")
-    seller_id_snake: str | None = msgspec.field(default=None, name="seller_id")
+    buyer_id: UserIdIn | None = None
+    seller_id: UserIdIn | None = None
+    buyer_id_snake: UserIdIn | None = msgspec.field(default=None, name="buyer_id")
+    seller_id_snake: UserIdIn | None = msgspec.field(default=None, name="seller_id")
     client_order_ref: str | None = None
     client_order_ref_snake: str | None = msgspec.field(default=None, name="client_order_ref")
     currency: str | None = None
@@ -71,10 +97,10 @@ class ReasonRequest(Request):
 
 
 class OpenDisputeRequest(Request):
-    opened_by: str
-    reason: str
+    opened_by: Party
+    reason: DisputeReason
     evidence: list[str] | None = None
-    order_id: str | None = None  # OFFER-HUB required it in the body too; it must match
+    order_id: OrderIdIn | None = None  # OFFER-HUB required it in the body too; it must match
 
 
 class AssignDisputeRequest(Request):
@@ -82,9 +108,9 @@ class AssignDisputeRequest(Request):
 
 
 class ResolveDisputeRequest(Request):
-    decision: str
-    release_amount: str | None = None
-    refund_amount: str | None = None
+    decision: Decision
+    release_amount: AmountIn | None = None
+    refund_amount: AmountIn | None = None
     note: str | None = None
 
 
@@ -103,53 +129,55 @@ def _either(camel: str | None, snake: str | None, name: str, *, required: bool =
 class MilestoneBody(Body):
     milestone_ref: str
     title: str
-    amount: str
-    status: str
+    amount: AmountText
+    status: MilestoneStatus
     approved: bool
     released: bool
     disputed: bool
     resolved: bool
-    pending: str | None  # the on-chain request in flight: completion, approval or release
+    pending: (
+        MilestonePending | None
+    )  # the on-chain request in flight: completion, approval or release
 
 
 class EscrowBody(Body):
-    id: str
-    order_id: str
+    id: EscrowId
+    order_id: OrderId
     trustless_contract_id: str | None
-    status: str
-    type: str
-    amount: str
-    balance: str
+    status: EscrowStatus
+    type: EscrowType
+    amount: AmountText
+    balance: AmountText
     platform_fee_bps: int
-    funded_at: str | None
+    funded_at: Timestamp | None
 
 
 class SagaStateBody(Body):
-    step: str | None
+    step: EscrowStep | None
     parked: bool
     park_reason: str | None
 
 
 class OrderBody(Body):
-    id: str
+    id: OrderId
     client_order_ref: str | None
-    buyer_id: str
-    seller_id: str
-    amount: str
+    buyer_id: UserId
+    seller_id: UserId
+    amount: AmountText
     currency: str
-    status: str
-    final_status: str | None
+    status: OrderStatus
+    final_status: FinalStatus | None
     title: str
     description: str | None
     metadata: dict[str, Any] | None
     platform_fee_bps: int
-    auto_release_at: str | None
+    auto_release_at: Timestamp | None
     escrow: EscrowBody | None
     milestones: list[MilestoneBody]
-    dispute_id: str | None
+    dispute_id: DisputeId | None
     saga: SagaStateBody
-    created_at: str | None
-    updated_at: str | None
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
 
 
 def milestone_body(milestone: Milestone, currency: str) -> MilestoneBody:
@@ -217,24 +245,24 @@ def order_body(source: Order | OrderRow) -> OrderBody:
 
 
 class DisputeBody(Body):
-    id: str
-    order_id: str
-    buyer_id: str
-    seller_id: str
-    opened_by: str
-    reason: str
+    id: DisputeId
+    order_id: OrderId
+    buyer_id: UserId
+    seller_id: UserId
+    opened_by: Party
+    reason: DisputeReason
     evidence: list[str]
-    status: str
+    status: DisputeStatus
     assigned_to: str | None
-    resolution_decision: str | None
+    resolution_decision: Decision | None
     decision_note: str | None
-    release_amount: str | None
-    refund_amount: str | None
-    seller_amount: str | None
-    buyer_amount: str | None
-    resolved_at: str | None
-    created_at: str | None
-    updated_at: str | None
+    release_amount: AmountText | None
+    refund_amount: AmountText | None
+    seller_amount: AmountText | None
+    buyer_amount: AmountText | None
+    resolved_at: Timestamp | None
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
     order: OrderBody | None = None
 
 

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from application.balances import BalanceChange
 from application.users import UserSnapshot
+from domain.errors import ValidationError
 from domain.money import Amount, format_stroops
 from interfaces.http.edge.responses import iso
-from interfaces.http.schemas.wire import BalanceBody, Body, Request
+from interfaces.http.schemas.vocabulary import (
+    BalanceOperation,
+    Direction,
+    UserStatus,
+    UserType,
+    WalletStatus,
+)
+from interfaces.http.schemas.wire import (
+    AmountIn,
+    AmountText,
+    BalanceBody,
+    Body,
+    EventId,
+    Request,
+    SignedAmountText,
+    StellarAddress,
+    Timestamp,
+    UserId,
+    either,
+)
 from projections.balances.view import BalanceRow
 from projections.ledger_entries.view import EntryRow
 from projections.users.view import UserRow
@@ -17,30 +35,51 @@ from projections.users.view import UserRow
 class CreateUserRequest(Request):
     external_user_id: str
     email: str | None = None
-    type: str = "BOTH"
+    type: UserType = "BOTH"
+
+
+# Kept with the adjustment's event (its metadata), as OFFER-HUB's `reference` was.
+REFERENCE_LENGTH_MAX = 200
 
 
 class AdjustBalanceRequest(Request):
-    amount: str
-    reason: str
+    """A manual credit or debit. OFFER-HUB's names are accepted where they mean the same:
+    `description` is our `reason`, and `reference` is stored in the event's metadata."""
+
+    amount: AmountIn
+    reason: str | None = None
     currency: str | None = None
+    description: str | None = None
+    reference: str | None = None
+
+    @property
+    def note(self) -> str:
+        return str(either(self.reason, self.description, "reason"))
+
+    @property
+    def checked_reference(self) -> str | None:
+        if self.reference is not None and not 1 <= len(self.reference) <= REFERENCE_LENGTH_MAX:
+            raise ValidationError(
+                f"reference must be 1 to {REFERENCE_LENGTH_MAX} characters", field="reference"
+            )
+        return self.reference
 
 
 class UserWalletBody(Body):
-    address: str
-    status: str
+    address: StellarAddress
+    status: WalletStatus
 
 
 class UserBody(Body):
-    id: str
+    id: UserId
     external_user_id: str
     email: str | None
-    type: str
-    status: str
+    type: UserType
+    status: UserStatus
     balance: BalanceBody
     wallet: UserWalletBody | None
-    created_at: str | None
-    updated_at: str | None
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
 
 
 def _balance(available: int, reserved: int, currency: str) -> BalanceBody:
@@ -69,12 +108,12 @@ def user_body(user: UserRow | UserSnapshot) -> UserBody:
 
 
 class UserBalanceBody(Body):
-    user_id: str
-    available: str
-    reserved: str
-    total: str
+    user_id: UserId
+    available: AmountText
+    reserved: AmountText
+    total: AmountText
     currency: str
-    updated_at: str | None
+    updated_at: Timestamp | None
 
 
 def balance_body(row: BalanceRow) -> UserBalanceBody:
@@ -90,19 +129,19 @@ def balance_body(row: BalanceRow) -> UserBalanceBody:
 
 
 class HeldBalanceBody(Body):
-    available: str
-    reserved: str
+    available: AmountText
+    reserved: AmountText
 
 
 class BalanceOperationBody(Body):
-    user_id: str
-    operation: Literal["credit", "debit"]
-    amount: str
+    user_id: UserId
+    operation: BalanceOperation
+    amount: AmountText
     currency: str
     previous_balance: HeldBalanceBody
     new_balance: HeldBalanceBody
     balance: BalanceBody
-    occurred_at: str | None
+    occurred_at: Timestamp | None
 
 
 def balance_operation_body(change: BalanceChange) -> BalanceOperationBody:
@@ -127,14 +166,14 @@ def balance_operation_body(change: BalanceChange) -> BalanceOperationBody:
 
 class LedgerLineBody(Body):
     position: int
-    event_id: str
+    event_id: EventId
     type: str
     account: str
-    direction: Literal["credit", "debit"]
-    amount: str
-    balance_after: str
+    direction: Direction
+    amount: AmountText
+    balance_after: SignedAmountText
     counterparty: str
-    occurred_at: str | None
+    occurred_at: Timestamp | None
 
 
 def ledger_line_body(row: EntryRow) -> LedgerLineBody:

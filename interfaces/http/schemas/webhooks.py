@@ -3,11 +3,16 @@ once, in `EndpointCreatedBody.secret`."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
+
 from application.webhooks import SECRET_PREFIX, EndpointChange, RegisteredEndpoint
 from domain.webhooks import WebhookEndpoint
 from infrastructure.webhooks.deliveries import AttemptRow
 from interfaces.http.edge.responses import iso
-from interfaces.http.schemas.wire import Body, Request
+from interfaces.http.schemas.vocabulary import EndpointStatus
+from interfaces.http.schemas.wire import Body, EndpointId, EventId, Request, Timestamp
 from projections.webhook_endpoints.view import EndpointRow
 
 
@@ -22,25 +27,25 @@ class ReplayRequest(Request):
 
 
 class EndpointBody(Body):
-    id: str
+    id: EndpointId
     url: str
     events: list[str]
     description: str | None
-    status: str
+    status: EndpointStatus
     masked_secret: str
     disabled_reason: str | None
-    created_at: str | None
-    updated_at: str | None
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
 
 
 class EndpointCreatedBody(Body):
-    id: str
+    id: EndpointId
     url: str
     events: list[str]
     description: str | None
-    status: str
+    status: EndpointStatus
     secret: str
-    created_at: str | None
+    created_at: Timestamp | None
 
 
 def endpoint_created_body(registered: RegisteredEndpoint) -> EndpointCreatedBody:
@@ -85,8 +90,8 @@ def endpoint_row_body(row: EndpointRow) -> EndpointBody:
 
 
 class EndpointChangedBody(Body):
-    id: str
-    status: str
+    id: EndpointId
+    status: EndpointStatus
 
 
 def endpoint_changed_body(change: EndpointChange) -> EndpointChangedBody:
@@ -94,22 +99,22 @@ def endpoint_changed_body(change: EndpointChange) -> EndpointChangedBody:
 
 
 class ReplayAcceptedBody(Body):
-    id: str
-    status: str
+    id: EndpointId
+    status: EndpointStatus
     from_position: int
     until_position: int
 
 
 class DeliveryAttemptBody(Body):
     delivery_id: str
-    event_id: str
+    event_id: EventId
     position: int
     attempt: int
     outcome: str
     status_code: int | None
     error: str | None
     duration_ms: int | None
-    attempted_at: str | None
+    attempted_at: Timestamp | None
 
 
 def delivery_attempt_body(row: AttemptRow) -> DeliveryAttemptBody:
@@ -124,6 +129,28 @@ def delivery_attempt_body(row: AttemptRow) -> DeliveryAttemptBody:
         duration_ms=row.duration_ms,
         attempted_at=iso(row.attempted_at),
     )
+
+
+class TrustlessWorkNotificationData(msgspec.Struct):
+    contract_id: str | None = None
+    order_id: str | None = None
+    status: str | None = None
+    amount: str | None = None
+    currency: str | None = None
+    buyer_address: str | None = None
+    seller_address: str | None = None
+    transaction_hash: str | None = None
+    milestone_ref: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class TrustlessWorkNotification(msgspec.Struct):
+    """What Trustless Work posts (snake_case, as it sends it); any JSON object is recorded."""
+
+    type: Annotated[str, msgspec.Meta(examples=["escrow.funded"])]
+    event_id: Annotated[str, msgspec.Meta(examples=["evt_tw_8f2c"])]
+    data: TrustlessWorkNotificationData | None = None
 
 
 class WebhookReceivedBody(Body):

@@ -34,6 +34,9 @@ class Entry:
 
 CATALOGUE: dict[type, Entry] = {}
 METADATA_KEYS = ("requestId", "apiKeyId", "correlationId", "causationId", "traceparent")
+# Carried only when the command had one, so envelopes (and hashes) of every other event are
+# what they always were.
+OPTIONAL_METADATA_KEYS = ("reference",)
 
 
 def entry(
@@ -104,7 +107,8 @@ def envelope(position: int, event: Any) -> Payload:
         "aggregateId": found.aggregate_id(event),
         "version": event.originator_version,
         "data": found.data(event),
-        "metadata": {key: metadata.get(key) for key in METADATA_KEYS},
+        "metadata": {key: metadata.get(key) for key in METADATA_KEYS}
+        | {key: metadata[key] for key in OPTIONAL_METADATA_KEYS if metadata.get(key) is not None},
     }
 
 

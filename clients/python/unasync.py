@@ -1,0 +1,55 @@
+"""Makes `ledgerline_sdk/async_resources.py` from `ledgerline_sdk/resources.py`, so the
+asynchronous client is the synchronous one with `await` (tests/unit/test_sdk_unasync.py checks
+the committed file is what this makes). A development tool, not shipped with the SDK:
+
+    python clients/python/unasync.py
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent / "ledgerline_sdk"
+SOURCE = HERE / "resources.py"
+TARGET = HERE / "async_resources.py"
+HEADER = '''"""The API's resources for the asynchronous client: made from `resources.py` by
+`clients/python/unasync.py`. Do not edit: edit `resources.py` and run
+`python clients/python/unasync.py`.
+"""
+'''
+_REPLACEMENTS = (
+    (r"^    def (?!__)", "    async def "),
+    (r"return self\._(send|adjust|command)\(", r"return await self._\1("),
+    (r"page = self\.list\(", "page = await self.list("),
+    (r"\bIterator\[", "AsyncIterator["),
+    (r"import Iterator\b", "import AsyncIterator"),
+    (r"import Call, Page, SyncSender, page_of$", "import AsyncSender, Call, Page, page_of"),
+    (r"\bSyncSender\b", "AsyncSender"),
+    (r"^( +)yield from page\.items$", r"\1for item in page.items:\n\1    yield item"),
+)
+
+
+def unasync(source: str) -> str:
+    """The async module for `source`, formatted by ruff as the rest of the code is."""
+    body = source[source.index('"""', 3) + 3 :]  # past the module docstring
+    for pattern, replacement in _REPLACEMENTS:
+        body = re.sub(pattern, replacement, body, flags=re.MULTILINE)
+    formatted = subprocess.run(  # noqa: S603  (our own interpreter running ruff)
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(TARGET), "-"],
+        input=HEADER + body,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return formatted.stdout
+
+
+def main() -> None:
+    TARGET.write_text(unasync(SOURCE.read_text()))
+
+
+if __name__ == "__main__":
+    main()
