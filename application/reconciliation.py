@@ -1,7 +1,8 @@
 """Use case: compare the ledger with the chain and report every difference, never adjusting.
 
-- Each wallet's on-chain USDC must equal its user's available + reserved; the platform's wallet
-  also holds the platform fees the escrows paid it (`platform:fees`).
+- Each wallet's on-chain USDC must equal its user's available + reserved, less what crossed the
+  fiat ramp (`Account.off_chain_stroops`: AirTM top-ups in, fiat withdrawals out); the platform's
+  wallet also holds the platform fees the escrows paid it (`platform:fees`).
 - Each escrow contract's balance must equal its order's escrow account (`escrow:{order}`).
 
 Subjects with a saga in flight are skipped (the chain may legitimately be a step ahead of the
@@ -213,6 +214,8 @@ class Reconciler:
         account = self._ledger.get(Account, account_id_for(user_id))
         chain = self._network.account(address)
         ledger_stroops = (account.available_stroops + account.reserved_stroops) if account else 0
+        # Money that came or went through the fiat ramp never touched the wallet.
+        ledger_stroops -= account.off_chain_stroops if account else 0
         ledger_stroops += scope.held_besides(user_id)
         chain_stroops = (chain.usdc_stroops or 0) if chain else 0
         if ledger_stroops == chain_stroops:

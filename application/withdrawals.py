@@ -18,7 +18,13 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from application.context import CommandContext
+from application.fiat_withdrawals import FiatWithdrawals
 from application.ledger import Ledger
+from application.payment_providers import (
+    DESTINATION_CRYPTO,
+    FIAT_DESTINATIONS,
+    ProviderNotEnabledError,
+)
 from application.ports import StellarNetwork, WalletKeys
 from application.withdrawal_payments import WithdrawalPayments
 from domain import identifiers
@@ -30,7 +36,7 @@ from domain.users import UserNotFoundError
 from domain.wallets import ACTIVE, Wallet, WalletNotReadyError, wallet_id_for
 from domain.withdrawals import Withdrawal, WithdrawalNotFoundError
 
-DESTINATION_TYPES: Final = ("crypto",)
+DESTINATION_TYPES: Final = (DESTINATION_CRYPTO, *FIAT_DESTINATIONS)
 DESCRIPTION_LENGTH_MAX: Final = 500
 
 
@@ -58,8 +64,10 @@ class Withdrawals:
         network: StellarNetwork,
         limits: WithdrawalLimits,
         clock: Callable[[], datetime],
+        fiat: FiatWithdrawals | None = None,
     ) -> None:
         self._ledger = ledger
+        self._fiat = fiat  # None unless PAYMENT_PROVIDERS includes airtm
         self._keys = keys
         self._network = network
         self._limits = limits
@@ -78,8 +86,16 @@ class Withdrawals:
         destination_ref: str,
         description: str | None,
         context: CommandContext,
+        commit: bool = True,
     ) -> WithdrawalRequested:
-        """Validates, holds the amount and records the withdrawal; the payment follows."""
+        """Validates, holds the amount and records the withdrawal; the payment follows (for a
+        fiat destination, once the withdrawal is committed: at once when `commit`)."""
+        if destination_type in FIAT_DESTINATIONS:
+            self._check_common(amount, destination_type, description)
+            withdrawal, position = self.fiat.request(
+                user_id, amount, destination_type, destination_ref, description, commit, context
+            )
+            return WithdrawalRequested(withdrawal, position)
         wallet = self._check_request(
             user_id, amount, destination_type, destination_ref, description
         )
@@ -110,8 +126,22 @@ class Withdrawals:
         return self._ledger.run(hold_and_record, touching=[account_id_for(user_id)])
 
     def pay(self, withdrawal_uuid: UUID, context: CommandContext) -> None:
-        """The saga step: put exactly one payment on chain and settle the books by it."""
-        self._payments.pay(withdrawal_uuid, context)
+        """The saga step: put exactly one payment on chain and settle the books by it (or, for
+        a fiat withdrawal, create and commit its payout at the provider)."""
+        found = self._ledger.get(Withdrawal, withdrawal_uuid)
+        if found is not None and found.is_fiat:
+            self.fiat.advance(withdrawal_uuid, context)
+        else:
+            self._payments.pay(withdrawal_uuid, context)
+
+    @property
+    def fiat(self) -> FiatWithdrawals:
+        if self._fiat is None:
+            raise ProviderNotEnabledError(
+                "fiat withdrawals need the airtm payment provider (PAYMENT_PROVIDERS=crypto,airtm)",
+                field="destinationType",
+            )
+        return self._fiat
 
     def cancel(
         self, withdrawal_id: str, canceled_by: str, reason: str | None, context: CommandContext
@@ -158,6 +188,23 @@ class Withdrawals:
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _check_common(self, amount: Amount, destination_type: str, description: str | None) -> None:
+        if destination_type not in DESTINATION_TYPES:
+            raise ValidationError(
+                f"destinationType must be one of {', '.join(DESTINATION_TYPES)}",
+                field="destinationType",
+            )
+        if description is not None and len(description) > DESCRIPTION_LENGTH_MAX:
+            raise ValidationError("description is too long", field="description")
+        low, high = self._limits.min_stroops, self._limits.max_stroops
+        if not low <= amount.stroops <= high:
+            raise LimitExceededError(
+                f"withdrawals must be between {Amount(low).to_wire()} and {Amount(high).to_wire()}",
+                limit="withdrawal",
+                min=Amount(low).to_wire(),
+                max=Amount(high).to_wire(),
+            )
+
     def _check_request(
         self,
         user_id: str,
@@ -166,17 +213,7 @@ class Withdrawals:
         destination_ref: str,
         description: str | None,
     ) -> Wallet:
-        if destination_type not in DESTINATION_TYPES:
-            raise ValidationError("destinationType must be 'crypto'", field="destinationType")
-        if description is not None and len(description) > DESCRIPTION_LENGTH_MAX:
-            raise ValidationError("description is too long", field="description")
-        low, high = self._limits.min_stroops, self._limits.max_stroops
-        if not low <= amount.stroops <= high:
-            raise LimitExceededError(
-                f"withdrawals must be between {Amount(low).to_wire()} and {Amount(high).to_wire()}",
-                min=Amount(low).to_wire(),
-                max=Amount(high).to_wire(),
-            )
+        self._check_common(amount, destination_type, description)
         check_address(destination_ref, field="destinationRef")
         wallet = self._ledger.get(Wallet, wallet_id_for(user_id))
         if self._ledger.get(Account, account_id_for(user_id)) is None or wallet is None:

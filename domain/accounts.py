@@ -24,7 +24,7 @@ from domain.errors import (
     NotFoundError,
 )
 from domain.money import Amount
-from domain.postings import Posting, as_rows, user_available, user_reserved
+from domain.postings import EXTERNAL_AIRTM, Posting, as_rows, user_available, user_reserved
 
 
 class CurrencyMismatchError(DomainError):
@@ -70,6 +70,24 @@ class Account(Aggregate):
     @property
     def reserved(self) -> Amount:
         return Amount(self.reserved_stroops, self.currency)
+
+    @property
+    def off_chain_stroops(self) -> int:
+        """Money in these books that crossed the fiat ramp and not the chain: top-ups credited
+        minus fiat withdrawals paid out (negative when more went out through AirTM than came
+        in). The user's wallet holds available + reserved - this. (A snapshot taken before the
+        ramp existed has no such attribute: zero.)"""
+        return int(self.__dict__.get("_off_chain_stroops", 0))
+
+    def _fold_off_chain(self, postings: list[list[str | int]]) -> None:
+        change = 0
+        for debit, credit, amount in postings:
+            if debit == EXTERNAL_AIRTM:
+                change += int(amount)
+            if credit == EXTERNAL_AIRTM:
+                change -= int(amount)
+        if change:
+            self._off_chain_stroops = self.off_chain_stroops + change
 
     # -- commands -------------------------------------------------------------------------
 
@@ -206,6 +224,7 @@ class Account(Aggregate):
         available_after_stroops: int,
     ) -> None:
         self.available_stroops = available_after_stroops
+        self._fold_off_chain(postings)
 
     @event("Debited")
     def _debited(
@@ -220,6 +239,7 @@ class Account(Aggregate):
         available_after_stroops: int,
     ) -> None:
         self.available_stroops = available_after_stroops
+        self._fold_off_chain(postings)
 
     @event("Reserved")
     def _reserved(
@@ -250,6 +270,7 @@ class Account(Aggregate):
     ) -> None:
         self.available_stroops = available_after_stroops
         self.reserved_stroops = reserved_after_stroops
+        self._fold_off_chain(postings)
         remaining = self.holds.pop(hold_ref) - amount_stroops
         if remaining:
             self.holds[hold_ref] = remaining

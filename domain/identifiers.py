@@ -32,6 +32,7 @@ WEBHOOK_ENDPOINT: Final = "whe"
 SAGA: Final = "sag"
 RECONCILIATION: Final = "rec"
 INCOMING_WEBHOOK: Final = "iwh"
+TOPUP: Final = "top"
 
 
 def encode_uuid(value: UUID) -> str:

@@ -18,6 +18,9 @@ from domain.errors import InvalidAmountError
 PLATFORM_FEES = "platform:fees"
 EXTERNAL_STELLAR = "external:stellar"
 EXTERNAL_TRUSTLESS_WORK_FEES = "external:trustless_work_fees"
+# The fiat ramp (AirTM): top-ups credited from it, fiat withdrawals paid out to it. Money that
+# crossed it is in our books but not in the user's Stellar wallet (see Account.off_chain).
+EXTERNAL_AIRTM = "external:airtm"
 # Manual credits and debits by an operator: money the chain did not move, kept apart so an
 # auditor sees every adjustment in one place and the reconciler can explain the drift.
 EXTERNAL_ADJUSTMENTS = "external:adjustments"

@@ -1,9 +1,16 @@
-"""A withdrawal of USDC from a user's wallet to a Stellar address, and its saga.
+"""A withdrawal of USDC from a user's wallet to a Stellar address — or, through the fiat ramp,
+to a bank account or the user's AirTM wallet — and its saga.
 
 CREATED → COMMITTED (`hold`: the amount is held in the user's reserved balance) → PENDING (the
 payment is signed, recorded and being submitted) → COMPLETED (on chain; the hold leaves the
 books) or FAILED (not on chain; the hold returns to available). Canceling is possible until the
 payment is signed. The aggregate never decides what the chain did: the saga reports it.
+
+A fiat withdrawal holds its amount when requested and stays CREATED while the saga creates the
+provider's payout (uncommitted); `commit` (at the request, or later) makes it COMMITTED and the
+saga commits the payout; PENDING while the provider pays, PENDING_USER_ACTION while the
+recipient must act at the provider, then COMPLETED (the hold leaves the books), FAILED or
+CANCELED (the hold returns). Only a CREATED one can be canceled by the user.
 """
 
 from __future__ import annotations
@@ -24,9 +31,14 @@ PENDING: Final = "WITHDRAWAL_PENDING"
 COMPLETED: Final = "WITHDRAWAL_COMPLETED"
 FAILED: Final = "WITHDRAWAL_FAILED"
 CANCELED: Final = "WITHDRAWAL_CANCELED"
+PENDING_USER_ACTION: Final = "WITHDRAWAL_PENDING_USER_ACTION"
 TERMINAL: Final = frozenset({COMPLETED, FAILED, CANCELED})
 
 STEP_PAY: Final = "pay"
+# A fiat withdrawal's steps at the provider.
+STEP_CREATE_PAYOUT: Final = "create_payout"
+STEP_COMMIT_PAYOUT: Final = "commit_payout"
+FIAT_DESTINATION_TYPES: Final = ("bank", "airtm_balance")
 
 
 class WithdrawalNotFoundError(NotFoundError):
@@ -47,6 +59,12 @@ class Withdrawal(Aggregate):
         Canceled: ClassVar[type[AggregateEvent]]
         Parked: ClassVar[type[AggregateEvent]]
         Retried: ClassVar[type[AggregateEvent]]
+        PayoutCreated: ClassVar[type[AggregateEvent]]
+        PayoutPending: ClassVar[type[AggregateEvent]]
+        AwaitingRecipient: ClassVar[type[AggregateEvent]]
+        PayoutCompleted: ClassVar[type[AggregateEvent]]
+        PayoutFailed: ClassVar[type[AggregateEvent]]
+        PayoutCanceled: ClassVar[type[AggregateEvent]]
 
     @event("Created")
     def __init__(
@@ -72,6 +90,12 @@ class Withdrawal(Aggregate):
         self.transaction_hash: str | None = None
         self.failure_reason: str | None = None
         self.error_code: str | None = None
+        # A fiat withdrawal's payout at the provider, and what it costs.
+        self.payout_id: str | None = None
+        self.provider_fee_stroops: int | None = None
+        self.enterprise_fee_stroops: int | None = None
+        self.net_stroops: int | None = None
+        self.recipient_action: str | None = None
 
     @classmethod
     def not_found(cls, withdrawal_uuid: UUID) -> WithdrawalNotFoundError:
@@ -102,7 +126,20 @@ class Withdrawal(Aggregate):
 
     @property
     def step(self) -> str | None:
-        return STEP_PAY if self.status in (COMMITTED, PENDING) else None
+        if not self.is_fiat:
+            return STEP_PAY if self.status in (COMMITTED, PENDING) else None
+        if self.status in (CREATED, COMMITTED) and self.payout_id is None:
+            return STEP_CREATE_PAYOUT
+        return STEP_COMMIT_PAYOUT if self.status == COMMITTED else None
+
+    @property
+    def is_fiat(self) -> bool:
+        return self.destination_type in FIAT_DESTINATION_TYPES
+
+    @property
+    def in_flight_at_provider(self) -> bool:
+        """A fiat payout the provider may be paying (committed, not settled)."""
+        return self.is_fiat and self.status in (COMMITTED, PENDING, PENDING_USER_ACTION)
 
     def hold(self, available_after_stroops: int, reserved_after_stroops: int) -> None:
         """The amount is now held; the payment may proceed. (Its event keeps the stored name
@@ -209,6 +246,11 @@ class Withdrawal(Aggregate):
         self.progress = self.progress.resumed()
 
     def cancel(self, canceled_by: str, reason: str | None) -> None:
+        if self.is_fiat and self.status != CREATED:
+            raise WithdrawalNotCancelableError(
+                "a fiat withdrawal can only be canceled before it is committed",
+                status=self.status,
+            )
         if self.status not in (CREATED, COMMITTED):
             raise WithdrawalNotCancelableError(
                 "a withdrawal can only be canceled before its payment is signed",
@@ -242,6 +284,177 @@ class Withdrawal(Aggregate):
     @event("Retried")
     def _retried(self, user_id: str, amount_stroops: int, currency: str, step: str) -> None:
         self.progress = self.progress.resumed()
+
+    # -- the fiat ramp ------------------------------------------------------------------------
+
+    def record_payout(
+        self, payout_id: str, provider_fee_stroops: int, enterprise_fee_stroops: int, net: int
+    ) -> None:
+        """The provider's payout exists (uncommitted)."""
+        self._require_fiat()
+        if self.payout_id is not None or self.status not in (CREATED, COMMITTED):
+            return
+        self._payout_created(
+            **self._facts(),
+            payout_id=payout_id,
+            provider_fee_stroops=provider_fee_stroops,
+            enterprise_fee_stroops=enterprise_fee_stroops,
+            net_stroops=net,
+        )
+
+    @event("PayoutCreated")
+    def _payout_created(
+        self,
+        user_id: str,
+        amount_stroops: int,
+        currency: str,
+        payout_id: str,
+        provider_fee_stroops: int,
+        enterprise_fee_stroops: int,
+        net_stroops: int,
+    ) -> None:
+        self.payout_id = payout_id
+        self.provider_fee_stroops = provider_fee_stroops
+        self.enterprise_fee_stroops = enterprise_fee_stroops
+        self.net_stroops = net_stroops
+        self.progress = self.progress.resumed()
+
+    def commit(self, available_after_stroops: int, reserved_after_stroops: int) -> bool:
+        """The marketplace commits a fiat withdrawal: the saga may commit the payout. False
+        when it was committed already (a repeated commit changes nothing)."""
+        self._require_fiat()
+        if self.status != CREATED:
+            if self.status in (COMMITTED, PENDING, PENDING_USER_ACTION, COMPLETED):
+                return False
+            raise WithdrawalNotCancelableError(
+                f"a {self.status} withdrawal cannot be committed", status=self.status
+            )
+        self._committed(
+            **self._facts(),
+            available_after_stroops=available_after_stroops,
+            reserved_after_stroops=reserved_after_stroops,
+        )
+        return True
+
+    def payout_in_flight(self) -> None:
+        """The provider is paying the committed payout."""
+        if self.status == COMMITTED and self.payout_id is not None:
+            self._payout_pending(**self._facts(), payout_id=self.payout_id)
+
+    @event("PayoutPending")
+    def _payout_pending(
+        self, user_id: str, amount_stroops: int, currency: str, payout_id: str
+    ) -> None:
+        self.status = PENDING
+        self.progress = self.progress.resumed()
+
+    def await_recipient(self, reason_code: str | None, reason: str | None) -> None:
+        """The provider holds the payout until the recipient acts (signs up, verifies)."""
+        self.payout_in_flight()
+        if self.status == PENDING:
+            self._awaiting_recipient(
+                **self._facts(), payout_id=self.payout_id, reason_code=reason_code,
+                reason=clip(reason or "the recipient must act at the provider"),
+            )  # fmt: skip
+
+    @event("AwaitingRecipient")
+    def _awaiting_recipient(
+        self,
+        user_id: str,
+        amount_stroops: int,
+        currency: str,
+        payout_id: str | None,
+        reason_code: str | None,
+        reason: str,
+    ) -> None:
+        self.status = PENDING_USER_ACTION
+        self.recipient_action = reason
+
+    def complete_payout(self, net_stroops: int, provider_fee_stroops: int) -> bool:
+        """The provider paid the recipient. True when recorded now (the caller spends the hold
+        in the same transaction), False when it was recorded before."""
+        if self.status == COMPLETED:
+            return False
+        self._require_in_flight("completed")
+        self.payout_in_flight()
+        self._payout_completed(
+            **self._facts(),
+            payout_id=self.payout_id,
+            net_stroops=net_stroops,
+            provider_fee_stroops=provider_fee_stroops,
+            enterprise_fee_stroops=self.enterprise_fee_stroops or 0,
+        )
+        return True
+
+    @event("PayoutCompleted")
+    def _payout_completed(
+        self,
+        user_id: str,
+        amount_stroops: int,
+        currency: str,
+        payout_id: str | None,
+        net_stroops: int,
+        provider_fee_stroops: int,
+        enterprise_fee_stroops: int,
+    ) -> None:
+        self.status = COMPLETED
+        self.net_stroops = net_stroops
+        self.provider_fee_stroops = provider_fee_stroops
+        self.recipient_action = None
+        self.progress = self.progress.resumed()
+
+    def fail_payout(
+        self, reason: str, error_code: str | None, canceled: bool = False, refused: bool = False
+    ) -> bool:
+        """The payout failed or was canceled at the provider, or the provider `refused` to
+        create or commit it: nothing was paid. True when recorded now (the caller returns the
+        hold), False when already settled."""
+        self._require_fiat()
+        if self.is_terminal:
+            return False
+        if not refused:
+            self.payout_in_flight()  # no skipped state: a committed payout was in flight first
+        if canceled:
+            self._payout_canceled(**self._facts(), payout_id=self.payout_id, reason=clip(reason))
+            return True
+        self._payout_failed(
+            **self._facts(), payout_id=self.payout_id, reason=clip(reason), error_code=error_code
+        )
+        return True
+
+    @event("PayoutFailed")
+    def _payout_failed(
+        self,
+        user_id: str,
+        amount_stroops: int,
+        currency: str,
+        payout_id: str | None,
+        reason: str,
+        error_code: str | None,
+    ) -> None:
+        self.status = FAILED
+        self.failure_reason = reason
+        self.error_code = error_code
+        self.progress = self.progress.resumed()
+
+    @event("PayoutCanceled")
+    def _payout_canceled(
+        self, user_id: str, amount_stroops: int, currency: str, payout_id: str | None, reason: str
+    ) -> None:
+        self.status = CANCELED
+        self.failure_reason = reason
+        self.progress = self.progress.resumed()
+
+    def _require_fiat(self) -> None:
+        if not self.is_fiat:
+            raise InvalidStateError("only a fiat withdrawal has a payout", status=self.status)
+
+    def _require_in_flight(self, what: str) -> None:
+        self._require_fiat()
+        if self.status not in (COMMITTED, PENDING, PENDING_USER_ACTION):
+            raise InvalidStateError(
+                f"a {self.status} withdrawal's payout cannot be {what}", status=self.status
+            )
 
     def _facts(self) -> dict[str, Any]:
         """What every event after the first repeats, so each wire payload is complete alone."""

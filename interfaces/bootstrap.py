@@ -16,22 +16,30 @@ from typing import Any, Final
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
+from application.airtm_links import AirtmLinks
+from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
 from application.balances import Balances
 from application.deposits import Deposits
 from application.disputes import Disputes
 from application.escrow_saga import EscrowSaga
+from application.fiat_reconciliation import FiatReconciler, FiatSources
+from application.fiat_withdrawals import FiatWithdrawals
 from application.incoming_webhooks import IncomingWebhooks
 from application.ledger import Ledger
 from application.orders import OrderLimits, Orders
 from application.reconciliation import Reconciler, ReconciliationSources
 from application.sagas import Sagas
+from application.stellar_payments import StellarPayments
+from application.topups import TopUpLimits, TopUps
 from application.users import Users
 from application.wallets import WalletPolicy, Wallets, platform_address
 from application.webhook_deliveries import DeliveryLimits, WebhookDeliveries
 from application.webhooks import WebhookEndpoints
 from application.withdrawals import WithdrawalLimits, Withdrawals
 from domain import identifiers
+from infrastructure.airtm.client import AirtmClient
+from infrastructure.airtm.disabled import FiatNotEnabled
 from infrastructure.observability.actor_telemetry import ActorTelemetry
 from infrastructure.observability.metrics import PrometheusInstruments
 from infrastructure.postgres.database import Pool, connection_pool, migrate, schema_lock
@@ -63,10 +71,11 @@ from projections.orders.view import OrdersView
 from projections.registry import all_projections
 from projections.sagas.view import SagasView
 from projections.store import ProjectionStore
+from projections.topups.view import TopUpsView
 from projections.users.view import UsersView
 from projections.wallets.view import WalletsView
 from projections.webhook_endpoints.view import WebhookEndpointsView
-from projections.withdrawals.view import WithdrawalsView
+from projections.withdrawals.view import PendingFiatWithdrawals, WithdrawalsView
 
 HOURS_S: Final = 3600
 REDIS_TIMEOUT_S: Final = 5
@@ -103,6 +112,7 @@ def build_services(
             redis=cache,
             network=network,
             escrow_provider=_escrow_provider(settings, opened),
+            fiat_provider=_fiat_provider(settings, opened),
             keys=(
                 StellarKeys(vault, network)
                 if vault is not None
@@ -168,6 +178,30 @@ def _escrow_provider(settings: Settings, opened: ExitStack) -> Any:
     return client
 
 
+def _fiat_provider(settings: Settings, opened: ExitStack) -> Any:
+    if not settings.airtm_enabled:
+        return FiatNotEnabled()
+    assert settings.airtm_api_url  # both have defaults
+    assert settings.airtm_checkout_url
+    client = AirtmClient(
+        base_url=settings.airtm_api_url,
+        checkout_base_url=settings.airtm_checkout_url,
+        api_key=str(settings.airtm_api_key),
+        api_secret=str(settings.airtm_api_secret),
+        webhook_secret=str(settings.airtm_webhook_secret),
+        timeout_s=settings.airtm_timeout_s,
+    )
+    opened.callback(client.close)
+    return client
+
+
+def public_api_url(settings: Settings) -> str:
+    """Where AirTM sends payers back (the top-up callback): PUBLIC_BASE_URL, else the API's
+    own address."""
+    base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+    return f"{base.rstrip('/')}/api/v1"
+
+
 def _use_cases(
     settings: Settings, resources: Resources, views: Views, sender: WebhookSender
 ) -> UseCases:
@@ -180,13 +214,25 @@ def _use_cases(
         WalletPolicy(settings.stellar_network, lambda: platform_address(ledger)),
         clock,
     )
+    fiat = resources.fiat_provider
+    airtm_links = AirtmLinks(ledger, fiat)
+    fiat_withdrawals = FiatWithdrawals(ledger, fiat, airtm_links, settings.airtm_withdrawal_fee_bps)
     withdrawals = Withdrawals(
         ledger,
         keys,
         network,
         WithdrawalLimits(settings.withdrawal_min_stroops, settings.withdrawal_max_stroops),
         clock,
+        fiat_withdrawals if settings.airtm_enabled else None,
     )
+    topups = TopUps(
+        ledger,
+        fiat,
+        airtm_links,
+        TopUpLimits(settings.topup_min_stroops, settings.topup_max_stroops),
+        public_api_url(settings),
+    )
+    incoming = IncomingWebhooks(ledger)
     orders = Orders(
         ledger,
         clock,
@@ -199,6 +245,7 @@ def _use_cases(
     sagas.register(identifiers.WALLET, wallets.park, wallets.retry)
     sagas.register(identifiers.WITHDRAWAL, withdrawals.park, withdrawals.retry)
     sagas.register(identifiers.ORDER, orders.park, orders.retry)
+    sagas.register(identifiers.TOPUP, topups.park, topups.retry)
     provider = resources.escrow_provider
     webhooks = WebhookEndpoints(
         ledger,
@@ -245,7 +292,21 @@ def _use_cases(
                 threads_max=max(settings.worker_threads // 2, 1),
             ),
         ),
-        incoming_webhooks=IncomingWebhooks(ledger),
+        incoming_webhooks=incoming,
+        airtm_links=airtm_links,
+        topups=topups,
+        airtm_notices=AirtmNotices(ledger, fiat, topups, fiat_withdrawals, incoming),
+        fiat_reconciler=FiatReconciler(
+            ledger,
+            fiat,
+            topups,
+            fiat_withdrawals,
+            FiatSources(topups=views.topups, withdrawals=PendingFiatWithdrawals(resources.pool)),
+        ),
+        payment_providers={
+            "crypto": StellarPayments(ledger, network),
+            **({"airtm": fiat} if settings.airtm_enabled else {}),
+        },
     )
 
 
@@ -264,6 +325,7 @@ def _views(pool: Pool, currency: str) -> Views:
         feed=FeedView(pool),
         audit_log=AuditLogView(pool),
         webhook_endpoints=WebhookEndpointsView(pool),
+        topups=TopUpsView(pool),
     )
 
 

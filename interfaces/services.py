@@ -16,17 +16,22 @@ from datetime import datetime
 
 import redis
 
+from application.airtm_links import AirtmLinks
+from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
 from application.balances import Balances
 from application.deposits import Deposits
 from application.disputes import Disputes
 from application.escrow_saga import EscrowSaga
+from application.fiat_reconciliation import FiatReconciler
 from application.incoming_webhooks import IncomingWebhooks
 from application.ledger import Ledger
 from application.orders import Orders
+from application.payment_providers import FiatProvider, PaymentProvider
 from application.ports import EscrowProvider, StellarNetwork, WalletKeys
 from application.reconciliation import Reconciler
 from application.sagas import Sagas
+from application.topups import TopUps
 from application.users import Users
 from application.wallets import Wallets
 from application.webhook_deliveries import WebhookDeliveries
@@ -52,6 +57,7 @@ from projections.ledger_entries.view import LedgerEntriesView
 from projections.orders.view import OrdersView
 from projections.sagas.view import SagasView
 from projections.store import ProjectionStore
+from projections.topups.view import TopUpsView
 from projections.users.view import UsersView
 from projections.wallets.view import WalletsView
 from projections.webhook_endpoints.view import WebhookEndpointsView
@@ -74,6 +80,13 @@ class UseCases:
     webhooks: WebhookEndpoints
     webhook_deliveries: WebhookDeliveries
     incoming_webhooks: IncomingWebhooks
+    # The fiat ramp; with PAYMENT_PROVIDERS=crypto they answer PROVIDER_NOT_ENABLED.
+    airtm_links: AirtmLinks
+    topups: TopUps
+    airtm_notices: AirtmNotices
+    fiat_reconciler: FiatReconciler
+    # The providers PAYMENT_PROVIDERS enables, by name (`crypto`, `airtm`).
+    payment_providers: dict[str, PaymentProvider]
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,7 @@ class Views:
     feed: FeedView
     audit_log: AuditLogView
     webhook_endpoints: WebhookEndpointsView
+    topups: TopUpsView
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,7 @@ class Resources:
     redis: redis.Redis
     network: StellarNetwork
     escrow_provider: EscrowProvider
+    fiat_provider: FiatProvider  # AirTM, or a stand-in refusing every use when it is off
     keys: WalletKeys
     vault: Vault | None  # None without WALLET_ENCRYPTION_KEY
     # None without WALLET_ENCRYPTION_KEY (endpoints then cannot be registered).

@@ -6,10 +6,12 @@ with its variable name and what is expected, all at once, and the process exits 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 
@@ -42,6 +44,10 @@ TRUSTLESS_API_URLS: Final = {
     "mainnet": "https://api.trustlesswork.com",
 }
 _STELLAR_ADDRESS = re.compile(r"G[A-Z2-7]{55}")
+PAYMENT_PROVIDERS: Final = ("crypto", "airtm")
+# AirTM's Enterprise API V2 and its hosted checkout; the sandbox serves both under its URL.
+AIRTM_API_URL: Final = "https://api.enterprise.airtm.com/v2"
+AIRTM_CHECKOUT_URL: Final = "https://app.airtm.com"
 
 
 class ConfigError(Exception):
@@ -106,6 +112,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_in_flight_per_endpoint: int = 2
     webhook_delivery_retention_days: int = 30
     webhook_private_targets: str = "deny"
+    payment_providers: tuple[str, ...] = ("crypto",)
+    airtm_api_url: str | None = None
+    airtm_checkout_url: str | None = None
+    airtm_api_key: str | None = None
+    airtm_api_secret: str | None = None
+    airtm_webhook_secret: str | None = None
+    airtm_timeout_s: int = 10
+    airtm_withdrawal_fee_bps: int = 0
+    airtm_reconcile_interval_s: int = 60
+    topup_min_stroops: int = 1 * 10**7
+    topup_max_stroops: int = 10_000 * 10**7
+    topup_success_url: str | None = None
+    topup_cancel_url: str | None = None
+
+    @property
+    def airtm_enabled(self) -> bool:
+        return "airtm" in self.payment_providers
 
     def require_wallets(self) -> None:
         """Wallet features need the vault key; say so clearly instead of failing later."""
@@ -205,6 +228,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             PRIVATE_TARGET_POLICIES,
             "allow" if network == "sandbox" else "deny",
         ),
+        **_airtm(reader, environ, network),
     )
     if settings.withdrawal_min_stroops > settings.withdrawal_max_stroops:
         problems.append("WITHDRAWAL_MIN_AMOUNT must not exceed WITHDRAWAL_MAX_AMOUNT")
@@ -212,6 +236,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         problems.append("ORDER_MIN_AMOUNT must not exceed ORDER_MAX_AMOUNT")
     if settings.webhook_backoff_min_ms > settings.webhook_backoff_max_ms:
         problems.append("WEBHOOK_BACKOFF_MIN_MS must not exceed WEBHOOK_BACKOFF_MAX_MS")
+    if settings.topup_min_stroops > settings.topup_max_stroops:
+        problems.append("TOPUP_MIN_AMOUNT must not exceed TOPUP_MAX_AMOUNT")
+    if settings.airtm_enabled:
+        problems += _airtm_problems(settings)
     if network == "mainnet" and not settings.trustless_api_key:
         problems.append("TRUSTLESS_API_KEY is required when STELLAR_NETWORK=mainnet")
     if problems:
@@ -219,10 +247,78 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     return settings
 
 
+def _airtm(reader: _Reader, environ: Mapping[str, str], network: str) -> dict[str, Any]:
+    """The fiat ramp's variables; its credentials are read always, required only when on."""
+    providers = tuple(
+        name.strip().lower()
+        for name in (environ.get("PAYMENT_PROVIDERS") or "crypto").split(",")
+        if name.strip()
+    )
+    unknown = [name for name in providers if name not in PAYMENT_PROVIDERS]
+    if unknown or "crypto" not in providers:
+        reader.problem(
+            "PAYMENT_PROVIDERS must list crypto and optionally airtm (crypto or crypto,airtm),"
+            f" got {environ.get('PAYMENT_PROVIDERS')!r}"
+        )
+        providers = ("crypto",)
+    sandbox = (environ.get("LEDGERLINE_SANDBOX_URL") or "").rstrip("/")
+    on_sandbox = network == "sandbox" and sandbox
+    return {
+        "payment_providers": providers,
+        "airtm_api_url": reader.url("AIRTM_API_URL", ("http", "https"))
+        or (f"{sandbox}/airtm" if on_sandbox else AIRTM_API_URL),
+        "airtm_checkout_url": reader.url("AIRTM_CHECKOUT_URL", ("http", "https"))
+        or (f"{sandbox}/airtm-app" if on_sandbox else AIRTM_CHECKOUT_URL),
+        "airtm_api_key": environ.get("AIRTM_API_KEY") or None,
+        "airtm_api_secret": environ.get("AIRTM_API_SECRET") or None,
+        "airtm_webhook_secret": environ.get("AIRTM_WEBHOOK_SECRET") or None,
+        "airtm_timeout_s": reader.integer("AIRTM_TIMEOUT_S", 10, 1, 120),
+        # The platform's fee on each fiat withdrawal, in basis points (AirTM's enterpriseFee).
+        "airtm_withdrawal_fee_bps": reader.integer("AIRTM_WITHDRAWAL_FEE_BPS", 0, 0, 5_000),
+        "airtm_reconcile_interval_s": reader.integer("AIRTM_RECONCILE_INTERVAL_S", 60, 1, 86_400),
+        "topup_min_stroops": reader.amount("TOPUP_MIN_AMOUNT", "1.00"),
+        "topup_max_stroops": reader.amount("TOPUP_MAX_AMOUNT", "10000.00"),
+        "topup_success_url": reader.url("TOPUP_SUCCESS_URL", ("http", "https")),
+        "topup_cancel_url": reader.url("TOPUP_CANCEL_URL", ("http", "https")),
+    }
+
+
+def _airtm_problems(settings: Settings) -> list[str]:
+    """With airtm on, its credentials and a real Svix secret are required: webhook
+    verification can never be off, so a missing or placeholder secret stops the start."""
+    problems = [
+        f"{name} is required when PAYMENT_PROVIDERS includes airtm"
+        for name, value in (
+            ("AIRTM_API_KEY", settings.airtm_api_key),
+            ("AIRTM_API_SECRET", settings.airtm_api_secret),
+            ("AIRTM_WEBHOOK_SECRET", settings.airtm_webhook_secret),
+        )
+        if not value
+    ]
+    secret = settings.airtm_webhook_secret
+    if secret and not _svix_secret(secret):
+        problems.append(
+            "AIRTM_WEBHOOK_SECRET must be the Svix signing secret (whsec_ + base64 of at least"
+            " 16 bytes), as AirTM's webhook settings show it"
+        )
+    return problems
+
+
+def _svix_secret(secret: str) -> bool:
+    body = secret.removeprefix("whsec_")
+    try:
+        return secret.startswith("whsec_") and len(base64.b64decode(body, validate=True)) >= 16
+    except (binascii.Error, ValueError):
+        return False
+
+
 class _Reader:
     def __init__(self, environ: Mapping[str, str], problems: list[str]) -> None:
         self._environ = environ
         self._problems = problems
+
+    def problem(self, text: str) -> None:
+        self._problems.append(text)
 
     def _get(self, name: str) -> str | None:
         value = self._environ.get(name)

@@ -11,6 +11,7 @@ from projections.ledger_entries.projection import LedgerEntriesProjection
 from projections.orders.projection import OrdersProjection
 from projections.projection import Projection
 from projections.sagas.projection import SagasProjection
+from projections.topups.projection import TopUpsProjection
 from projections.users.projection import UsersProjection
 from projections.wallets.projection import WalletsProjection
 from projections.webhook_endpoints.projection import WebhookEndpointsProjection
@@ -31,4 +32,5 @@ def all_projections() -> list[Projection]:
         OrdersProjection(),
         DisputesProjection(),
         WebhookEndpointsProjection(),
+        TopUpsProjection(),
     ]

@@ -1,8 +1,10 @@
 """The sandbox's composition root and its single-port URL layout.
 
 `Sandbox` builds one chain and everything that shares it: the Horizon app under `/horizon`, the
-Trustless Work V1 app under `/trustless-work` (both behind their fault gates) and the control API
-under `/sandbox`. Nothing is created at import time; every random choice flows from the seed.
+Trustless Work V1 app under `/trustless-work`, AirTM's Enterprise API under `/airtm` (each behind
+its fault gate) with AirTM's checkout under `/airtm-app`, and the control API under `/sandbox`
+(AirTM's part under `/sandbox/airtm`). Nothing is created at import time; every random choice
+flows from the seed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from typing import Any
 
 import msgspec
 
+from sandbox.airtm.airtm_control import create_airtm_control_app
+from sandbox.airtm.airtm_routes import airtm_handler_modes, create_airtm_app, render_airtm_fault
+from sandbox.airtm.airtm_service import AirtmConfig, AirtmService
+from sandbox.airtm.checkout_routes import create_checkout_app
+from sandbox.airtm.webhook_courier import WebhookCourier, derived_webhook_secret
 from sandbox.chain.chain import Chain
 from sandbox.clock import LedgerClock
 from sandbox.control import create_control_app
@@ -36,8 +43,14 @@ from sandbox.trustless_work.trustless_work_routes import (
 HORIZON_PREFIX = "/horizon"
 TRUSTLESS_WORK_PREFIX = "/trustless-work"
 CONTROL_PREFIX = "/sandbox"
+AIRTM_PREFIX = "/airtm"
+AIRTM_CHECKOUT_PREFIX = "/airtm-app"
+AIRTM_CONTROL_PREFIX = "/sandbox/airtm"
 # The x-api-key the sandbox's Trustless Work accepts unless told otherwise (documented, not secret).
 DEFAULT_TRUSTLESS_API_KEY = "sandbox-trustless-work-key"
+# The Basic-auth credentials the sandbox's AirTM accepts unless told otherwise (documented).
+DEFAULT_AIRTM_API_KEY = "sandbox-airtm-key"
+DEFAULT_AIRTM_API_SECRET = "sandbox-airtm-secret"  # noqa: S105 - public, not a secret
 ASGIApp = Callable[[Any, Any, Any], Any]
 
 
@@ -51,6 +64,15 @@ class SandboxConfig:
     trustless_window_s: float = 60.0
     # V1's OpenAPI lists contract-rule errors under 500; TW's guide says 400 (open question).
     trustless_contract_error_status: int = 500
+    airtm_api_key: str = DEFAULT_AIRTM_API_KEY
+    airtm_api_secret: str = DEFAULT_AIRTM_API_SECRET
+    # The Svix signing secret (`whsec_…`); derived from the seed when not given.
+    airtm_webhook_secret: str | None = None
+    airtm_webhook_url: str | None = None
+    airtm_payin_processing_s: float = 2.0
+    airtm_payout_processing_s: float = 2.0
+    airtm_payin_fee_bps: int = 100
+    airtm_payout_fee_bps: int = 100
 
 
 class Sandbox:
@@ -80,11 +102,44 @@ class Sandbox:
             trustless_work_handler_modes,
             render_trustless_work_fault,
         )
-        control = create_control_app(self.chain, self.faucet, self.faults, self.escrows)
+        self.airtm = AirtmService(
+            AirtmConfig(
+                api_key=config.airtm_api_key,
+                api_secret=config.airtm_api_secret,
+                payin_fee_bps=config.airtm_payin_fee_bps,
+                payout_fee_bps=config.airtm_payout_fee_bps,
+                payin_processing_s=config.airtm_payin_processing_s,
+                payout_processing_s=config.airtm_payout_processing_s,
+            ),
+            self.chain.clock,
+            config.seed,
+        )
+        self.airtm_webhooks = WebhookCourier(
+            config.airtm_webhook_secret or derived_webhook_secret(config.seed),
+            self.faults,
+            config.seed,
+        )
+        self.airtm_webhooks.url = config.airtm_webhook_url
+        self.airtm.on_webhook(self.airtm_webhooks.emit)
+        airtm = FaultGate(
+            "airtm", create_airtm_app(self.airtm), self.faults, airtm_handler_modes,
+            render_airtm_fault,
+        )  # fmt: skip
+        control = create_control_app(
+            self.chain,
+            self.faucet,
+            self.faults,
+            self.escrows,
+            also_reset=(self.airtm.reset, self.airtm_webhooks.reset),
+        )
         self.asgi = mount(
             {
                 HORIZON_PREFIX: horizon,
                 TRUSTLESS_WORK_PREFIX: trustless_work,
+                AIRTM_PREFIX: airtm,
+                AIRTM_CHECKOUT_PREFIX: create_checkout_app(self.airtm),
+                # Before /sandbox: the first matching prefix wins.
+                AIRTM_CONTROL_PREFIX: create_airtm_control_app(self.airtm, self.airtm_webhooks),
                 CONTROL_PREFIX: control,
             }
         )
@@ -109,6 +164,8 @@ def mount(apps: dict[str, ASGIApp]) -> ASGIApp:
             {
                 "horizon": HORIZON_PREFIX,
                 "trustless_work": TRUSTLESS_WORK_PREFIX,
+                "airtm": AIRTM_PREFIX,
+                "airtm_checkout": AIRTM_CHECKOUT_PREFIX,
                 "control": CONTROL_PREFIX,
             }
             if status == 200

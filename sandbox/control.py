@@ -8,6 +8,7 @@ is the chain's own `op_no_trust`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -161,11 +162,14 @@ async def reset(
     chain: NamedDependency[Chain],
     escrows: NamedDependency[EscrowService],
     faults: NamedDependency[FaultRegistry],
+    also_reset: NamedDependency[Sequence[Callable[[], None]]],
 ) -> Response[bytes]:
-    """Wipes the chain back to genesis (same seed and keys), TW's index and all faults."""
+    """Wipes the chain back to genesis (same seed and keys), TW's index, AirTM and all faults."""
     chain.reset()
     escrows.reset()
     faults.clear()
+    for reset_part in also_reset:
+        reset_part()
     return _json({"reset": True, "ledger": chain.latest_ledger().sequence})
 
 
@@ -254,7 +258,11 @@ def _http_error(_: AnyRequest, error: HTTPException) -> Response[bytes]:
 
 
 def create_control_app(
-    chain: Chain, faucet: Faucet, faults: FaultRegistry, escrows: EscrowService
+    chain: Chain,
+    faucet: Faucet,
+    faults: FaultRegistry,
+    escrows: EscrowService,
+    also_reset: Sequence[Callable[[], None]] = (),
 ) -> Litestar:
     def provide(value: Any) -> Provide:
         return Provide(lambda: value, use_cache=True, sync_to_thread=False)
@@ -276,6 +284,7 @@ def create_control_app(
             "faucet": provide(faucet),
             "faults": provide(faults),
             "escrows": provide(escrows),
+            "also_reset": provide(tuple(also_reset)),
         },
         exception_handlers={ControlError: _control_error, HTTPException: _http_error},
         openapi_config=None,

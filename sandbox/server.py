@@ -15,8 +15,16 @@ from types import TracebackType
 
 import uvicorn
 
+from sandbox.airtm.airtm_clockwork import AirtmClockwork
+from sandbox.airtm.airtm_service import AirtmService
+from sandbox.airtm.webhook_courier import WebhookCourier
 from sandbox.app import (
+    AIRTM_CHECKOUT_PREFIX,
+    AIRTM_CONTROL_PREFIX,
+    AIRTM_PREFIX,
     CONTROL_PREFIX,
+    DEFAULT_AIRTM_API_KEY,
+    DEFAULT_AIRTM_API_SECRET,
     DEFAULT_TRUSTLESS_API_KEY,
     HORIZON_PREFIX,
     TRUSTLESS_WORK_PREFIX,
@@ -52,6 +60,14 @@ class SandboxServer:
         trustless_requests_per_window_max: int = 50,
         trustless_window_s: float = 60.0,
         trustless_contract_error_status: int = 500,
+        airtm_api_key: str = DEFAULT_AIRTM_API_KEY,
+        airtm_api_secret: str = DEFAULT_AIRTM_API_SECRET,
+        airtm_webhook_secret: str | None = None,
+        airtm_webhook_url: str | None = None,
+        airtm_payin_processing_s: float = 2.0,
+        airtm_payout_processing_s: float = 2.0,
+        airtm_payin_fee_bps: int = 100,
+        airtm_payout_fee_bps: int = 100,
         log_level: str = "warning",
     ):
         self.host = host
@@ -67,11 +83,20 @@ class SandboxServer:
                 trustless_requests_per_window_max=trustless_requests_per_window_max,
                 trustless_window_s=trustless_window_s,
                 trustless_contract_error_status=trustless_contract_error_status,
+                airtm_api_key=airtm_api_key,
+                airtm_api_secret=airtm_api_secret,
+                airtm_webhook_secret=airtm_webhook_secret,
+                airtm_webhook_url=airtm_webhook_url,
+                airtm_payin_processing_s=airtm_payin_processing_s,
+                airtm_payout_processing_s=airtm_payout_processing_s,
+                airtm_payin_fee_bps=airtm_payin_fee_bps,
+                airtm_payout_fee_bps=airtm_payout_fee_bps,
             )
         )
         self.restored = load_state(self.sandbox, self.state_file) if self.state_file else False
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._clockwork: AirtmClockwork | None = None
         self.port: int | None = None
 
     # In-process handles -----------------------------------------------------------------------
@@ -91,6 +116,14 @@ class SandboxServer:
     @property
     def escrows(self) -> EscrowService:
         return self.sandbox.escrows
+
+    @property
+    def airtm(self) -> AirtmService:
+        return self.sandbox.airtm
+
+    @property
+    def airtm_webhooks(self) -> WebhookCourier:
+        return self.sandbox.airtm_webhooks
 
     @property
     def seed(self) -> int:
@@ -129,6 +162,20 @@ class SandboxServer:
     def friendbot_url(self) -> str:
         return self.horizon_url + "/friendbot"
 
+    @property
+    def airtm_url(self) -> str:
+        """AirTM's API root (the real one is `https://api.enterprise.airtm.com/v2`)."""
+        return self.url + AIRTM_PREFIX
+
+    @property
+    def airtm_checkout_url(self) -> str:
+        """AirTM's hosted checkout (the real one is `https://app.airtm.com`)."""
+        return self.url + AIRTM_CHECKOUT_PREFIX
+
+    @property
+    def airtm_control_url(self) -> str:
+        return self.url + AIRTM_CONTROL_PREFIX
+
     # Lifecycle ----------------------------------------------------------------------------------
 
     def start(self) -> SandboxServer:
@@ -154,9 +201,14 @@ class SandboxServer:
                 )
             time.sleep(STARTUP_POLL_INTERVAL_S)
         self.port = server.servers[0].sockets[0].getsockname()[1]
+        self._clockwork = AirtmClockwork(self.sandbox.airtm, self.sandbox.airtm_webhooks)
+        self._clockwork.start()
         return self
 
     def stop(self) -> None:
+        if self._clockwork is not None:
+            self._clockwork.stop()
+            self._clockwork = None
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(SHUTDOWN_TIMEOUT_S)

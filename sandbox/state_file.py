@@ -1,8 +1,9 @@
 """Saving the sandbox to a JSON file on shutdown and loading it on start (`--state-file`).
 
-The file holds the chain snapshot and Trustless Work's own state (index, built transactions,
-answered submissions). It is written to a temporary file and renamed, so a crash mid-write never
-leaves a half file behind. A file from another passphrase or USDC issuer is refused, not merged.
+The file holds the chain snapshot, Trustless Work's own state (index, built transactions,
+answered submissions) and AirTM's (users, payins, payouts, balances; not queued webhooks). It is
+written to a temporary file and renamed, so a crash mid-write never leaves a half file behind. A
+file from another passphrase or USDC issuer is refused, not merged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import msgspec
 
+from sandbox.airtm.airtm_service import AirtmState
 from sandbox.app import Sandbox
 from sandbox.chain.chain import ChainSnapshot
 from sandbox.trustless_work.escrow_service import TrustlessWorkState
@@ -22,10 +24,12 @@ from sandbox.trustless_work.escrow_service import TrustlessWorkState
 class SandboxSnapshot:
     chain: ChainSnapshot
     trustless_work: TrustlessWorkState
+    # Absent from files written before AirTM joined the sandbox.
+    airtm: AirtmState | None = None
 
 
 def save_state(sandbox: Sandbox, path: Path) -> None:
-    snapshot = SandboxSnapshot(sandbox.chain.snapshot(), sandbox.escrows.state)
+    snapshot = SandboxSnapshot(sandbox.chain.snapshot(), sandbox.escrows.state, sandbox.airtm.state)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_bytes(msgspec.json.encode(snapshot))
@@ -39,4 +43,6 @@ def load_state(sandbox: Sandbox, path: Path) -> bool:
     snapshot = msgspec.json.decode(path.read_bytes(), type=SandboxSnapshot)
     sandbox.chain.restore(snapshot.chain)
     sandbox.escrows.state = snapshot.trustless_work
+    if snapshot.airtm is not None:
+        sandbox.airtm.state = snapshot.airtm
     return True

@@ -79,7 +79,7 @@ PROVIDER_ERRORS = Counter(
 )
 PROVIDER_REQUEST_DURATION = Histogram(
     f"{PREFIX}_provider_request_duration_seconds",
-    "Time a call to Horizon or Trustless Work took, including failed ones.",
+    "Time a call to Horizon, Trustless Work or AirTM took, including failed ones.",
     ["provider"],
     buckets=LATENCY_BUCKETS_S,
 )
@@ -87,6 +87,7 @@ PROVIDER_REQUEST_DURATION = Histogram(
 # Provider names and error kinds, as labelled.
 HORIZON: Final = "horizon"
 TRUSTLESS_WORK: Final = "trustless_work"
+AIRTM: Final = "airtm"
 OK: Final = "ok"
 TRANSIENT: Final = "transient"  # 5xx / 429: retried
 REFUSED: Final = "refused"  # a 4xx: the provider said no

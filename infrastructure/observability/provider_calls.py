@@ -1,9 +1,9 @@
-"""Every call to Horizon or Trustless Work, observed the same way: a client span (whose
+"""Every call to Horizon, Trustless Work or AirTM, observed the same way: a client span (whose
 `traceparent` goes out with the request, so a provider that traces joins our trace), the call's
 duration, and its outcome counted as ok or an error kind.
 
-The Trustless Work client uses httpx (`ObservedTransport`); Horizon goes through stellar-sdk's
-requests client (`ObservedRequestsClient`).
+The Trustless Work and AirTM clients use httpx (`ObservedTransport`); Horizon goes through
+stellar-sdk's requests client (`ObservedRequestsClient`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,11 @@ _ID_SEGMENT: Final = re.compile(r"^[A-Za-z0-9_-]{20,}$")
 
 
 def route_of(path: str) -> str:
-    return "/".join("{id}" if _ID_SEGMENT.match(part) else part for part in path.split("/"))
+    """The path with ids (and e-mail addresses, which AirTM takes in paths) as placeholders."""
+    return "/".join(
+        "{id}" if _ID_SEGMENT.match(part) or "@" in part or "%40" in part else part
+        for part in path.split("/")
+    )
 
 
 def outcome_of_status(status: int) -> str:

@@ -13,7 +13,11 @@ from types import FrameType
 
 import click
 
-from sandbox.app import DEFAULT_TRUSTLESS_API_KEY
+from sandbox.app import (
+    DEFAULT_AIRTM_API_KEY,
+    DEFAULT_AIRTM_API_SECRET,
+    DEFAULT_TRUSTLESS_API_KEY,
+)
 from sandbox.server import SandboxServer
 
 # How often the main thread wakes to notice a stop request while the server thread runs.
@@ -51,6 +55,12 @@ STOP_POLL_INTERVAL_S = 0.5
     help="The x-api-key the Trustless Work simulator accepts.",
 )
 @click.option(
+    "--airtm-webhook-url",
+    default=None,
+    envvar="SANDBOX_AIRTM_WEBHOOK_URL",
+    help="Where AirTM's webhooks go (e.g. http://127.0.0.1:4000/api/v1/webhooks/airtm).",
+)
+@click.option(
     "--state-file",
     default=None,
     envvar="SANDBOX_STATE_FILE",
@@ -63,6 +73,7 @@ def sandbox(
     seed: int,
     usdc_issuer_secret: str | None,
     trustless_api_key: str,
+    airtm_webhook_url: str | None,
     state_file: Path | None,
 ) -> None:
     """Run the local Stellar Horizon + Trustless Work (V1) sandbox."""
@@ -72,6 +83,7 @@ def sandbox(
         seed=seed,
         usdc_issuer_secret=usdc_issuer_secret,
         api_key=trustless_api_key,
+        airtm_webhook_url=airtm_webhook_url,
         state_file=state_file,
     )
     stop = threading.Event()
@@ -89,6 +101,12 @@ def sandbox(
     click.echo(f"  Horizon           {server.horizon_url}")
     click.echo(f"  Friendbot         {server.friendbot_url}?addr=G…")
     click.echo(f"  Trustless Work    {server.trustless_work_url}  (x-api-key: {trustless_api_key})")
+    click.echo(
+        f"  AirTM             {server.airtm_url}  (basic auth: {DEFAULT_AIRTM_API_KEY}:"
+        f"{DEFAULT_AIRTM_API_SECRET}; checkout {server.airtm_checkout_url})"
+    )
+    click.echo(f"  AirTM webhooks    {airtm_webhook_url or '(none: PUT /sandbox/airtm/webhook)'}")
+    click.echo(f"  AirTM secret      {server.airtm_webhooks.secret}")
     click.echo(f"  Control           {server.control_url}  (mint, faults, state)")
     click.echo(f"  passphrase        {chain.network_passphrase}")
     click.echo(f"  USDC              {chain.usdc.code}:{chain.usdc.issuer}")

@@ -28,7 +28,12 @@ from interfaces.cli.worker import STOP_TIMEOUT_MS
 from interfaces.runtime import Runtime, dev_secrets, write_sandbox_env
 from interfaces.settings import ConfigError, Settings, load_settings
 from interfaces.workers.runner import RUNNER_STOP_S
-from sandbox.app import DEFAULT_TRUSTLESS_API_KEY
+from sandbox.airtm.webhook_courier import derived_webhook_secret
+from sandbox.app import (
+    DEFAULT_AIRTM_API_KEY,
+    DEFAULT_AIRTM_API_SECRET,
+    DEFAULT_TRUSTLESS_API_KEY,
+)
 
 HEALTHY_WITHIN_S: Final = 30.0
 SANDBOX_PORT_DEFAULT: Final = 4100
@@ -49,7 +54,11 @@ def _start_sandbox(env: dict[str, str], settings: Settings) -> subprocess.Popen[
     """Runs `ledgerline sandbox` and points the service's variables at it."""
     port = env.get("LEDGERLINE_SANDBOX_PORT", str(SANDBOX_PORT_DEFAULT))
     state_file = settings.var_dir / "sandbox-state.json"
-    process = _spawn("sandbox", env, "--port", port, "--state-file", str(state_file))
+    hooks = f"http://{settings.host}:{settings.port}/api/v1/webhooks/airtm"
+    process = _spawn(
+        "sandbox", env, "--port", port, "--state-file", str(state_file),
+        "--airtm-webhook-url", hooks,
+    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + HEALTHY_WITHIN_S
     while True:
@@ -71,6 +80,10 @@ def _start_sandbox(env: dict[str, str], settings: Settings) -> subprocess.Popen[
         TRUSTLESS_API_KEY=env.get("TRUSTLESS_API_KEY") or DEFAULT_TRUSTLESS_API_KEY,
         STELLAR_USDC_ISSUER=str(state.json()["usdc"]["issuer"]),
         LEDGERLINE_SANDBOX_URL=url,
+        # The fiat ramp's sandbox credentials; used only with PAYMENT_PROVIDERS=crypto,airtm.
+        AIRTM_API_KEY=env.get("AIRTM_API_KEY") or DEFAULT_AIRTM_API_KEY,
+        AIRTM_API_SECRET=env.get("AIRTM_API_SECRET") or DEFAULT_AIRTM_API_SECRET,
+        AIRTM_WEBHOOK_SECRET=env.get("AIRTM_WEBHOOK_SECRET") or _sandbox_webhook_secret(env),
     )
     write_sandbox_env(
         settings.var_dir,
@@ -83,10 +96,18 @@ def _start_sandbox(env: dict[str, str], settings: Settings) -> subprocess.Popen[
                 "TRUSTLESS_API_KEY",
                 "STELLAR_USDC_ISSUER",
                 "LEDGERLINE_SANDBOX_URL",
+                "AIRTM_API_KEY",
+                "AIRTM_API_SECRET",
+                "AIRTM_WEBHOOK_SECRET",
             )
         },
     )
     return process
+
+
+def _sandbox_webhook_secret(env: Mapping[str, str]) -> str:
+    """The Svix secret the sandbox signs AirTM's webhooks with (derived from its seed)."""
+    return derived_webhook_secret(int(env.get("SANDBOX_SEED", "0")))
 
 
 def _wait_healthy(base_url: str, children: list[subprocess.Popen[bytes]]) -> None:

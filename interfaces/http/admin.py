@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery
 
+from application.fiat_reconciliation import FiatReconciler
 from application.reconciliation import Reconciler
 from application.sagas import Sagas
 from domain.api_keys import ADMIN
@@ -86,4 +87,22 @@ class AdminController(Controller):
         here and recorded as events, never adjusted."""
         return respond.command(
             lambda ctx: reconciler.reconcile_everything("api", ctx), reconciliation_body
+        )
+
+    @post(
+        "/reconcile/airtm",
+        opt=scope(ADMIN),
+        sync_to_thread=True,
+        status_code=200,
+        operation_id="reconcileAirtm",
+    )
+    def reconcile_airtm(
+        self,
+        fiat_reconciler: Provided[FiatReconciler],
+        respond: Respond,
+    ) -> Response[Envelope[ReconciliationBody]]:
+        """Reads every pending top-up and fiat withdrawal from AirTM now and applies it; what
+        the books cannot follow is reported as drift (`ledgerAccount: external:airtm`)."""
+        return respond.command(
+            lambda ctx: fiat_reconciler.reconcile("api", ctx), reconciliation_body
         )

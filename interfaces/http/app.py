@@ -29,6 +29,7 @@ from interfaces.http.incoming_webhooks import IncomingWebhooksController
 from interfaces.http.live_feed import LiveFeed
 from interfaces.http.metrics import METRICS_PATH, metrics_route, shared_state
 from interfaces.http.orders import OrdersController
+from interfaces.http.topups import AirtmLinksController, TopUpsController
 from interfaces.http.users import UsersController
 from interfaces.http.wallets import WalletsController
 from interfaces.http.webhook_endpoints import WebhookEndpointsController
@@ -55,6 +56,8 @@ def create_app(services: Services) -> Litestar:
             ApiKeysController,
             me_alias,
             UsersController,
+            AirtmLinksController,
+            TopUpsController,
             WalletsController,
             WithdrawalsController,
             DepositsController,

@@ -9,6 +9,7 @@ from typing import Any, Final
 from litestar import Controller, Response, get
 from redis import Redis
 
+from application.payment_providers import PaymentProvider
 from domain.ceilings import (
     AMOUNT,
     AMOUNT_STROOPS_MAX,
@@ -81,6 +82,8 @@ class ConfigBody(Body):
     platform_fee_bps: int
     features: dict[str, bool]
     sandbox_url: str | None = None
+    # The payment providers enabled, and the withdrawal destinations each pays out to.
+    providers: dict[str, list[str]] | None = None
 
 
 def _probe(check: Any) -> DependencyBody:
@@ -165,7 +168,10 @@ class HealthController(Controller):
 
     @get("/config", opt=scope(PUBLIC), sync_to_thread=False, operation_id="getConfig")
     def config(
-        self, settings: Provided[Settings], respond: Respond
+        self,
+        settings: Provided[Settings],
+        payment_providers: Provided[dict[str, PaymentProvider]],
+        respond: Respond,
     ) -> Response[Envelope[ConfigBody]]:
         """Currencies, the limits actually enforced, features and network."""
 
@@ -185,9 +191,19 @@ class HealthController(Controller):
                 AMOUNT: limit(1, AMOUNT_STROOPS_MAX),
                 USER_BALANCE: limit(0, USER_BALANCE_STROOPS_MAX),
                 ESCROW_BALANCE: limit(0, ESCROW_BALANCE_STROOPS_MAX),
+                "topup": limit(settings.topup_min_stroops, settings.topup_max_stroops),
+            },
+            providers={
+                name: list(provider.destination_types)
+                for name, provider in payment_providers.items()
             },
             platform_fee_bps=settings.platform_fee_bps,
-            features={"idempotency": True, "rateLimit": True, "readYourWrites": True},
+            features={
+                "idempotency": True,
+                "rateLimit": True,
+                "readYourWrites": True,
+                "airtm": settings.airtm_enabled,
+            },
             sandbox_url=settings.sandbox_url if settings.stellar_network == "sandbox" else None,
         )
         return respond.ok(body)

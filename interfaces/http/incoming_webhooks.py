@@ -1,4 +1,5 @@
-"""`POST /webhooks/trustless-work`: Trustless Work's notifications, authenticated by signature.
+"""`POST /webhooks/trustless-work` and `POST /webhooks/airtm`: providers' notifications,
+authenticated by signature (AirTM's are Svix-signed and applied; see application/airtm_notices).
 
 The signature is mandatory: `x-tw-signature` must be the hex HMAC-SHA256 of the raw body under
 TRUSTLESS_WEBHOOK_SECRET, compared in constant time (401 otherwise; 503 while no secret is
@@ -13,9 +14,10 @@ import hashlib
 from typing import Annotated, Any, Final
 
 import msgspec
-from litestar import Controller, Response, post
+from litestar import Controller, Request, Response, post
 from litestar.params import HeaderParameter, RawBody
 
+from application.airtm_notices import AirtmNotices
 from application.incoming_webhooks import IncomingWebhooks
 from domain.errors import ValidationError
 from domain.incoming_webhooks import TRUSTLESS_WORK
@@ -28,6 +30,7 @@ from interfaces.http.edge.admission import SIGNATURE, scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.errors import InvalidSignatureError, WebhookNotConfiguredError
 from interfaces.http.edge.responses import Envelope
+from interfaces.http.schemas.fiat import AirtmNoticeBody
 from interfaces.http.schemas.webhooks import TrustlessWorkNotification, WebhookReceivedBody
 from interfaces.http.schemas.wire import STORABLE_RULE, unstorable_field
 from interfaces.settings import Settings
@@ -113,5 +116,34 @@ class IncomingWebhooksController(Controller):
             ),
             lambda receipt: WebhookReceivedBody(
                 id=receipt.webhook_id, received=True, duplicate=receipt.duplicate
+            ),
+        )
+
+    @post(
+        "/airtm",
+        opt=scope(SIGNATURE),
+        sync_to_thread=True,
+        status_code=200,
+        operation_id="receiveAirtmWebhook",
+    )
+    def airtm(
+        self,
+        request: Request[Any, Any, Any],
+        body: RawBody,
+        airtm_notices: Provided[AirtmNotices],
+        respond: Respond,
+    ) -> Response[Envelope[AirtmNoticeBody]]:
+        """An AirTM webhook: its Svix signature must verify (401 INVALID_SIGNATURE otherwise,
+        and there is no setting to skip it); each `svix-id` is applied once (a repeat answers
+        `duplicate: true`)."""
+        headers = dict(request.headers.items())
+        return respond.command(
+            lambda ctx: airtm_notices.receive(body, headers, ctx),
+            lambda receipt: AirtmNoticeBody(
+                status="ok",
+                id=receipt.notice_id,
+                type=receipt.event_type,
+                processed=receipt.applied,
+                duplicate=receipt.duplicate,
             ),
         )

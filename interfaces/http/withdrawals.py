@@ -1,7 +1,9 @@
-"""Withdrawals to Stellar addresses, and the deposits that came in."""
+"""Withdrawals (to Stellar addresses, or through AirTM to a bank or an AirTM wallet), and the
+deposits that came in."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -76,6 +78,7 @@ class WithdrawalsController(Controller):
                 data.destination_ref,
                 data.description,
                 ctx,
+                commit=data.commit is not False,
             ),
             lambda result: withdrawal_body(result.withdrawal),
             status=202,
@@ -132,6 +135,51 @@ class WithdrawalsController(Controller):
         return respond.command(
             lambda ctx: withdrawals.cancel(withdrawal_id, ctx.api_key_id or "api", reason, ctx),
             withdrawal_body,
+        )
+
+    @post(
+        "/{withdrawal_id:str}/commit",
+        opt=scope(WRITE),
+        sync_to_thread=True,
+        operation_id="commitWithdrawal",
+    )
+    def commit(
+        self,
+        request: Request[Any, Any, Any],
+        withdrawal_id: FromPath[str],
+        withdrawals: Provided[Withdrawals],
+        respond: Respond,
+    ) -> Response[Envelope[WithdrawalBody]]:
+        """Commits a fiat withdrawal created with `commit: false`: its AirTM payout is committed
+        (202; `Prefer: wait=N` waits for it to settle)."""
+        uuid = identifiers.parse_public_id(identifiers.WITHDRAWAL, withdrawal_id)
+        return respond.command(
+            lambda ctx: withdrawals.fiat.commit(uuid, ctx),
+            lambda changed: withdrawal_body(changed.withdrawal),
+            status=202,
+            waiting=Waiting(
+                prefer_wait_s(request),
+                lambda changed: replace(changed, withdrawal=withdrawals.get(withdrawal_id)),
+                lambda changed: changed.withdrawal.is_terminal,
+            ),
+        )
+
+    @post(
+        "/{withdrawal_id:str}/refresh",
+        opt=scope(WRITE),
+        sync_to_thread=True,
+        status_code=200,
+        operation_id="refreshWithdrawal",
+    )
+    def refresh(
+        self, withdrawal_id: FromPath[str], withdrawals: Provided[Withdrawals], respond: Respond
+    ) -> Response[Envelope[WithdrawalBody]]:
+        """Asks AirTM where a fiat withdrawal's payout is and applies it (a failed payout's
+        hold returns to available here too)."""
+        uuid = identifiers.parse_public_id(identifiers.WITHDRAWAL, withdrawal_id)
+        return respond.command(
+            lambda ctx: withdrawals.fiat.refresh(uuid, ctx),
+            lambda changed: withdrawal_body(changed.withdrawal),
         )
 
 

@@ -19,6 +19,7 @@ from infrastructure.observability.actor_telemetry import COUNTED_AS, PARKED
 from interfaces.services import Services
 from interfaces.workers.saga_messages import (
     ADVANCE_ORDER,
+    ADVANCE_TOPUP,
     ADVANCE_WALLET,
     PARK_SAGA,
     PAY_WITHDRAWAL,
@@ -45,6 +46,10 @@ def declare_actors(broker: RedisBroker, services: Services) -> list[dramatiq.Act
         order_uuid = identifiers.parse_public_id(identifiers.ORDER, saga_id)
         use_cases.escrows.advance(order_uuid, SYSTEM.caused_by(cause))
 
+    def advance_topup(saga_id: str, cause: str) -> None:
+        topup_uuid = identifiers.parse_public_id(identifiers.TOPUP, saga_id)
+        use_cases.topups.advance(topup_uuid, SYSTEM.caused_by(cause))
+
     def park_saga(message: dict[str, Any], retries: dict[str, Any]) -> None:
         saga_id, cause = message["args"][:2]
         reason = (message.get("options", {}).get("traceback") or "").strip().splitlines()
@@ -61,6 +66,7 @@ def declare_actors(broker: RedisBroker, services: Services) -> list[dramatiq.Act
         declare(advance_wallet, ADVANCE_WALLET, on_retry_exhausted=PARK_SAGA),
         declare(pay_withdrawal, PAY_WITHDRAWAL, on_retry_exhausted=PARK_SAGA),
         declare(advance_order, ADVANCE_ORDER, on_retry_exhausted=PARK_SAGA),
+        declare(advance_topup, ADVANCE_TOPUP, on_retry_exhausted=PARK_SAGA),
         declare(park_saga, PARK_SAGA, max_retries=PARK_RETRIES_MAX, **{COUNTED_AS: PARKED}),
         *declare_webhook_actors(broker, services),
     ]

@@ -33,9 +33,17 @@ HOUSEKEEPING: Final = "housekeeping"
 OUTBOX: Final = "outbox"
 DEPOSIT_MONITOR: Final = "deposit-monitor"
 RECONCILER: Final = "reconciler"
+AIRTM_RECONCILER: Final = "airtm-reconciler"
 AUTO_RELEASE: Final = "auto-release"
 WEBHOOK_DISPATCH: Final = "webhook-dispatch"
-SAGA_LOOPS: Final = (OUTBOX, DEPOSIT_MONITOR, RECONCILER, AUTO_RELEASE, WEBHOOK_DISPATCH)
+SAGA_LOOPS: Final = (
+    OUTBOX,
+    DEPOSIT_MONITOR,
+    RECONCILER,
+    AUTO_RELEASE,
+    WEBHOOK_DISPATCH,
+    AIRTM_RECONCILER,
+)
 # The event store's NOTIFY channel when its recorder does not name one.
 DEFAULT_LOG_CHANNEL: Final = "ledger_events"
 
@@ -126,6 +134,26 @@ def reconciler_loop(services: Services) -> Loop:
     )
 
 
+def airtm_reconciler_loop(services: Services) -> Loop:
+    """Top-ups and fiat withdrawals still pending, read from AirTM and applied (a lost webhook's
+    work); contradictions recorded as drift. Idle when the fiat ramp is off."""
+    reconciler, enabled = services.use_cases.fiat_reconciler, services.settings.airtm_enabled
+
+    def step() -> bool:
+        if enabled:
+            report = reconciler.reconcile("schedule", SYSTEM)
+            if report.drifts:
+                log.warning("AirTM reconciliation found %d drifts", len(report.drifts))
+        return False
+
+    return Loop(
+        AIRTM_RECONCILER,
+        step,
+        idle_wait_s=services.settings.airtm_reconcile_interval_s,
+        follows_log=False,
+    )
+
+
 def auto_release_loop(services: Services) -> Loop:
     """Releases funded orders whose auto-release deadline passed with no dispute open."""
     orders, clock = services.use_cases.orders, services.resources.clock
@@ -174,6 +202,7 @@ def default_loops(
             reconciler_loop(services),
             auto_release_loop(services),
             relay_loop(WEBHOOK_DISPATCH, ProjectionStore(WebhookDispatcher(broker), pool, ledger)),
+            airtm_reconciler_loop(services),
         ]
     return loops
 

@@ -10,13 +10,16 @@ from dramatiq import Message
 from application.tracing import TRACEPARENT
 from domain import identifiers
 from domain.orders import Order
+from domain.topups import TopUp
 from domain.wallets import Wallet
+from domain.withdrawals import FIAT_DESTINATION_TYPES as FIAT
 from domain.withdrawals import Withdrawal
 
 QUEUE: Final = "sagas"
 ADVANCE_WALLET: Final = "wallet.advance"
 PAY_WITHDRAWAL: Final = "withdrawal.pay"
 ADVANCE_ORDER: Final = "order.advance"
+ADVANCE_TOPUP: Final = "topup.advance"
 PARK_SAGA: Final = "saga.park"
 
 # The actor that performs a saga's next step, by the public-id prefix of the saga.
@@ -24,6 +27,7 @@ ACTOR_BY_SAGA_PREFIX: Final = {
     identifiers.WALLET: ADVANCE_WALLET,
     identifiers.WITHDRAWAL: PAY_WITHDRAWAL,
     identifiers.ORDER: ADVANCE_ORDER,
+    identifiers.TOPUP: ADVANCE_TOPUP,
 }
 
 # Events after which the saga has a step to perform (a step's own failure is retried by
@@ -32,11 +36,16 @@ TRIGGERS: Final[dict[type, str]] = {
     Wallet.Created: identifiers.WALLET,
     Wallet.Funded: identifiers.WALLET,
     Wallet.Retried: identifiers.WALLET,
+    # A fiat withdrawal's payout is created as soon as it is recorded (see `saga_asked`).
+    Withdrawal.Created: identifiers.WITHDRAWAL,
     Withdrawal.Committed: identifiers.WITHDRAWAL,
     Withdrawal.Retried: identifiers.WITHDRAWAL,
     # An order asks for a step whenever its plan changes to one (see `saga_asked`).
     Order.StepPlanned: identifiers.ORDER,
     Order.Retried: identifiers.ORDER,
+    TopUp.Created: identifiers.TOPUP,
+    TopUp.CancelRequested: identifiers.TOPUP,
+    TopUp.Retried: identifiers.TOPUP,
 }
 
 
@@ -46,6 +55,8 @@ def saga_asked(event: object) -> str | None:
     prefix = TRIGGERS.get(type(event))
     if isinstance(event, Order.StepPlanned) and getattr(event, "step", None) is None:
         return None
+    if isinstance(event, Withdrawal.Created) and getattr(event, "destination_type", "") not in FIAT:
+        return None  # a crypto withdrawal asks when its hold is recorded (Committed)
     return prefix
 
 

@@ -13,9 +13,16 @@ from psycopg import Cursor
 
 from domain import identifiers
 from domain.orders import Order
+from domain.topups import STEP_CANCEL_PAYIN, STEP_CREATE_PAYIN, TopUp
 from domain.users import platform_user_id
 from domain.wallets import STEP_TRUST, Wallet
-from domain.withdrawals import STEP_PAY, Withdrawal
+from domain.withdrawals import (
+    FIAT_DESTINATION_TYPES,
+    STEP_COMMIT_PAYOUT,
+    STEP_CREATE_PAYOUT,
+    STEP_PAY,
+    Withdrawal,
+)
 from projections.projection import Projection, handles
 
 IN_FLIGHT: Final = "IN_FLIGHT"
@@ -26,7 +33,7 @@ DONE: Final = "DONE"
 
 class SagasProjection(Projection):
     name = "sagas"
-    version = 2
+    version = 3
     ddl: ClassVar[tuple[str, ...]] = (
         """CREATE TABLE sagas (
             saga_id     text        PRIMARY KEY,
@@ -79,13 +86,51 @@ class SagasProjection(Projection):
 
     # -- withdrawals ----------------------------------------------------------------------------
 
+    @handles(Withdrawal.Created)
+    def _withdrawal_created(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        if e.destination_type in FIAT_DESTINATION_TYPES:  # a crypto one starts when held
+            _start(cursor, _id(e, identifiers.WITHDRAWAL), "withdrawal", e, position,
+                   STEP_CREATE_PAYOUT)  # fmt: skip
+
     @handles(Withdrawal.Committed)
     def _withdrawal_committed(self, cursor: Cursor[Any], e: Any, position: int) -> None:
-        _start(cursor, _id(e, identifiers.WITHDRAWAL), "withdrawal", e, position, STEP_PAY)
+        saga_id = _id(e, identifiers.WITHDRAWAL)
+        cursor.execute("SELECT step FROM sagas WHERE saga_id = %s", (saga_id,))
+        known = cursor.fetchone()
+        if known is None:
+            _start(cursor, saga_id, "withdrawal", e, position, STEP_PAY)
+        else:  # a fiat withdrawal committed: its payout is committed next (once created)
+            step = known["step"] if known["step"] == STEP_CREATE_PAYOUT else STEP_COMMIT_PAYOUT
+            _set(cursor, saga_id, e, position, status=IN_FLIGHT, step=step, reason=None)
 
-    @handles(Withdrawal.Completed, Withdrawal.Failed, Withdrawal.Canceled)
+    @handles(Withdrawal.PayoutCreated)
+    def _payout_created(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        saga_id = _id(e, identifiers.WITHDRAWAL)
+        _progress(cursor, e, position)
+        cursor.execute(
+            "UPDATE sagas SET status = CASE WHEN step = %s THEN %s ELSE status END,"
+            " step = CASE WHEN step = %s THEN NULL ELSE step END WHERE saga_id = %s",
+            (STEP_CREATE_PAYOUT, WAITING, STEP_CREATE_PAYOUT, saga_id),
+        )
+
+    @handles(Withdrawal.PayoutPending, Withdrawal.AwaitingRecipient)
+    def _payout_waiting(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _set(cursor, _id(e, identifiers.WITHDRAWAL), e, position, status=WAITING, step=None,
+             reason=getattr(e, "reason", None))  # fmt: skip
+
+    @handles(
+        Withdrawal.Completed,
+        Withdrawal.Failed,
+        Withdrawal.Canceled,
+        Withdrawal.PayoutCompleted,
+        Withdrawal.PayoutFailed,
+        Withdrawal.PayoutCanceled,
+    )
     def _withdrawal_done(self, cursor: Cursor[Any], e: Any, position: int) -> None:
-        outcome = {"Completed": "COMPLETED", "Failed": "FAILED", "Canceled": "CANCELED"}
+        outcome = {
+            "Completed": "COMPLETED", "Failed": "FAILED", "Canceled": "CANCELED",
+            "PayoutCompleted": "COMPLETED", "PayoutFailed": "FAILED", "PayoutCanceled": "CANCELED",
+        }  # fmt: skip
         _set(
             cursor,
             _id(e, identifiers.WITHDRAWAL),
@@ -96,6 +141,28 @@ class SagasProjection(Projection):
             outcome=outcome[type(e).__name__],
             reason=getattr(e, "reason", None),
         )
+
+    # -- top-ups --------------------------------------------------------------------------------
+
+    @handles(TopUp.Created)
+    def _topup_created(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _start(cursor, _id(e, identifiers.TOPUP), "topup", e, position, STEP_CREATE_PAYIN)
+
+    @handles(TopUp.AwaitingConfirmation, TopUp.Processing)
+    def _topup_waiting(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _set(cursor, _id(e, identifiers.TOPUP), e, position, status=WAITING, step=None,
+             reason=None)  # fmt: skip
+
+    @handles(TopUp.CancelRequested)
+    def _topup_cancel(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _set(cursor, _id(e, identifiers.TOPUP), e, position, status=IN_FLIGHT,
+             step=STEP_CANCEL_PAYIN, reason=None)  # fmt: skip
+
+    @handles(TopUp.Succeeded, TopUp.Failed, TopUp.Canceled)
+    def _topup_done(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        outcome = {"Succeeded": "SUCCEEDED", "Failed": "FAILED", "Canceled": "CANCELED"}
+        _set(cursor, _id(e, identifiers.TOPUP), e, position, status=DONE, step=None,
+             outcome=outcome[type(e).__name__], reason=getattr(e, "reason", None))  # fmt: skip
 
     # -- orders ---------------------------------------------------------------------------------
 
@@ -137,11 +204,11 @@ class SagasProjection(Projection):
 
     # -- any saga ---------------------------------------------------------------------------
 
-    @handles(Wallet.Parked, Withdrawal.Parked, Order.Parked)
+    @handles(Wallet.Parked, Withdrawal.Parked, Order.Parked, TopUp.Parked)
     def _parked(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         _set(cursor, _saga_id(e), e, position, status=PARKED, step=e.step, reason=e.reason)
 
-    @handles(Wallet.Retried, Withdrawal.Retried, Order.Retried)
+    @handles(Wallet.Retried, Withdrawal.Retried, Order.Retried, TopUp.Retried)
     def _retried(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         _set(cursor, _saga_id(e), e, position, status=IN_FLIGHT, step=e.step, reason=None)
 
@@ -164,7 +231,15 @@ _PREFIX_BY_AGGREGATE: Final = {
     "Wallet": identifiers.WALLET,
     "Withdrawal": identifiers.WITHDRAWAL,
     "Order": identifiers.ORDER,
+    "TopUp": identifiers.TOPUP,
 }
+
+
+def _progress(cursor: Cursor[Any], e: Any, position: int) -> None:
+    cursor.execute(
+        "UPDATE sagas SET updated_at = %s, position = %s WHERE saga_id = %s",
+        (e.timestamp, position, _saga_id(e)),
+    )
 
 
 def _order_users(e: Any) -> list[str]:

@@ -1,4 +1,5 @@
-"""Withdrawals as marketplaces list them."""
+"""Withdrawals as marketplaces list them (crypto and fiat), and the fiat ones still waiting on
+the provider (the reconciler's read port)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,21 @@ from typing import Any, ClassVar
 from psycopg import Cursor
 
 from domain import identifiers
-from domain.withdrawals import CANCELED, COMMITTED, COMPLETED, FAILED, PENDING, Withdrawal
+from domain.withdrawals import (
+    CANCELED,
+    COMMITTED,
+    COMPLETED,
+    FAILED,
+    PENDING,
+    PENDING_USER_ACTION,
+    Withdrawal,
+)
 from projections.projection import Projection, handles
 
 
 class WithdrawalsProjection(Projection):
     name = "withdrawals"
-    version = 1
+    version = 2
     ddl: ClassVar[tuple[str, ...]] = (
         """CREATE TABLE withdrawals (
             withdrawal_id             text        PRIMARY KEY,
@@ -29,6 +38,10 @@ class WithdrawalsProjection(Projection):
             error_code                text,
             parked_step               text,
             park_reason               text,
+            airtm_payout_id           text,
+            fee_stroops               bigint,
+            provider_fee_stroops      bigint,
+            net_stroops               bigint,
             created_at                timestamptz NOT NULL,
             updated_at                timestamptz NOT NULL,
             position                  bigint      NOT NULL,
@@ -36,6 +49,9 @@ class WithdrawalsProjection(Projection):
         )""",
         "CREATE INDEX withdrawals_user_idx ON withdrawals (user_id, created_position)",
         "CREATE INDEX withdrawals_position_idx ON withdrawals (created_position)",
+        "CREATE INDEX withdrawals_fiat_pending_idx ON withdrawals (created_position)"
+        " WHERE destination_type <> 'crypto' AND status IN"
+        f" ('WITHDRAWAL_CREATED', '{COMMITTED}', '{PENDING}', '{PENDING_USER_ACTION}')",
     )
 
     @handles(Withdrawal.Created)
@@ -100,6 +116,39 @@ class WithdrawalsProjection(Projection):
     @handles(Withdrawal.Retried)
     def _retried(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         _update(cursor, e, position, parked_step=None, park_reason=None)
+
+    # -- the fiat ramp ---------------------------------------------------------------------------
+
+    @handles(Withdrawal.PayoutCreated)
+    def _payout_created(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _update(cursor, e, position, airtm_payout_id=e.payout_id,
+                fee_stroops=e.enterprise_fee_stroops,
+                provider_fee_stroops=e.provider_fee_stroops, net_stroops=e.net_stroops,
+                parked_step=None, park_reason=None)  # fmt: skip
+
+    @handles(Withdrawal.PayoutPending)
+    def _payout_pending(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _update(cursor, e, position, status=PENDING, parked_step=None, park_reason=None)
+
+    @handles(Withdrawal.AwaitingRecipient)
+    def _awaiting_recipient(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _update(cursor, e, position, status=PENDING_USER_ACTION, failure_reason=e.reason)
+
+    @handles(Withdrawal.PayoutCompleted)
+    def _payout_completed(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _update(cursor, e, position, status=COMPLETED, net_stroops=e.net_stroops,
+                provider_fee_stroops=e.provider_fee_stroops, failure_reason=None,
+                parked_step=None, park_reason=None)  # fmt: skip
+
+    @handles(Withdrawal.PayoutFailed)
+    def _payout_failed(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _update(cursor, e, position, status=FAILED, failure_reason=e.reason,
+                error_code=e.error_code, parked_step=None, park_reason=None)  # fmt: skip
+
+    @handles(Withdrawal.PayoutCanceled)
+    def _payout_canceled(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _update(cursor, e, position, status=CANCELED, failure_reason=e.reason,
+                parked_step=None, park_reason=None)  # fmt: skip
 
 
 def _id(e: Any) -> str:

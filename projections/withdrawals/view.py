@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,10 @@ class WithdrawalRow:
     error_code: str | None
     parked_step: str | None
     park_reason: str | None
+    airtm_payout_id: str | None
+    fee_stroops: int | None
+    provider_fee_stroops: int | None
+    net_stroops: int | None
     created_at: datetime
     updated_at: datetime
     position: int
@@ -65,3 +70,21 @@ class WithdrawalsView:
                 {"user": user_id, "status": status, "before": before, "limit": limit + 1},
             ).fetchall()
         return page_of([WithdrawalRow(**r) for r in rows], limit, lambda r: r.created_position)
+
+
+class PendingFiatWithdrawals:
+    """The fiat withdrawals still waiting on the provider, oldest first (a read port)."""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    def pending(self, limit: int) -> Sequence[str]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT withdrawal_id FROM rm_withdrawals.withdrawals"
+                " WHERE destination_type <> 'crypto' AND status IN"
+                " ('WITHDRAWAL_CREATED', 'WITHDRAWAL_COMMITTED', 'WITHDRAWAL_PENDING',"
+                " 'WITHDRAWAL_PENDING_USER_ACTION') ORDER BY created_position LIMIT %s",
+                (limit,),
+            ).fetchall()
+        return [row["withdrawal_id"] for row in rows]

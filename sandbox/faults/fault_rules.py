@@ -4,7 +4,8 @@ A rule names a route glob over "<api> <METHOD> <path>" (for example
 `horizon POST /transactions` or `trustless-work POST /escrow/*/fund-escrow`), a mode, and how many
 matching requests it hits (`count`, after letting `skip` pass; `probability` draws from the
 registry's seeded generator). Each request fires at most one rule. Gate modes are carried out by
-`fault_gate` around the app; handler modes are read by the handler through `active_fault`.
+`fault_gate` around the app; handler modes are read by the handler through `active_fault`;
+delivery modes by AirTM's webhook courier, for each webhook it is about to send.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ HANDLER_MODES = frozenset(
         "sse_disconnect",
     }
 )
+# Modes of the AirTM webhook courier, matched against "airtm-webhook POST <event type>".
+DELIVERY_MODES = frozenset({"webhook_drop", "webhook_duplicate", "webhook_reorder"})
 HANG_S_MAX = 600.0
 DELAY_MS_MAX = 600_000
 
@@ -51,6 +54,11 @@ HORIZON_PAYMENTS = "horizon GET *payments"
 FRIENDBOT = "horizon * /friendbot"
 TW_SEND_TRANSACTION = "trustless-work POST /helper/send-transaction"
 TW_ANY = "trustless-work *"
+AIRTM_ANY = "airtm *"
+AIRTM_PAYINS = "airtm POST /payins"
+AIRTM_PAYOUTS = "airtm POST /payouts"
+AIRTM_COMMIT = "airtm POST /payouts/*/commit"
+AIRTM_WEBHOOKS = "airtm-webhook POST *"
 
 active_fault: ContextVar[FaultRule | None] = ContextVar("sandbox_active_fault", default=None)
 
@@ -76,7 +84,7 @@ class FaultRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     abrupt: bool = False
 
     def __post_init__(self) -> None:
-        if self.mode not in GATE_MODES | HANDLER_MODES:
+        if self.mode not in GATE_MODES | HANDLER_MODES | DELIVERY_MODES:
             raise ValueError(f"unknown fault mode {self.mode!r}")
         if self.count is not None and self.count < 1:
             raise ValueError("count must be at least 1 (or null for every matching request)")

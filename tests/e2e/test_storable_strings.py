@@ -109,6 +109,10 @@ def endpoint_body(_: Target) -> dict[str, Any]:
     return {"url": "https://hooks.invalid/strings", "events": ["dispute.resolved"]}
 
 
+def topup_body(t: Target) -> dict[str, Any]:
+    return {"userId": t.user_id, "amount": "5", "description": "strings"}
+
+
 def path_field(name: str, method: str, template: str) -> Field:
     def send(client: httpx.Client, target: Target, text: str) -> httpx.Response:
         encoded = quote(text.encode("utf-8", "surrogatepass"), safe="")
@@ -165,6 +169,11 @@ FIELDS = [
     body_field("description", "/webhooks/endpoints", endpoint_body, "description"),
     body_field("events[0]", "/webhooks/endpoints", endpoint_body, "events", "0"),
     body_field("url", "/webhooks/endpoints", endpoint_body, "url"),
+    # The fiat ramp (off in this stack: a storable string meets a 4xx of its own, never a 5xx).
+    body_field("email", "/users/{t.user_id}/airtm/link", lambda t: {"email": "a@b.c"}, "email"),
+    body_field("description", "/topups", topup_body, "description"),
+    body_field("currency", "/topups", topup_body, "currency"),
+    body_field("userId", "/topups", topup_body, "userId"),
     path_field("userId", "GET", "/users/{text}"),
     path_field("userId", "POST", "/users/{text}/balance/credit"),
     path_field("orderId", "GET", "/orders/{text}"),

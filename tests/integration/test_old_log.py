@@ -12,6 +12,7 @@ rebuild --all` does), and both compared with what the old code produced.
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -86,15 +87,33 @@ def test_the_old_log_loads_and_rebuilds_into_the_read_models_the_old_code_built(
         schemas = [store.projection.schema for store in resources.projections.values()]
         with resources.pool.connection() as conn:
             rebuilt = read_model_rows(conn, schemas)
-        assert sorted(rebuilt) == sorted(expected)
+        # Read models and columns added since (the fiat ramp's) are empty for an old log.
+        assert set(expected) <= set(rebuilt)
+        assert all(not rebuilt[table] for table in set(rebuilt) - set(expected))
         for table, rows in expected.items():
-            assert rebuilt[table] == rows, _diff(table, rows, rebuilt[table])
+            old_rows = _as_old(rows, rebuilt[table])
+            assert old_rows == rows, _diff(table, rows, old_rows)
 
         client = stack.client()
         for path, body in bodies.items():
             response = client.get(path)
             assert response.status_code == 200, response.text
-            assert response.json()["data"] == body, path
+            answered = response.json()["data"]
+            assert {key: answered.get(key) for key in body} == body, path
+
+
+def _as_old(old: list[str], new: list[str]) -> list[str]:
+    """The rebuilt rows cut down to the columns the old rows had; a column added since must
+    hold nothing (null or false) for an old event."""
+    if not old:
+        return new
+    columns = set(json.loads(old[0]))
+    cut = []
+    for row in new:
+        values = json.loads(row)
+        assert all(not values[c] for c in set(values) - columns), row
+        cut.append(json.dumps({c: values[c] for c in columns if c in values}, sort_keys=True))
+    return sorted(cut)
 
 
 def _diff(table: str, old: list[str], new: list[str]) -> str:

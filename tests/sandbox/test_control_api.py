@@ -206,6 +206,8 @@ def test_the_root_lists_the_mounts_and_unknown_paths_are_not_found(
     assert httpx.get(sandbox.url + "/").json() == {
         "horizon": "/horizon",
         "trustless_work": "/trustless-work",
+        "airtm": "/airtm",
+        "airtm_checkout": "/airtm-app",
         "control": "/sandbox",
     }
     assert httpx.get(sandbox.url + "/nowhere").status_code == 404

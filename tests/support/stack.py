@@ -26,6 +26,7 @@ from interfaces.settings import Settings, load_settings
 from interfaces.workers.actors import declare_actors
 from interfaces.workers.loops import default_runner
 from interfaces.workers.runner import Runner
+from sandbox.app import DEFAULT_AIRTM_API_KEY, DEFAULT_AIRTM_API_SECRET
 from sandbox.server import SandboxServer
 from tests.support.capture import SESSION
 from tests.support.waiting import wait_until
@@ -78,6 +79,18 @@ def settings_for_tests(sandbox: SandboxServer | None = None, **environ: str) -> 
         )
     base.update(environ)
     return load_settings(base)
+
+
+def airtm_environ(sandbox: SandboxServer) -> dict[str, str]:
+    """The fiat ramp on, pointed at the sandbox's AirTM (its URLs default from the sandbox's)."""
+    return {
+        "PAYMENT_PROVIDERS": "crypto,airtm",
+        "AIRTM_API_KEY": DEFAULT_AIRTM_API_KEY,
+        "AIRTM_API_SECRET": DEFAULT_AIRTM_API_SECRET,
+        "AIRTM_WEBHOOK_SECRET": sandbox.airtm_webhooks.secret,
+        "AIRTM_TIMEOUT_S": "3",
+        "AIRTM_RECONCILE_INTERVAL_S": "3600",
+    }
 
 
 def free_port() -> int:
@@ -245,12 +258,20 @@ def process_environment(services: Services) -> dict[str, str]:
         "BROKER_MAINTENANCE_CHANCE": str(settings.broker_maintenance_chance),
         "WORKER_THREADS": str(settings.worker_threads),
         "RATE_LIMIT_PER_MINUTE": str(settings.rate_limit_per_minute),
+        "PAYMENT_PROVIDERS": ",".join(settings.payment_providers),
+        "AIRTM_TIMEOUT_S": str(settings.airtm_timeout_s),
     }
     optional = {
         "STELLAR_HORIZON_URL": settings.stellar_horizon_url,
         "STELLAR_USDC_ISSUER": settings.stellar_usdc_issuer,
         "TRUSTLESS_API_URL": settings.trustless_api_url,
         "TRUSTLESS_API_KEY": settings.trustless_api_key,
+        "AIRTM_API_URL": settings.airtm_api_url,
+        "AIRTM_CHECKOUT_URL": settings.airtm_checkout_url,
+        "AIRTM_API_KEY": settings.airtm_api_key,
+        "AIRTM_API_SECRET": settings.airtm_api_secret,
+        "AIRTM_WEBHOOK_SECRET": settings.airtm_webhook_secret,
+        "PUBLIC_BASE_URL": settings.public_base_url,
     }
     environ.update({k: v for k, v in optional.items() if v})
     return environ

@@ -50,6 +50,7 @@ pytestmark = pytest.mark.unit
                 withdrawals.CREATED,
                 withdrawals.COMMITTED,
                 withdrawals.PENDING,
+                withdrawals.PENDING_USER_ACTION,
                 withdrawals.COMPLETED,
                 withdrawals.FAILED,
                 withdrawals.CANCELED,

@@ -16,9 +16,11 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from application.access_tokens import ScopeEscalationError, TokensUnavailableError
 from application.ledger import ConcurrencyConflictError
+from application.payment_providers import NoticeRejectedError
 from application.webhooks import SecretsNotConfiguredError
 from application.withdrawals import WithdrawalDestinationInvalidError
 from domain.accounts import CurrencyMismatchError, ReservationMismatchError
+from domain.airtm_links import AirtmNotLinkedError, AirtmUserInvalidError
 from domain.errors import (
     ConflictError,
     DomainError,
@@ -104,6 +106,9 @@ STATUS_BY_ERROR: Final[dict[type[DomainError], int]] = {
     ProviderUnavailableError: 503,
     ProviderTimeoutError: 504,
     InvalidSignatureError: 401,
+    NoticeRejectedError: 401,
+    AirtmNotLinkedError: 422,
+    AirtmUserInvalidError: 422,
     WebhookNotConfiguredError: 503,
     SecretsNotConfiguredError: 503,
     TooManyStreamsError: 429,

@@ -184,20 +184,31 @@ class WithdrawalBody(Body):
     parked: bool
     created_at: Timestamp | None
     updated_at: Timestamp | None
+    committed: bool = True
+    airtm_payout_id: str | None = None
+    provider_fee: str | None = None
+    net_amount: str | None = None
 
 
 def withdrawal_body(source: Withdrawal | WithdrawalRow) -> WithdrawalBody:
     if isinstance(source, Withdrawal):
         ident, created, updated = source.public_id, source.created_on, source.modified_on
         parked, hash_ = source.parked_step is not None, source.transaction_hash
+        payout, fee = source.payout_id, source.enterprise_fee_stroops
     else:
         ident, created, updated = source.withdrawal_id, source.created_at, source.updated_at
         parked, hash_ = source.parked_step is not None, source.stellar_transaction_hash
+        payout, fee = source.airtm_payout_id, source.fee_stroops
+    currency = source.currency
+
+    def wire(stroops: int | None) -> str | None:
+        return None if stroops is None else Amount(stroops, currency).to_wire()
+
     return WithdrawalBody(
         id=ident,
         user_id=source.user_id,
         amount=Amount(source.amount_stroops, source.currency).to_wire(),
-        fee=Amount(0, source.currency).to_wire(),
+        fee=Amount(fee or 0, source.currency).to_wire(),
         currency=source.currency,
         status=source.status,
         destination_type=source.destination_type,
@@ -209,6 +220,10 @@ def withdrawal_body(source: Withdrawal | WithdrawalRow) -> WithdrawalBody:
         parked=parked,
         created_at=iso(created),
         updated_at=iso(updated),
+        committed=source.status != "WITHDRAWAL_CREATED",
+        airtm_payout_id=payout,
+        provider_fee=wire(source.provider_fee_stroops),
+        net_amount=wire(source.net_stroops),
     )
 
 

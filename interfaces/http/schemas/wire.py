@@ -33,6 +33,7 @@ from application.order_terms import (
     DESCRIPTION_LENGTH_MAX,
     TITLE_LENGTH_MAX,
 )
+from application.topups import DESCRIPTION_LENGTH_MAX as TOPUP_DESCRIPTION_LENGTH_MAX
 from application.withdrawals import DESCRIPTION_LENGTH_MAX as WITHDRAWAL_DESCRIPTION_LENGTH_MAX
 from domain import identifiers
 from domain.api_keys import NAME_LENGTH_MAX
@@ -88,6 +89,7 @@ AdjustmentReference = Annotated[
 WithdrawalDescription = Annotated[
     str, _text(WITHDRAWAL_DESCRIPTION_LENGTH_MAX, "what the withdrawal is for")
 ]
+TopUpDescription = Annotated[str, _text(TOPUP_DESCRIPTION_LENGTH_MAX, "what the top-up is for")]
 DisputeText = Annotated[str, _text(DISPUTE_TEXT_LENGTH_MAX, "free text")]
 Evidence = Annotated[list[DisputeText], msgspec.Meta(max_length=EVIDENCE_MAX)]
 Destination = Annotated[str, _text(DESTINATION_LENGTH_MAX, "a Stellar address")]

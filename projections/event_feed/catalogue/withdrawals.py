@@ -101,3 +101,59 @@ def _parked(e: Any) -> Payload:
 @entry(Withdrawal.Retried, "withdrawal.retried", "Withdrawal", prefix=WD)
 def _retried(e: Any) -> Payload:
     return {**_withdrawal(e), "step": e.step}
+
+
+# -- the fiat ramp: the same wire names as the crypto path's states, with AirTM's facts --------
+
+
+def _payout(e: Any) -> Payload:
+    return {**_withdrawal(e), "airtmPayoutId": e.payout_id, "stellarTransactionHash": None}
+
+
+@entry(Withdrawal.PayoutCreated, "withdrawal.payout_created", "Withdrawal", prefix=WD,
+       public=False)  # fmt: skip
+def _payout_created(e: Any) -> Payload:
+    return {
+        **_payout(e),
+        "fee": wire(e.enterprise_fee_stroops, e.currency),
+        "providerFee": wire(e.provider_fee_stroops, e.currency),
+        "netAmount": wire(e.net_stroops, e.currency),
+    }
+
+
+@entry(Withdrawal.PayoutPending, "withdrawal.pending", "Withdrawal", prefix=WD)
+def _payout_pending(e: Any) -> Payload:
+    return _payout(e)
+
+
+@entry(Withdrawal.AwaitingRecipient, "withdrawal.pending_user_action", "Withdrawal", prefix=WD)
+def _awaiting_recipient(e: Any) -> Payload:
+    return {
+        **_payout(e),
+        "actionRequired": "recipient_action",
+        "actionUrl": None,
+        "reasonCode": e.reason_code,
+        "reason": e.reason,
+    }
+
+
+@entry(Withdrawal.PayoutCompleted, "withdrawal.completed", "Withdrawal", prefix=WD)
+def _payout_completed(e: Any) -> Payload:
+    return {
+        **_payout(e),
+        "completedAt": iso_utc(e.timestamp),
+        "ledger": None,
+        "fee": wire(e.enterprise_fee_stroops, e.currency),
+        "providerFee": wire(e.provider_fee_stroops, e.currency),
+        "netAmount": wire(e.net_stroops, e.currency),
+    }
+
+
+@entry(Withdrawal.PayoutFailed, "withdrawal.failed", "Withdrawal", prefix=WD)
+def _payout_failed(e: Any) -> Payload:
+    return {**_payout(e), "reason": e.reason, "errorCode": e.error_code}
+
+
+@entry(Withdrawal.PayoutCanceled, "withdrawal.canceled", "Withdrawal", prefix=WD)
+def _payout_canceled(e: Any) -> Payload:
+    return {**_payout(e), "canceledBy": "provider", "reason": e.reason, "refundedToBalance": True}

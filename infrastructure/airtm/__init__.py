@@ -1,0 +1,1 @@
+"""AirTM's Enterprise API V2: the fiat provider's HTTP client and its webhook verification."""
