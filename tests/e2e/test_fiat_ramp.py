@@ -169,7 +169,12 @@ def test_a_duplicated_webhook_credits_once_and_a_forged_one_is_refused(stack: St
     forged = httpx.post(
         f"{stack.base_url}/webhooks/airtm",
         content=body,
-        headers={"svix-id": "msg_forged", "svix-timestamp": "1", "svix-signature": "v1,AAAA"},
+        headers={
+            "content-type": "application/json",
+            "svix-id": "msg_forged",
+            "svix-timestamp": "1",
+            "svix-signature": "v1,AAAA",
+        },
     )
     assert forged.status_code == 401
     assert forged.json()["error"]["code"] == "INVALID_SIGNATURE"
