@@ -28,6 +28,7 @@ from application import instruments as outcomes
 from application.context import CommandContext
 from application.group_commit import GroupCommitter
 from application.instruments import Instruments, NoInstruments, caller_use_case
+from application.outages import ServiceUnavailableError
 from application.tracing import current_traceparent, span, tracer
 from domain.accounts import Account
 from domain.errors import ConflictError, DomainError
@@ -71,6 +72,9 @@ class Ledger(Application[UUID]):
                 return retry_on_conflict(command)
         except ConcurrencyConflictError:
             self.instruments.command(name, outcomes.CONFLICT)
+            raise
+        except ServiceUnavailableError:
+            self.instruments.command(name, outcomes.ERROR)
             raise
         except DomainError:
             self.instruments.command(name, outcomes.REJECTED)

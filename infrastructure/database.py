@@ -18,7 +18,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 MIGRATION_LOCK_KEY: Final = 7_310_001
-POOL_TIMEOUT_S: Final = 10.0
+# How long a caller waits for a pooled connection before the store counts as unavailable (a
+# 503 at the edge): long enough for a busy pool, short enough to answer during an outage.
+POOL_TIMEOUT_S: Final = 5.0
 POOL_IDLE_S: Final = 300.0
 
 Pool = ConnectionPool[Connection[dict[str, Any]]]

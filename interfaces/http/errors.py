@@ -2,7 +2,10 @@
 `{"error": {"code", "message", "details"?, "requestId"}}`.
 
 Domain errors carry their own code; framework errors (malformed JSON, unknown route, body too
-large) are translated here too, so no business rule or bad input ever becomes a 500.
+large) are translated here too, so no business rule or bad input ever becomes a 500. Our own
+stores being unreachable (infrastructure/outages.py) is a 503 `SERVICE_UNAVAILABLE` with
+`Retry-After`, whichever route met it, and `COMMIT_OUTCOME_UNKNOWN` when the connection died
+while a command committed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from application.ledger import ConcurrencyConflictError
+from application.outages import RETRY_AFTER_S, ServiceUnavailableError, service_unavailable
 from application.webhooks import SecretsNotConfiguredError
 from application.withdrawals import WithdrawalDestinationInvalidError
 from domain.accounts import CurrencyMismatchError, ReservationMismatchError
@@ -29,6 +33,7 @@ from domain.errors import (
     ProviderUnavailableError,
     ValidationError,
 )
+from infrastructure.outages import OUTAGE_ERRORS, is_outage
 from interfaces.http.edge_state import request_id_from_scope
 
 log = logging.getLogger(__name__)
@@ -89,7 +94,10 @@ STATUS_BY_ERROR: Final[dict[type[DomainError], int]] = {
     WebhookNotConfiguredError: 503,
     SecretsNotConfiguredError: 503,
     TooManyStreamsError: 429,
+    ServiceUnavailableError: 503,
 }
+# Statuses that tell the client to come back: they carry Retry-After.
+RETRY_LATER: Final = frozenset({429, 503})
 
 _CODE_BY_STATUS: Final = {
     400: "VALIDATION_ERROR",
@@ -124,18 +132,47 @@ def request_id_of(request: Request[Any, Any, Any]) -> str:
     return request_id_from_scope(request.scope)
 
 
-def _response(request: Request[Any, Any, Any], status: int, body: bytes) -> Response[bytes]:
+def retry_headers(error: DomainError) -> dict[str, str]:
+    """`Retry-After` for an error that asks the client to come back."""
+    if status_of(error) not in RETRY_LATER:
+        return {}
+    return {"Retry-After": str(error.details.get("retryAfter", RETRY_AFTER_S))}
+
+
+def _response(
+    request: Request[Any, Any, Any],
+    status: int,
+    body: bytes,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
     return Response(
         content=body,
         status_code=status,
         media_type="application/json",
-        headers={"X-Request-ID": request_id_of(request)},
+        headers={"X-Request-ID": request_id_of(request), **(headers or {})},
     )
 
 
 def on_domain_error(request: Request[Any, Any, Any], error: DomainError) -> Response[bytes]:
     body = error_body(error.code, error.message, request_id_of(request), error.details)
-    return _response(request, status_of(error), body)
+    return _response(request, status_of(error), body, retry_headers(error))
+
+
+def outage_of(error: BaseException) -> ServiceUnavailableError:
+    """The answer for a driver's outage exception: which store, in the message."""
+    text = f"{type(error).__module__} {error}".lower()
+    return service_unavailable("Redis" if "redis" in text else "PostgreSQL")
+
+
+def on_outage(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
+    log.warning(
+        "dependency outage on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(error).__name__,
+        str(error).strip().splitlines()[0] if str(error).strip() else "",
+    )
+    return on_domain_error(request, outage_of(error))
 
 
 def on_validation_error(
@@ -169,12 +206,15 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
 
 
 def on_unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
+    if is_outage(error):  # raised from a driver's error by code between us and the driver
+        return on_outage(request, error)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     body = error_body("INTERNAL_ERROR", "internal error", request_id_of(request))
     return _response(request, 500, body)
 
 
 EXCEPTION_HANDLERS: Final = {
+    **{outage: on_outage for outage in OUTAGE_ERRORS if not issubclass(outage, DomainError)},
     DomainError: on_domain_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,

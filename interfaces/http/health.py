@@ -18,6 +18,8 @@ from interfaces.workers.runner import loop_names
 
 # Past this many unapplied events a read model is too stale to serve from.
 PROJECTION_LAG_READY_MAX: Final = 10_000
+# A probe waits this long for a pooled connection: readiness answers fast during an outage.
+PROBE_TIMEOUT_S: Final = 2.0
 VERSION: Final = version("ledgerline")
 
 
@@ -74,7 +76,7 @@ def _probe(check: Any) -> DependencyBody:
 
 
 def _database(services: AppServices) -> None:
-    with services.pool.connection() as conn:
+    with services.pool.connection(timeout=PROBE_TIMEOUT_S) as conn:
         conn.execute("SELECT 1")
 
 
