@@ -51,6 +51,14 @@ STOP_POLL_INTERVAL_S = 0.5
     help="The x-api-key the Trustless Work simulator accepts.",
 )
 @click.option(
+    "--trustless-rate-limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    envvar="SANDBOX_TRUSTLESS_RATE_LIMIT",
+    help="Trustless Work requests per key per minute before 429 (the real service's limit is 50).",
+)
+@click.option(
     "--state-file",
     default=None,
     envvar="SANDBOX_STATE_FILE",
@@ -63,6 +71,7 @@ def sandbox(
     seed: int,
     usdc_issuer_secret: str | None,
     trustless_api_key: str,
+    trustless_rate_limit: int,
     state_file: Path | None,
 ) -> None:
     """Run the local Stellar Horizon + Trustless Work (V1) sandbox."""
@@ -73,6 +82,7 @@ def sandbox(
         usdc_issuer_secret=usdc_issuer_secret,
         api_key=trustless_api_key,
         state_file=state_file,
+        trustless_requests_per_window_max=trustless_rate_limit,
     )
     stop = threading.Event()
 
