@@ -10,6 +10,7 @@ same aggregates, and retries it when another process won the race.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -34,6 +35,7 @@ from domain.accounts import Account
 from domain.errors import ConflictError, DomainError
 
 A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 CONFLICT_ATTEMPTS_MAX: Final = 8
@@ -146,9 +148,16 @@ class Ledger(Application[UUID]):
             return self._committer
 
     def _record_processing(self, processing: ProcessingEvent[UUID]) -> list[Any]:
-        """What `Application.save` does once events are collected: record, snapshot, notify."""
+        """What `Application.save` does once events are collected: record, snapshot, notify.
+
+        Once the events are recorded the command has happened: a snapshot that cannot be
+        written (the database went away a moment later) is skipped, never reported as the
+        command failing — a caller told "failed" would retry a command already applied."""
         recordings = self._record(processing)
-        self._take_snapshots(processing)
+        try:
+            self._take_snapshots(processing)
+        except Exception as error:
+            log.warning("snapshot skipped after a recorded command: %s", error)
         self._notify(recordings)
         return recordings
 

@@ -23,10 +23,15 @@ from eventsourcing.persistence import (
     OperationalError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
 from psycopg.conninfo import conninfo_to_dict
 
 from application.outages import commit_outcome_unknown
+from infrastructure.database import RECONNECT_TIMEOUT_S
 from infrastructure.idempotency import claim_lost, is_claim_lost
 from infrastructure.outages import is_pool_timeout
 
@@ -36,8 +41,9 @@ AGGREGATE_CACHE_SIZE: Final = 10_000
 # How long a caller waits for a pooled connection (and a new connection to open) before the
 # store counts as unavailable.
 CONNECT_TIMEOUT_S: Final = 5
-# A broken pooled connection (the server restarted) fails at once and is replaced: try again a
-# few times, a moment apart. A pool timeout is not retried: it would only wait as long again.
+# A broken pooled connection (the server restarted) fails at once: test the idle ones and try
+# again a few times, a moment apart. A pool timeout is not retried: it would only wait as long
+# again.
 STORE_ATTEMPTS_MAX: Final = 3
 STORE_RETRY_WAIT_S: Final = 0.1
 
@@ -57,6 +63,9 @@ def _bounded_retry(method: F) -> F:
             except (InterfaceError, OperationalError) as error:
                 if attempt == STORE_ATTEMPTS_MAX or is_pool_timeout(error):
                     raise
+                # The server may have restarted: drop every broken idle connection at once,
+                # rather than meeting them one retry at a time.
+                args[0].datastore.pool.check()
                 time.sleep(STORE_RETRY_WAIT_S * attempt)
         raise AssertionError("unreachable")
 
@@ -67,7 +76,7 @@ def event_store_env(database_url: str, *, pool_size: int = 5, overflow: int = 10
     """The eventsourcing environment for `database_url`; nobody else reads these keys."""
     params = conninfo_to_dict(database_url)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "infrastructure.event_store:LedgerFactory",
         "POSTGRES_DBNAME": str(params.get("dbname", "postgres")),
         "POSTGRES_HOST": str(params.get("host", "127.0.0.1")),
         "POSTGRES_PORT": str(params.get("port", "5432")),
@@ -94,6 +103,11 @@ def _nothing_more(cursor: Any, positions: list[int]) -> None:
 
 
 class LedgerRecorder(PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # eventsourcing builds its pool without this option (default 300 s); see database.py.
+        self.datastore.pool.reconnect_timeout = RECONNECT_TIMEOUT_S
+
     select_events = _bounded_retry(PostgresApplicationRecorder.select_events)
     select_notifications = _bounded_retry(PostgresApplicationRecorder.select_notifications)
     max_notification_id = _bounded_retry(PostgresApplicationRecorder.max_notification_id)
@@ -138,3 +152,18 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 raise commit_outcome_unknown() from error
             raise
         return positions
+
+
+class SnapshotRecorder(PostgresAggregateRecorder):
+    """The snapshots' table, with the same bounded retries (a snapshot is read before every
+    load of a snapshotted aggregate, so its reads must fail as fast as the log's)."""
+
+    select_events = _bounded_retry(PostgresAggregateRecorder.select_events)
+    insert_events = _bounded_retry(PostgresAggregateRecorder.insert_events)
+
+
+class LedgerFactory(PostgresFactory):
+    """eventsourcing's PostgreSQL persistence with our two recorders."""
+
+    aggregate_recorder_class = SnapshotRecorder
+    application_recorder_class = LedgerRecorder

@@ -39,8 +39,11 @@ class Answer:
 
     @property
     def code(self) -> str | None:
+        """The error code, or for readiness (whose 503 carries its report) its status."""
         if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
             return str(self.body["error"].get("code"))
+        if isinstance(self.data, dict) and isinstance(self.data.get("status"), str):
+            return str(self.data["status"])
         return None
 
     @property

@@ -130,8 +130,7 @@ def _settle(
         fleet.postgres.start()
     if not fleet.redis.running:
         fleet.redis.start()
-    for process in fleet.processes.values():
-        process.wait_ready(READY_AFTER_CHAOS_S)  # the supervisor restarts any that is down
+    fleet.wait_all_ready(READY_AFTER_CHAOS_S)
     httpx.delete(f"{fleet.sandbox_url}/sandbox/faults", timeout=30).raise_for_status()
     pending = tally.take_unresolved()
     caller = Caller(

@@ -8,17 +8,19 @@ messages requeued after a few seconds of silence.
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 import httpx
 
-from simulation.processes import ServiceProcess, Supervisor, answers, said
+from simulation.processes import READY_POLL_S, ServiceProcess, Supervisor, answers, said
 from simulation.servers import PostgresServer, RedisServer, free_port
 
 BOOTSTRAP_TIMEOUT_S: Final = 180.0
@@ -53,6 +55,7 @@ class Fleet:
     postgres: PostgresServer = field(init=False)
     redis: RedisServer = field(init=False)
     master_key: str = field(default_factory=lambda: "ohk_master_" + secrets.token_hex(24))
+    vault_key: str = field(default_factory=lambda: secrets.token_hex(32))
     api_port: int = field(default_factory=free_port)
     sandbox_port: int = field(default_factory=free_port)
     sandbox_seed: int = 0
@@ -79,8 +82,6 @@ class Fleet:
         return self.root / "logs"
 
     def environment(self, usdc_issuer: str = "") -> dict[str, str]:
-        import os
-
         keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
         return {
             **keep,
@@ -88,7 +89,7 @@ class Fleet:
             "DATABASE_URL": self.postgres.url,
             "REDIS_URL": self.redis.url,
             "LEDGERLINE_MASTER_KEY": self.master_key,
-            "WALLET_ENCRYPTION_KEY": self._vault_key,
+            "WALLET_ENCRYPTION_KEY": self.vault_key,
             "LEDGERLINE_VAR_DIR": str(self.root / "var"),
             "HOST": "127.0.0.1",
             "PORT": str(self.api_port),
@@ -103,8 +104,6 @@ class Fleet:
             "LEDGERLINE_BROKER_NAMESPACE": f"ledgerline-sim-{self.root.name}",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
-
-    _vault_key: str = field(default_factory=lambda: secrets.token_hex(32))
 
     def start(self) -> None:
         """Servers, then the sandbox, then every service process and the platform's wallet."""
@@ -142,6 +141,18 @@ class Fleet:
         self.platform_user = self._bootstrap(environment)
         self.supervisor = Supervisor(list(self.processes.values()), self.stopping)
         self.supervisor.start()
+
+    def wait_all_ready(self, timeout_s: float) -> None:
+        """Every process up and ready; one that exits meanwhile (`serve` started while the
+        database was down exits 69) is started again by the supervisor."""
+        deadline = time.monotonic() + timeout_s
+        waiting = list(self.processes.values())
+        while waiting:
+            waiting = [p for p in waiting if not (p.alive and p.ready(p))]
+            if waiting and time.monotonic() > deadline:
+                names = ", ".join(p.name for p in waiting)
+                raise RuntimeError(f"not ready within {timeout_s:.0f}s after the chaos: {names}")
+            time.sleep(READY_POLL_S)
 
     def service(self, name: str) -> ServiceProcess:
         return self.processes[name]
