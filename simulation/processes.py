@@ -23,8 +23,12 @@ from simulation.lineage import die_with_parent, kill_tree
 START_TIMEOUT_S: Final = 180.0
 READY_POLL_S: Final = 0.2
 STOP_TIMEOUT_S: Final = 30.0
-# A process that exits by itself is started again after this pause (a supervisor's backoff).
+# A process that exits by itself is started again after a pause that doubles while it keeps
+# exiting (as a supervisor backs off), and starts over once it has run for a while.
 RESTART_BACKOFF_S: Final = 1.0
+RESTART_BACKOFF_MAX_S: Final = 16.0
+RAN_LONG_ENOUGH_S: Final = 60.0
+SUPERVISOR_POLL_S: Final = 0.5
 
 Ready = Callable[["ServiceProcess"], bool]
 
@@ -56,6 +60,7 @@ class ServiceProcess:
     log_dir: Path
     ready: Ready
     starts: int = 0
+    spawned_at: float = 0.0
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _log: Path | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -75,6 +80,7 @@ class ServiceProcess:
         """Starts the process without waiting for it to be ready."""
         with self._lock:
             self.starts += 1
+            self.spawned_at = time.monotonic()
             self._log = self.log_dir / f"{self.name}.{self.starts}.log"
             with self._log.open("wb") as sink:
                 self._process = subprocess.Popen(  # noqa: S603  (our own interpreter and CLI)
@@ -148,12 +154,22 @@ class Supervisor:
         self._thread.join(timeout=STOP_TIMEOUT_S)
 
     def _watch(self) -> None:
-        while not self._stopping.wait(RESTART_BACKOFF_S):
+        backoff_s = dict.fromkeys((p.name for p in self._processes), RESTART_BACKOFF_S)
+        due: dict[str, float] = {}
+        while not self._stopping.wait(SUPERVISOR_POLL_S):
+            now = time.monotonic()
             for process in self._processes:
                 with self._lock:
                     if process.name in self._paused or process.alive:
                         continue
-                if self._stopping.is_set():
-                    return
-                self.restarts[process.name] = self.restarts.get(process.name, 0) + 1
+                name = process.name
+                due.setdefault(name, now + backoff_s[name])
+                if now < due[name] or self._stopping.is_set():
+                    continue
+                del due[name]
+                quick = now - process.spawned_at < RAN_LONG_ENOUGH_S
+                backoff_s[name] = (
+                    min(backoff_s[name] * 2, RESTART_BACKOFF_MAX_S) if quick else RESTART_BACKOFF_S
+                )
+                self.restarts[name] = self.restarts.get(name, 0) + 1
                 process.spawn()
