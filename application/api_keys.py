@@ -18,9 +18,9 @@ from typing import Final
 from uuid import UUID, uuid4
 
 from application.context import CommandContext
-from application.ledger import Ledger
+from application.ledger import Ledger, recorded
 from domain import identifiers
-from domain.api_keys import ADMIN, ApiKey, ApiKeyNotFoundError, check_new_key
+from domain.api_keys import ADMIN, ApiKey, check_new_key
 from domain.errors import InvalidIdError, ValidationError
 
 TOKEN_PREFIX: Final = "ohk_live_key_"  # noqa: S105  (a format marker, not a secret)
@@ -110,18 +110,13 @@ class ApiKeys:
 
     def revoke(self, key_id: str, context: CommandContext) -> Revocation:
         """Revokes the key; API_KEY_NOT_FOUND or INVALID_STATE when already revoked."""
-        key_uuid = identifiers.parse_public_id(identifiers.API_KEY, key_id)
-
-        def attempt() -> Revocation:
-            key = self._ledger.get(ApiKey, key_uuid)
-            if key is None:
-                raise ApiKeyNotFoundError("API key not found", keyId=key_id)
-            key.revoke()
-            return self._ledger.commit(
-                key, context=context, outcome=lambda position: Revocation(key_id, position)
-            )
-
-        return self._ledger.run(attempt, touching=[key_uuid])
+        return self._ledger.change(
+            ApiKey,
+            identifiers.parse_public_id(identifiers.API_KEY, key_id),
+            ApiKey.revoke,
+            context=context,
+            outcome=lambda key, position: Revocation(key.public_id, recorded(position)),
+        )
 
     def authenticate(self, token: str) -> Principal | None:
         """The principal `token` stands for, or None when it is unknown, revoked or expired."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Final, Literal
 
 from application.context import CommandContext
-from application.ledger import Ledger
+from application.ledger import Ledger, recorded
 from domain import identifiers
 from domain.accounts import Account, account_id_for
 from domain.errors import ValidationError
@@ -56,10 +56,10 @@ class Balances:
                 f"reason must be 1 to {REASON_LENGTH_MAX} characters", field="reason"
             )
         identifiers.parse_public_id(identifiers.USER, user_id)
+        before: list[tuple[int, int]] = []
 
-        def attempt() -> BalanceChange:
-            account = self.account(user_id)
-            before = (account.available_stroops, account.reserved_stroops)
+        def move(account: Account) -> None:
+            before[:] = [(account.available_stroops, account.reserved_stroops)]
             if direction == "credit":
                 account.credit(
                     amount, source="adjustment", counterparty=EXTERNAL_ADJUSTMENTS, note=reason
@@ -71,26 +71,26 @@ class Balances:
                     counterparty=EXTERNAL_ADJUSTMENTS,
                     note=reason,
                 )
-            return self._ledger.commit(
-                account,
-                context=context,
-                outcome=lambda position: BalanceChange(
-                    user_id=user_id,
-                    operation=direction,
-                    amount=amount,
-                    previous_available_stroops=before[0],
-                    previous_reserved_stroops=before[1],
-                    available_stroops=account.available_stroops,
-                    reserved_stroops=account.reserved_stroops,
-                    occurred_at=account.modified_on,
-                    position=position,
-                ),
-            )
 
-        return self._ledger.run(attempt, touching=[account_id_for(user_id)])
+        return self._ledger.change(
+            Account,
+            account_id_for(user_id),
+            move,
+            context=context,
+            missing=UserNotFoundError("user not found", userId=user_id),
+            outcome=lambda account, position: BalanceChange(
+                user_id=user_id,
+                operation=direction,
+                amount=amount,
+                previous_available_stroops=before[0][0],
+                previous_reserved_stroops=before[0][1],
+                available_stroops=account.available_stroops,
+                reserved_stroops=account.reserved_stroops,
+                occurred_at=account.modified_on,
+                position=recorded(position),
+            ),
+        )
 
     def account(self, user_id: str) -> Account:
-        account = self._ledger.get(Account, account_id_for(user_id))
-        if account is None:
-            raise UserNotFoundError("user not found", userId=user_id)
-        return account
+        missing = UserNotFoundError("user not found", userId=user_id)
+        return self._ledger.require(Account, account_id_for(user_id), missing)

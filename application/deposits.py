@@ -44,7 +44,7 @@ class Deposits:
         assert user_id is not None
         deposit_uuid = deposit_id_for(payment.operation_id)
 
-        def attempt() -> bool:
+        def credit_once() -> bool:
             if self._ledger.get(Deposit, deposit_uuid) is not None:
                 return False
             account = self._ledger.get(Account, account_id_for(user_id))
@@ -69,4 +69,4 @@ class Deposits:
             )
             return self._ledger.commit(deposit, account, context=context, outcome=lambda p: True)
 
-        return self._ledger.run(attempt, touching=[deposit_uuid, account_id_for(user_id)])
+        return self._ledger.run(credit_once, touching=[deposit_uuid, account_id_for(user_id)])

@@ -7,6 +7,9 @@ saga then distributes the escrow by it on chain, and the dispute is RESOLVED whe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from application.context import CommandContext
 from application.ledger import Ledger
@@ -18,7 +21,6 @@ from domain.order_states import (
     FULL_REFUND,
     FULL_RELEASE,
     SPLIT,
-    DisputeNotFoundError,
     OrderNotFoundError,
 )
 from domain.orders import Order
@@ -36,31 +38,26 @@ class Disputes:
         self._ledger = ledger
 
     def get(self, dispute_id: str) -> Dispute:
-        found = self._ledger.get(
-            Dispute, identifiers.parse_public_id(identifiers.DISPUTE, dispute_id)
-        )
-        if found is None:
-            raise DisputeNotFoundError("dispute not found", disputeId=dispute_id)
-        return found
+        return self._ledger.require(Dispute, _dispute_uuid(dispute_id))
 
     def reload(self, result: DisputeResult) -> DisputeResult:
-        dispute = self.get(result.dispute.public_id)
+        dispute = self._ledger.require(Dispute, result.dispute.id)
         return DisputeResult(dispute, self._order(dispute), result.position)
 
     def assign(self, dispute_id: str, assigned_to: str, context: CommandContext) -> DisputeResult:
-        dispute_uuid = identifiers.parse_public_id(identifiers.DISPUTE, dispute_id)
+        orders: list[Order] = []  # the dispute's order, as it was read with it
 
-        def attempt() -> DisputeResult:
-            dispute = self.get(dispute_id)
+        def assign(dispute: Dispute) -> None:
             dispute.assign(assigned_to)
-            order = self._order(dispute)
-            return self._ledger.commit(
-                dispute,
-                context=context,
-                outcome=lambda position: DisputeResult(dispute, order, position),
-            )
+            orders[:] = [self._order(dispute)]
 
-        return self._ledger.run(attempt, touching=[dispute_uuid])
+        return self._ledger.change(
+            Dispute,
+            _dispute_uuid(dispute_id),
+            assign,
+            context=context,
+            outcome=lambda dispute, position: DisputeResult(dispute, orders[0], position),
+        )
 
     def resolve(
         self,
@@ -76,34 +73,39 @@ class Disputes:
         with `release` + `refund` equal to what the escrow holds. Amounts are what leaves the
         escrow; Trustless Work's fees come out of each share pro rata."""
         check_decision(decision)
-        dispute_uuid = identifiers.parse_public_id(identifiers.DISPUTE, dispute_id)
         existing = self.get(dispute_id)
+        orders: list[Order] = []  # the dispute's order, changed with it
 
-        def attempt() -> DisputeResult:
-            dispute = self.get(dispute_id)
-            order = self._order(dispute)
+        def decide(dispute: Dispute) -> list[Aggregate]:
+            orders[:] = [self._order(dispute)]
+            order = orders[0]
             release_stroops, refund_stroops = _shares(
                 decision, release, refund, order.escrow_balance_stroops
             )
             dispute.decide(decision, release_stroops, refund_stroops, note, decided_by)
             order.request_resolution(decision, release_stroops, refund_stroops, decided_by)
-            return self._ledger.commit(
-                dispute,
-                order,
-                context=context,
-                outcome=lambda position: DisputeResult(dispute, order, position),
-            )
+            return [order]
 
-        order_uuid = identifiers.parse_public_id(identifiers.ORDER, existing.order_id)
-        return self._ledger.run(attempt, touching=[dispute_uuid, order_uuid])
+        return self._ledger.change(
+            Dispute,
+            existing.id,
+            decide,
+            context=context,
+            outcome=lambda dispute, position: DisputeResult(dispute, orders[0], position),
+            touching=[_order_uuid(existing)],
+        )
 
     def _order(self, dispute: Dispute) -> Order:
-        order = self._ledger.get(
-            Order, identifiers.parse_public_id(identifiers.ORDER, dispute.order_id)
-        )
-        if order is None:
-            raise OrderNotFoundError("the dispute's order is missing", orderId=dispute.order_id)
-        return order
+        missing = OrderNotFoundError("the dispute's order is missing", orderId=dispute.order_id)
+        return self._ledger.require(Order, _order_uuid(dispute), missing)
+
+
+def _dispute_uuid(dispute_id: str) -> UUID:
+    return identifiers.parse_public_id(identifiers.DISPUTE, dispute_id)
+
+
+def _order_uuid(dispute: Dispute) -> UUID:
+    return identifiers.parse_public_id(identifiers.ORDER, dispute.order_id)
 
 
 def _shares(

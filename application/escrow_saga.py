@@ -23,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from application import sagas
 from application.chain_steps import StepPending, needs_new_envelope, settle
 from application.context import CommandContext
 from application.ledger import Ledger
@@ -47,7 +48,7 @@ from domain.escrow_steps import (
     Step,
     next_step,
 )
-from domain.order_states import BUYER, CLOSED, E_FUNDING, PLATFORM, SELLER
+from domain.order_states import BUYER, CLOSED, PLATFORM, SELLER, EscrowStatus
 from domain.orders import Order
 from domain.users import platform_user_id
 from domain.wallets import ACTIVE, Wallet, wallet_id_for
@@ -67,6 +68,8 @@ class StepRefusedError(Exception):
 
 
 class EscrowSaga:
+    """The escrow steps of every order (a `sagas.SagaStep`)."""
+
     def __init__(
         self,
         ledger: Ledger,
@@ -83,11 +86,8 @@ class EscrowSaga:
 
     def advance(self, order_uuid: UUID, context: CommandContext) -> None:
         """Performs the order's next step once (nothing when it waits, is parked or closed):
-        prepare (plan, build, sign, record), submit, conclude. A crash between any two phases
-        leaves a state the next `advance` resumes from without a second transaction."""
-        prepared = self.prepare(order_uuid, context)
-        if prepared is not None:
-            self.conclude(prepared, self.submit(prepared), context)
+        prepare (plan, build, sign, record), submit, conclude (`sagas.advance`)."""
+        sagas.advance(self, order_uuid, context)
 
     def prepare(self, order_uuid: UUID, context: CommandContext) -> PreparedStep | None:
         """The next step with its recorded envelope (signed and recorded now if it had none);
@@ -146,13 +146,9 @@ class EscrowSaga:
         """The step's envelope: built by Trustless Work, signed by the acting wallet, recorded.
         None when the order no longer plans this step (another worker moved it on)."""
 
-        def attempt() -> SignedEnvelope | None:
-            order = self._ledger.get(Order, order_uuid)
-            if order is None or order.parked_step is not None or not _plans(order, step):
-                return None
-            recorded = order.envelope(step.name)
-            if recorded is not None:
-                return recorded
+        def sign_once(order: Order) -> None:
+            if not _takes(order, step) or order.envelope(step.name) is not None:
+                return
             parties = self._parties(order)
             try:
                 unsigned = self._provider.build(self._call(order, step, parties))
@@ -160,14 +156,18 @@ class EscrowSaga:
                 if step.action != FUND:
                     raise StepRefusedError(str(refused)) from None
                 order.funding_failed(str(refused), "ESCROW_REFUSED")
-                self._ledger.commit(order, context=context, outcome=lambda position: position)
-                return None
-            envelope = self._keys.sign_xdr(step.name, parties[step.signer], unsigned)
-            order.record_envelope(envelope)
-            self._ledger.commit(order, context=context, outcome=lambda position: position)
-            return envelope
+                return
+            order.record_envelope(self._keys.sign_xdr(step.name, parties[step.signer], unsigned))
 
-        return self._ledger.run(attempt, touching=[order_uuid])
+        return self._ledger.change(
+            Order,
+            order_uuid,
+            sign_once,
+            context=context,
+            outcome=lambda order, position: (
+                order.envelope(step.name) if _takes(order, step) else None
+            ),
+        )
 
     def _call(self, order: Order, step: Step, parties: dict[str, str]) -> EscrowCall:
         signer = parties[step.signer]
@@ -201,7 +201,7 @@ class EscrowSaga:
                 "disputeResolver": parties[PLATFORM],
                 "receiver": parties[SELLER],
             },
-            milestones=tuple((m["title"], m["amountStroops"]) for m in order.milestones),
+            milestones=tuple((m.title, m.amount_stroops) for m in order.milestones),
             asset_code=code,
             asset_issuer=issuer,
         )
@@ -222,8 +222,7 @@ class EscrowSaga:
 
     def _indexed_contract(self, order_uuid: UUID) -> str:
         """The deploy is on chain but its answer was lost: Trustless Work's index knows it."""
-        order = self._ledger.get(Order, order_uuid)
-        assert order is not None
+        order = self._ledger.require(Order, order_uuid)
         found = self._provider.find_contract(order.public_id, self._parties(order)[PLATFORM])
         if found is None:
             raise StepPending("deployed; waiting for the contract to be indexed")
@@ -239,45 +238,45 @@ class EscrowSaga:
         contract_id: str | None,
         context: CommandContext,
     ) -> None:
-        order = self._ledger.get(Order, order_uuid)
-        assert order is not None
-        touching = [order_uuid, account_id_for(order.buyer_id), account_id_for(order.seller_id)]
+        order = self._ledger.require(Order, order_uuid)
+        touching = [account_id_for(order.buyer_id), account_id_for(order.seller_id)]
         if order.dispute_id is not None:
             touching.append(dispute_id_for(order.public_id))
 
-        def attempt() -> None:
-            order = self._ledger.get(Order, order_uuid)
-            assert order is not None
-            if (
-                not _plans(order, step)
-                or order.envelopes.get(step.name, {}).get("hash") != envelope.hash
-            ):
-                return  # recorded already (a redelivered message)
+        def record(order: Order) -> list[Aggregate]:
+            if not _plans(order, step) or not order.progress.holds(envelope):
+                return []  # recorded already (a redelivered message)
             accounts = {
                 BUYER: self._account(order.buyer_id),
                 SELLER: self._account(order.seller_id),
             }
             record_step(order, step, envelope.hash, contract_id, accounts, self._clock())
-            changed: list[Aggregate] = [order, *accounts.values()]
+            changed: list[Aggregate] = [*accounts.values()]
             if order.status == CLOSED and order.dispute_id is not None:
-                dispute = self._ledger.get(Dispute, dispute_id_for(order.public_id))
-                assert dispute is not None
+                dispute = self._ledger.require(Dispute, dispute_id_for(order.public_id))
                 dispute.resolve(
-                    order.resolved_net.get(SELLER, 0),
-                    order.resolved_net.get(BUYER, 0),
+                    order.payouts.resolved.get(SELLER, 0),
+                    order.payouts.resolved.get(BUYER, 0),
                     self._clock(),
                 )
                 changed.append(dispute)
-            self._ledger.commit(*changed, context=context, outcome=lambda position: position)
+            return changed
 
-        self._ledger.run(attempt, touching=touching)
+        self._ledger.change(
+            Order,
+            order_uuid,
+            record,
+            context=context,
+            outcome=lambda order, position: None,
+            touching=touching,
+        )
 
     def _account(self, user_id: str) -> Account:
         account = self._ledger.get(Account, account_id_for(user_id))
         assert account is not None, f"user {user_id} has no account"
         return account
 
-    # -- failures ------------------------------------------------------------------------------
+    # -- failures (each only while `envelope` is still its step's recorded envelope) --------
 
     def _funding_failed(
         self,
@@ -287,40 +286,31 @@ class EscrowSaga:
         error_code: str | None,
         context: CommandContext,
     ) -> None:
-        def change(order: Order) -> None:
-            if order.escrow_status == E_FUNDING:
+        def fail(order: Order) -> None:
+            if order.progress.holds(envelope) and order.escrow_status == EscrowStatus.FUNDING:
                 order.funding_failed(reason, error_code)
 
-        self._change_if_current(order_uuid, envelope, change, context)
+        self._ledger.change(
+            Order, order_uuid, fail, context=context, outcome=lambda order, position: None
+        )
 
     def _void(
         self, order_uuid: UUID, envelope: SignedEnvelope, reason: str, context: CommandContext
     ) -> None:
-        self._change_if_current(
-            order_uuid, envelope, lambda order: order.void_envelope(envelope.step, reason), context
+        def void(order: Order) -> None:
+            if order.progress.holds(envelope):
+                order.void_envelope(envelope.step, reason)
+
+        self._ledger.change(
+            Order, order_uuid, void, context=context, outcome=lambda order, position: None
         )
-
-    def _change_if_current(
-        self,
-        order_uuid: UUID,
-        envelope: SignedEnvelope,
-        change: Callable[[Order], None],
-        context: CommandContext,
-    ) -> None:
-        """Changes the order only while `envelope` is still its step's recorded envelope."""
-
-        def attempt() -> None:
-            order = self._ledger.get(Order, order_uuid)
-            assert order is not None
-            if order.envelopes.get(envelope.step, {}).get("hash") != envelope.hash:
-                return
-            change(order)
-            if order.pending_events:
-                self._ledger.commit(order, context=context, outcome=lambda position: position)
-
-        self._ledger.run(attempt, touching=[order_uuid])
 
 
 def _plans(order: Order, step: Step) -> bool:
     planned = next_step(order)
     return planned is not None and planned.name == step.name
+
+
+def _takes(order: Order, step: Step) -> bool:
+    """The order still takes `step`: not parked, and the step is still the one planned."""
+    return order.parked_step is None and _plans(order, step)

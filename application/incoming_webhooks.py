@@ -38,7 +38,7 @@ class IncomingWebhooks:
         check_notification(event_id, event_type)
         webhook_uuid = incoming_webhook_id_for(source, event_id)
 
-        def attempt() -> Receipt:
+        def record_once() -> Receipt:
             existing = self._ledger.get(IncomingWebhook, webhook_uuid)
             if existing is not None:
                 return Receipt(existing.public_id, duplicate=True, position=None)
@@ -55,4 +55,4 @@ class IncomingWebhooks:
                 outcome=lambda p: Receipt(received.public_id, duplicate=False, position=p),
             )
 
-        return self._ledger.run(attempt, touching=[webhook_uuid])
+        return self._ledger.run(record_once, touching=[webhook_uuid])

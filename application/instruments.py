@@ -1,6 +1,7 @@
 """What the use cases tell an operator's metrics, as a port: commands by outcome, events appended,
 the last reconciliation's drift. The process installs an adapter (Prometheus, in
-infrastructure/metrics.py); until it does, nothing is measured and nothing is imported.
+infrastructure/observability/metrics.py); until it does, nothing is measured and nothing is
+imported.
 """
 
 from __future__ import annotations

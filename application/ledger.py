@@ -4,8 +4,11 @@ Its notification id is the public *position* used by SSE ids, webhooks, audits a
 `commit` is the only way use cases record events: it stamps request metadata on each event, saves
 every given aggregate in one transaction (optimistic concurrency on each, group-committed with
 concurrent commands) and lets the edge record the command's outcome in that same transaction.
-`run` executes a load-decide-commit command serialised in this process with other commands on the
-same aggregates, and retries it when another process won the race.
+`change` is the one load-check-change-commit: it loads an aggregate (refusing with the caller's
+not-found error), lets the use case change it, and commits only when events are pending; it runs
+serialised in this process with other commands on the same aggregates, and is retried from the
+load when another process won the race. `run` does the same for a command that creates what it
+records (a natural id taken once).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from application.instruments import Instruments, NoInstruments, caller_use_case
 from application.outages import ServiceUnavailableError
 from application.tracing import current_traceparent, span, tracer
 from domain.accounts import Account
-from domain.errors import ConflictError, DomainError
+from domain.errors import ConflictError, DomainError, NotFoundError
 
 A = TypeVar("A", bound=Aggregate)
 log = logging.getLogger(__name__)
@@ -81,6 +84,47 @@ class Ledger(Application[UUID]):
         except DomainError:
             self.instruments.command(name, outcomes.REJECTED)
             raise
+
+    def change(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        decide: Callable[[A], Sequence[Aggregate] | None],
+        *,
+        context: CommandContext,
+        outcome: Callable[[A, int | None], R],
+        touching: Iterable[UUID] = (),
+        missing: DomainError | None = None,
+    ) -> R:
+        """Loads `aggregate_id` (raising `missing`, by default the class's `not_found(id)`, when
+        there is no such `cls`), lets `decide`
+        change it — returning the other aggregates it loaded or created and changed with it —
+        and records every pending event of them all in one transaction. Answers `outcome(the
+        aggregate, the last position recorded)`, the position None when nothing was; for a
+        recorded command it is computed inside the transaction, so the edge can store it there.
+
+        Serialised in this process with other commands on `aggregate_id` and `touching` (every
+        other aggregate `decide` may change must be named there), and run again from the load
+        when a writer in another process won the race."""
+
+        def attempt() -> R:
+            aggregate = self.require(cls, aggregate_id, missing)
+            changed: list[Aggregate] = [aggregate, *(decide(aggregate) or ())]
+            if not any(a.pending_events for a in changed):
+                return outcome(aggregate, None)
+            return self.commit(
+                *changed, context=context, outcome=lambda position: outcome(aggregate, position)
+            )
+
+        return self.run(attempt, touching=[aggregate_id, *touching])
+
+    def require(self, cls: type[A], aggregate_id: UUID, missing: DomainError | None = None) -> A:
+        """The aggregate, or `missing` (by default the class's `not_found(id)`) raised when
+        there is no such `cls`."""
+        found = self.get(cls, aggregate_id)
+        if found is None:
+            raise missing if missing is not None else not_found(cls, aggregate_id)
+        return found
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
@@ -244,6 +288,22 @@ def _trace_appended(events: Sequence[Any], positions: Sequence[int], since_ns: i
             },
         )
         appended.end()
+
+
+def recorded(position: int | None) -> int:
+    """The position a command recorded at, for a command that always records (or is refused)."""
+    assert position is not None, "this command records an event whenever it is not refused"
+    return position
+
+
+def not_found(cls: type[Aggregate], aggregate_id: UUID) -> DomainError:
+    """The aggregate class's own refusal for an unknown id (`not_found`), or a generic one."""
+    refusal = getattr(cls, "not_found", None)
+    if callable(refusal):
+        error = refusal(aggregate_id)
+        assert isinstance(error, DomainError)
+        return error
+    return NotFoundError(f"{cls.__name__} not found")
 
 
 def topic_of(event_class: type) -> str:

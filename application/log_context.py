@@ -1,6 +1,7 @@
 """Fields every log line written inside a block carries: the request id of the request being
 served, the log position being applied or the saga being advanced. The process's formatter
-(interfaces/logs.py) adds them, with the active trace and span ids, to each JSON line.
+(infrastructure/observability/logs.py) adds them, with the active trace and span ids, to each
+JSON line.
 
 Context variables, so they follow a request into the worker thread that runs its handler and
 never leak between concurrent requests.

@@ -4,66 +4,39 @@ each on-chain move (deploy, fund, milestones, release, refund, dispute).
 Every command changes the order — and, where money moves in our books, the buyer's account — in
 one transaction. Commands that need the chain only record the request; the order plans the
 transaction and the escrow saga (`escrow_saga.py`) carries it out, so the HTTP answer is a 202
-with the order in flight unless the caller waits (`Prefer: wait=N`).
+with the order in flight unless the caller waits (`Prefer: wait=N`). The terms an order is
+created with, and their checks, are `order_terms.py`'s.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Final
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
 
 from application.context import CommandContext
 from application.ledger import Ledger
+from application.order_terms import (
+    MilestoneTerms,
+    OrderLimits,
+    OrderTerms,
+    auto_release_of,
+    check_terms,
+    same_terms,
+)
+from application.ports import DueOrders
 from domain import identifiers
 from domain.accounts import Account, account_id_for
 from domain.disputes import Dispute, check_opening, dispute_id_for
-from domain.errors import InvalidAmountError, LimitExceededError, ValidationError
-from domain.escrow_fees import PLATFORM_FEE_BPS_MAX
+from domain.errors import ValidationError
 from domain.money import Amount
-from domain.order_states import IN_PROGRESS, DuplicateClientOrderRefError, OrderNotFoundError
-from domain.orders import Order, check_milestones, new_milestone
+from domain.order_states import IN_PROGRESS, DuplicateClientOrderRefError
+from domain.orders import Order
 from domain.users import UserNotFoundError, platform_user_id
 from domain.wallets import ACTIVE, Wallet, WalletNotReadyError, wallet_id_for
-
-TITLE_LENGTH_MAX: Final = 200
-DESCRIPTION_LENGTH_MAX: Final = 2_000
-CLIENT_ORDER_REF_LENGTH_MAX: Final = 255
-METADATA_BYTES_MAX: Final = 16_384
-AUTO_RELEASE_AFTER_MAX: Final = timedelta(days=365)
-
-
-@dataclass(frozen=True, slots=True)
-class MilestoneTerms:
-    ref: str
-    title: str
-    amount: Amount
-
-
-@dataclass(frozen=True, slots=True)
-class OrderTerms:
-    """What a marketplace asks for when it creates an order."""
-
-    buyer_id: str
-    seller_id: str
-    amount: Amount
-    title: str
-    description: str | None = None
-    client_order_ref: str | None = None
-    metadata: dict[str, Any] | None = None
-    platform_fee_bps: int | None = None  # None: the service's default
-    auto_release_after: int | datetime | None = None  # seconds after funding, or a moment
-    milestones: list[MilestoneTerms] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class OrderLimits:
-    min_stroops: int
-    max_stroops: int
-    default_platform_fee_bps: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,46 +59,48 @@ class Orders:
         ledger: Ledger,
         clock: Callable[[], datetime],
         limits: OrderLimits,
+        due_orders: DueOrders | None = None,
     ) -> None:
         self._ledger = ledger
         self._clock = clock
         self._limits = limits
+        self._due_orders = due_orders  # the auto-release candidates (release_due)
 
     # -- reading -------------------------------------------------------------------------------
 
     def get(self, order_id: str) -> Order:
-        found = self._ledger.get(Order, identifiers.parse_public_id(identifiers.ORDER, order_id))
-        if found is None:
-            raise OrderNotFoundError("order not found", orderId=order_id)
-        return found
+        return self._ledger.require(Order, _order_uuid(order_id))
 
     def reload(self, result: OrderResult) -> OrderResult:
-        return OrderResult(self.get(result.order.public_id), result.position, result.created)
+        order = self._ledger.require(Order, result.order.id)
+        return OrderResult(order, result.position, result.created)
 
     # -- create, reserve, cancel ---------------------------------------------------------------
 
     def create(self, terms: OrderTerms, context: CommandContext) -> OrderResult:
         """Records a new order (ORDER_CREATED). With a `clientOrderRef`, asking again with the
         same terms returns the same order; other terms under that ref are refused (409)."""
-        self._check_terms(terms)
+        self._check_parties(terms)
+        check_terms(terms, self._limits)
+        fee_bps = self._limits.fee_of(terms)
         order_uuid = (
             identifiers.natural_uuid("order", terms.client_order_ref)
             if terms.client_order_ref is not None
             else uuid4()
         )
-        auto_release = _auto_release(terms.auto_release_after, self._clock())
+        auto_release = auto_release_of(terms.auto_release_after, self._clock())
 
-        def attempt() -> OrderResult:
+        def open_once() -> OrderResult:
             existing = self._ledger.get(Order, order_uuid)
             if existing is not None:
-                if _terms_of(existing) != _terms_of_request(terms, self._fee(terms), auto_release):
+                if not same_terms(existing, terms, fee_bps, auto_release):
                     raise DuplicateClientOrderRefError(
                         "an order with this clientOrderRef exists with other terms",
                         clientOrderRef=terms.client_order_ref,
                         orderId=existing.public_id,
                     )
                 return OrderResult(existing, None, created=False)
-            order = Order(
+            order = Order.open(
                 id=order_uuid,
                 buyer_id=terms.buyer_id,
                 seller_id=terms.seller_id,
@@ -135,37 +110,55 @@ class Orders:
                 description=terms.description,
                 client_order_ref=terms.client_order_ref,
                 marketplace_metadata=terms.metadata,
-                platform_fee_bps=self._fee(terms),
+                platform_fee_bps=fee_bps,
                 auto_release=auto_release,
-                milestones=[
-                    new_milestone(m.ref, m.title, m.amount.stroops) for m in terms.milestones
-                ],
+                milestones=terms.milestone_values(),
             )
             return self._ledger.commit(
                 order, context=context, outcome=lambda position: OrderResult(order, position)
             )
 
-        return self._ledger.run(attempt, touching=[order_uuid])
+        return self._ledger.run(open_once, touching=[order_uuid])
 
     def reserve(self, order_id: str, context: CommandContext) -> OrderResult:
         """Holds the order's amount in the buyer's reserved balance (422 when short)."""
+        order = self.get(order_id)
 
-        def change(order: Order, buyer: Account) -> None:
+        def reserve(order: Order) -> list[Aggregate]:
+            buyer = self._buyer(order)
             buyer.reserve(Amount(order.amount_stroops, order.currency), hold_ref=order.public_id)
             order.mark_funds_reserved(buyer.available_stroops, buyer.reserved_stroops)
+            return [buyer]
 
-        return self._with_buyer(order_id, change, context)
+        return self._ledger.change(
+            Order,
+            order.id,
+            reserve,
+            context=context,
+            outcome=OrderResult,
+            touching=[account_id_for(order.buyer_id)],
+        )
 
     def cancel(
         self, order_id: str, canceled_by: str, reason: str | None, context: CommandContext
     ) -> OrderResult:
         """Closes the order before its escrow is funded; any reservation returns to available."""
+        order = self.get(order_id)
 
-        def change(order: Order, buyer: Account) -> None:
+        def cancel(order: Order) -> list[Aggregate]:
+            buyer = self._buyer(order)
             if order.cancel(canceled_by, reason):
                 buyer.release_reservation(hold_ref=order.public_id, reason="cancel")
+            return [buyer]
 
-        return self._with_buyer(order_id, change, context)
+        return self._ledger.change(
+            Order,
+            order.id,
+            cancel,
+            context=context,
+            outcome=OrderResult,
+            touching=[account_id_for(order.buyer_id)],
+        )
 
     # -- requests for the escrow saga -----------------------------------------------------------
 
@@ -178,30 +171,72 @@ class Orders:
             (platform_user_id(), "platform"),
         ):
             self._require_active_wallet(user_id, role)
-        return self._change(order_id, lambda o: o.request_escrow(), context)
+        return self._ledger.change(
+            Order,
+            order.id,
+            Order.request_escrow,
+            context=context,
+            outcome=OrderResult,
+        )
 
     def request_funding(self, order_id: str, context: CommandContext) -> OrderResult:
         """Asks for the buyer's reserved money to move into the escrow."""
-        return self._change(order_id, lambda o: o.request_funding(), context)
+        return self._ledger.change(
+            Order,
+            _order_uuid(order_id),
+            Order.request_funding,
+            context=context,
+            outcome=OrderResult,
+        )
 
     def complete_milestone(self, order_id: str, ref: str, context: CommandContext) -> OrderResult:
-        return self._change(order_id, lambda o: o.request_milestone_completion(ref), context)
+        return self._ledger.change(
+            Order,
+            _order_uuid(order_id),
+            lambda order: order.request_milestone_completion(ref),
+            context=context,
+            outcome=OrderResult,
+        )
 
     def approve_milestone(self, order_id: str, ref: str, context: CommandContext) -> OrderResult:
-        return self._change(order_id, lambda o: o.request_milestone_approval(ref), context)
+        return self._ledger.change(
+            Order,
+            _order_uuid(order_id),
+            lambda order: order.request_milestone_approval(ref),
+            context=context,
+            outcome=OrderResult,
+        )
 
     def release_milestone(self, order_id: str, ref: str, context: CommandContext) -> OrderResult:
-        return self._change(order_id, lambda o: o.request_milestone_release(ref), context)
+        return self._ledger.change(
+            Order,
+            _order_uuid(order_id),
+            lambda order: order.request_milestone_release(ref),
+            context=context,
+            outcome=OrderResult,
+        )
 
     def release(self, order_id: str, requested_by: str, context: CommandContext) -> OrderResult:
-        return self._change(order_id, lambda o: o.request_release(requested_by), context)
+        return self._ledger.change(
+            Order,
+            _order_uuid(order_id),
+            lambda order: order.request_release(requested_by),
+            context=context,
+            outcome=OrderResult,
+        )
 
     def refund(
         self, order_id: str, requested_by: str, reason: str, context: CommandContext
     ) -> OrderResult:
         if not reason or not reason.strip():
             raise ValidationError("reason is required", field="reason")
-        return self._change(order_id, lambda o: o.request_refund(requested_by, reason), context)
+        return self._ledger.change(
+            Order,
+            _order_uuid(order_id),
+            lambda order: order.request_refund(requested_by, reason),
+            context=context,
+            outcome=OrderResult,
+        )
 
     def open_dispute(
         self,
@@ -213,10 +248,10 @@ class Orders:
     ) -> DisputeOpened:
         """Opens the order's dispute; the opener's wallet then disputes the escrow on chain."""
         check_opening(opened_by, reason, evidence)
-        order_uuid = identifiers.parse_public_id(identifiers.ORDER, order_id)
+        order_uuid = _order_uuid(order_id)
 
-        def attempt() -> DisputeOpened:
-            order = self.get(order_id)
+        def open_with_dispute() -> DisputeOpened:
+            order = self._ledger.require(Order, order_uuid)
             dispute = Dispute(
                 order_id=order.public_id,
                 buyer_id=order.buyer_id,
@@ -233,81 +268,64 @@ class Orders:
                 outcome=lambda position: DisputeOpened(dispute, order, position),
             )
 
-        return self._ledger.run(attempt, touching=[order_uuid, dispute_id_for(order_id)])
+        return self._ledger.run(open_with_dispute, touching=[order_uuid, dispute_id_for(order_id)])
 
     def auto_release(self, order_uuid: UUID, context: CommandContext) -> bool:
         """Releases an order whose auto-release deadline has passed, if it is still waiting in
         IN_PROGRESS with nothing in flight; False when it is not (or no longer) due."""
         now = self._clock()
 
-        def attempt() -> bool:
-            order = self._ledger.get(Order, order_uuid)
-            if order is None or not _due(order, now):
-                return False
-            order.request_release("system:auto_release", automatic=True)
-            self._ledger.commit(order, context=context, outcome=lambda position: position)
-            return True
+        def release_if_due(order: Order) -> None:
+            if _due(order, now):
+                order.request_release("system:auto_release", automatic=True)
 
-        return self._ledger.run(attempt, touching=[order_uuid])
+        return self._ledger.change(
+            Order,
+            order_uuid,
+            release_if_due,
+            context=context,
+            outcome=lambda order, position: position is not None,
+        )
+
+    def release_due(self, now: datetime, limit: int, context: CommandContext) -> list[str]:
+        """Releases funded orders whose auto-release deadline passed by `now` with no dispute
+        open, at most `limit`; returns the ids released. The read model proposes candidates;
+        each order decides for itself (it may have moved on since)."""
+        if self._due_orders is None:
+            raise RuntimeError("Orders was built without its due orders (a DueOrders read port)")
+        released = []
+        for order_id in self._due_orders.due_for_auto_release(now, limit):
+            if self.auto_release(identifiers.parse_public_id(identifiers.ORDER, order_id), context):
+                released.append(order_id)
+        return released
 
     # -- operators -----------------------------------------------------------------------------
 
     def park(self, order_uuid: UUID, reason: str, context: CommandContext) -> None:
-        self._change_by_uuid(order_uuid, lambda o: o.park(reason), context)
+        self._ledger.change(
+            Order,
+            order_uuid,
+            lambda order: order.park(reason),
+            context=context,
+            outcome=lambda order, position: None,
+        )
 
     def retry(self, order_uuid: UUID, context: CommandContext) -> int:
-        result = self._change_by_uuid(order_uuid, lambda o: o.retry(), context)
-        return result.position or 0
+        return self._ledger.change(
+            Order,
+            order_uuid,
+            Order.retry,
+            context=context,
+            outcome=lambda order, position: position or 0,
+        )
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _check_terms(self, terms: OrderTerms) -> None:
+    def _check_parties(self, terms: OrderTerms) -> None:
         for field_name, user_id in (("buyerId", terms.buyer_id), ("sellerId", terms.seller_id)):
             identifiers.parse_public_id(identifiers.USER, user_id)
             if self._ledger.get(Account, account_id_for(user_id)) is None:
                 raise UserNotFoundError("user not found", userId=user_id, field=field_name)
-        if terms.buyer_id == terms.seller_id:
-            raise ValidationError("buyerId and sellerId must differ", field="sellerId")
-        if terms.amount.is_zero():
-            raise InvalidAmountError("amount must be greater than zero", field="amount")
-        low, high = self._limits.min_stroops, self._limits.max_stroops
-        if not low <= terms.amount.stroops <= high:
-            raise LimitExceededError(
-                f"orders must be between {Amount(low).to_wire()} and {Amount(high).to_wire()}",
-                min=Amount(low).to_wire(),
-                max=Amount(high).to_wire(),
-            )
-        _check_text(terms.title, "title", TITLE_LENGTH_MAX, required=True)
-        _check_text(terms.description, "description", DESCRIPTION_LENGTH_MAX, required=False)
-        _check_text(
-            terms.client_order_ref, "clientOrderRef", CLIENT_ORDER_REF_LENGTH_MAX, required=False
-        )
-        if terms.metadata is not None and len(json.dumps(terms.metadata)) > METADATA_BYTES_MAX:
-            raise ValidationError(
-                f"metadata must be at most {METADATA_BYTES_MAX} bytes", field="metadata"
-            )
-        fee = self._fee(terms)
-        if not 0 <= fee <= PLATFORM_FEE_BPS_MAX:
-            raise ValidationError(
-                f"platformFeeBps must be 0 to {PLATFORM_FEE_BPS_MAX}", field="platformFeeBps"
-            )
-        for milestone in terms.milestones:
-            _check_text(milestone.ref, "milestoneRef", CLIENT_ORDER_REF_LENGTH_MAX, required=True)
-            _check_text(milestone.title, "milestones.title", TITLE_LENGTH_MAX, required=True)
-            if milestone.amount.is_zero():
-                raise InvalidAmountError(
-                    "every milestone amount must be greater than zero",
-                    field="milestones",
-                )
-        check_milestones(
-            [new_milestone(m.ref, m.title, m.amount.stroops) for m in terms.milestones],
-            terms.amount.stroops,
-        )
-
-    def _fee(self, terms: OrderTerms) -> int:
-        if terms.platform_fee_bps is None:
-            return self._limits.default_platform_fee_bps
-        return terms.platform_fee_bps
 
     def _require_active_wallet(self, user_id: str, role: str) -> None:
         wallet = self._ledger.get(Wallet, wallet_id_for(user_id))
@@ -323,50 +341,10 @@ class Orders:
                 status=wallet.status if wallet else None,
             )
 
-    def _with_buyer(
-        self, order_id: str, change: Callable[[Order, Account], None], context: CommandContext
-    ) -> OrderResult:
-        """Changes the order and its buyer's account together, in one transaction."""
-        order = self.get(order_id)
-
-        def attempt() -> OrderResult:
-            fresh = self.get(order_id)
-            buyer = self._ledger.get(Account, account_id_for(fresh.buyer_id))
-            assert buyer is not None, f"buyer {fresh.buyer_id} has no account"
-            change(fresh, buyer)
-            return self._ledger.commit(
-                fresh,
-                buyer,
-                context=context,
-                outcome=lambda position: OrderResult(fresh, position),
-            )
-
-        return self._ledger.run(attempt, touching=[order.id, account_id_for(order.buyer_id)])
-
-    def _change(
-        self, order_id: str, change: Callable[[Order], None], context: CommandContext
-    ) -> OrderResult:
-        return self._change_by_uuid(
-            identifiers.parse_public_id(identifiers.ORDER, order_id), change, context
-        )
-
-    def _change_by_uuid(
-        self, order_uuid: UUID, change: Callable[[Order], None], context: CommandContext
-    ) -> OrderResult:
-        def attempt() -> OrderResult:
-            order = self._ledger.get(Order, order_uuid)
-            if order is None:
-                raise OrderNotFoundError(
-                    "order not found", orderId=identifiers.public_id(identifiers.ORDER, order_uuid)
-                )
-            change(order)
-            if not order.pending_events:
-                return OrderResult(order, None)
-            return self._ledger.commit(
-                order, context=context, outcome=lambda position: OrderResult(order, position)
-            )
-
-        return self._ledger.run(attempt, touching=[order_uuid])
+    def _buyer(self, order: Order) -> Account:
+        buyer = self._ledger.get(Account, account_id_for(order.buyer_id))
+        assert buyer is not None, f"buyer {order.buyer_id} has no account"
+        return buyer
 
 
 def saga_settled(result: OrderResult) -> bool:
@@ -384,63 +362,8 @@ def _due(order: Order, now: datetime) -> bool:
     )
 
 
-def _auto_release(value: int | datetime | None, now: datetime) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValidationError(
-                "autoReleaseAfter must include a time zone", field="autoReleaseAfter"
-            )
-        if value <= now:
-            raise ValidationError(
-                "autoReleaseAfter must be in the future", field="autoReleaseAfter"
-            )
-        return {"at": value.isoformat()}
-    if isinstance(value, bool) or not 1 <= value <= AUTO_RELEASE_AFTER_MAX.total_seconds():
-        raise ValidationError(
-            "autoReleaseAfter must be 1 to 31536000 seconds after funding, or a time",
-            field="autoReleaseAfter",
-        )
-    return {"afterSeconds": value}
+def _order_uuid(order_id: str) -> UUID:
+    return identifiers.parse_public_id(identifiers.ORDER, order_id)
 
 
-def _terms_of(order: Order) -> tuple[Any, ...]:
-    return (
-        order.buyer_id,
-        order.seller_id,
-        order.amount_stroops,
-        order.currency,
-        order.title,
-        order.description,
-        order.metadata,
-        order.platform_fee_bps,
-        order.auto_release,
-        [(m["ref"], m["title"], m["amountStroops"]) for m in order.visible_milestones()],
-    )
-
-
-def _terms_of_request(
-    terms: OrderTerms, fee_bps: int, auto_release: dict[str, Any] | None
-) -> tuple[Any, ...]:
-    return (
-        terms.buyer_id,
-        terms.seller_id,
-        terms.amount.stroops,
-        terms.amount.currency,
-        terms.title,
-        terms.description,
-        terms.metadata,
-        fee_bps,
-        auto_release,
-        [(m.ref, m.title, m.amount.stroops) for m in terms.milestones],
-    )
-
-
-def _check_text(text: str | None, name: str, length_max: int, *, required: bool) -> None:
-    if text is None:
-        if required:
-            raise ValidationError(f"{name} is required", field=name)
-        return
-    if (required and not text.strip()) or len(text) > length_max:
-        raise ValidationError(f"{name} must be 1 to {length_max} characters", field=name)
+__all__ = ["MilestoneTerms", "OrderLimits", "OrderResult", "OrderTerms", "Orders"]

@@ -1,12 +1,15 @@
 """What the use cases need from the outside world, as protocols the adapters implement.
 
 `StellarNetwork` is Horizon (reads, submissions, the payment feed); `WalletKeys` makes wallets
-and signs for them — the only port behind which a secret seed ever exists.
+and signs for them — the only port behind which a secret seed ever exists. The read ports at
+the end are the questions use cases ask the read models (implemented by the projections'
+views): a read model may be a step behind the log, so what it answers is a candidate that the
+aggregate confirms before anything changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -38,7 +41,7 @@ class Outcome(Enum):
 class Submission:
     outcome: Outcome
     transaction_hash: str
-    ledger: int | None = None
+    stellar_ledger_sequence: int | None = None  # the Stellar ledger it is in, once it is
     codes: tuple[str, ...] = ()  # the transaction's result code, then each operation's
     detail: str = ""
 
@@ -191,3 +194,79 @@ class EscrowProvider(Protocol):
 
     def balances(self, contract_ids: Sequence[str], multi_release: bool) -> dict[str, int]:
         """What each escrow contract holds, in stroops."""
+
+
+# -- The read side ---------------------------------------------------------------------------
+
+
+class ListedWallet(Protocol):
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def address(self) -> str: ...
+
+
+class WalletDirectory(Protocol):
+    def all(self) -> Iterable[ListedWallet]:
+        """Every wallet with its user, read a page at a time."""
+
+
+class ListedEscrow(Protocol):
+    @property
+    def order_id(self) -> str: ...
+
+    @property
+    def contract_id(self) -> str | None: ...
+
+    @property
+    def multi_release(self) -> bool: ...
+
+    @property
+    def created_position(self) -> int: ...
+
+
+class EscrowDirectory(Protocol):
+    def escrows(self, after_position: int, limit: int) -> Sequence[ListedEscrow]:
+        """Orders with a deployed escrow, in creation order after `after_position`."""
+
+
+class StalledSaga(Protocol):
+    @property
+    def saga_id(self) -> str: ...
+
+    @property
+    def step(self) -> str | None: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+    @property
+    def position(self) -> int: ...
+
+
+class SagasInFlight(Protocol):
+    def users_in_flight(self) -> set[str]:
+        """Users with a wallet or withdrawal saga in flight."""
+
+    def sagas_in_flight(self, kind: str) -> set[str]:
+        """Public ids of the sagas of `kind` (wallet, withdrawal, order) in flight."""
+
+    def stalled(self, older_than_s: float, limit: int) -> Sequence[StalledSaga]:
+        """Sagas in flight whose last progress is older than `older_than_s`, oldest first."""
+
+
+class DueOrders(Protocol):
+    def due_for_auto_release(self, now: datetime, limit: int) -> Sequence[str]:
+        """Public ids of funded orders past their auto-release deadline, nothing in flight."""
+
+
+class AccountBalances(Protocol):
+    def balance_of(self, account: str) -> int:
+        """A ledger account's balance in stroops (0 for an account never posted to)."""
+
+
+class ReadModelProgress(Protocol):
+    def wait_for(self, position: int, timeout_s: float) -> bool:
+        """Blocks until the read model has applied `position`, at most `timeout_s`; False
+        when it has not by then."""

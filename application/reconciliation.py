@@ -8,6 +8,10 @@ Subjects with a saga in flight are skipped (the chain may legitimately be a step
 books); a difference is measured twice, a moment apart, so a deposit the monitor has not
 credited yet is not reported. Every subject is measured first and only the differing ones
 again, after one pause for the whole run: a run takes one pause, however many subjects differ.
+
+`reconcile_everything` (the runner's timer, `POST /admin/reconcile`, the CLI) takes its subjects
+from the read models: every wallet and every deployed escrow, skipping what has a saga in
+flight, with the platform's fee income counted in the platform's wallet.
 """
 
 from __future__ import annotations
@@ -22,18 +26,31 @@ from uuid import uuid4
 
 from application.context import CommandContext
 from application.ledger import Ledger
-from application.ports import EscrowProvider, StellarNetwork
+from application.ports import (
+    AccountBalances,
+    EscrowDirectory,
+    EscrowProvider,
+    ReadModelProgress,
+    SagasInFlight,
+    StellarNetwork,
+    WalletDirectory,
+)
 from domain import identifiers
 from domain.accounts import Account, account_id_for
 from domain.orders import Order
-from domain.postings import escrow
+from domain.postings import PLATFORM_FEES, escrow
 from domain.reconciliations import Reconciliation
+from domain.users import platform_user_id
 
 RECHECK_AFTER_S: Final = 1.0
 # Wallets are read from Horizon this many at a time (each read is a round trip), taken from the
 # scope a batch at a time so memory stays bounded however many wallets there are.
 WALLET_READS_AT_ONCE: Final = 8
 WALLET_BATCH: Final = 64
+ESCROW_PAGE_SIZE: Final = 20  # Trustless Work reads at most 20 balances per call
+# The fee income is compared once its read model has folded the log this far, waiting this long.
+READ_MODEL_WAIT_S: Final = 5.0
+ORDER_SAGAS: Final = "order"  # the saga kind of an order's escrow steps
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +88,18 @@ class ReconciliationScope:
     held_besides: Callable[[str], int] = lambda user_id: 0
 
 
+@dataclass(frozen=True, slots=True)
+class ReconciliationSources:
+    """Where a run of everything finds its subjects: the read models of wallets, escrows and
+    sagas in flight, and the ledger accounts' balances with that model's progress."""
+
+    wallets: WalletDirectory
+    escrows: EscrowDirectory
+    sagas: SagasInFlight
+    balances: AccountBalances
+    balances_progress: ReadModelProgress
+
+
 @dataclass
 class _Tally:
     checked: int = 0
@@ -83,12 +112,39 @@ class Reconciler:
         ledger: Ledger,
         network: StellarNetwork,
         escrows: EscrowProvider,
+        sources: ReconciliationSources | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._ledger = ledger
         self._network = network
         self._escrows = escrows
+        self._sources = sources  # what reconcile_everything compares
         self._sleep = sleep
+
+    def reconcile_everything(self, trigger: str, context: CommandContext) -> ReconciliationReport:
+        """Checks every wallet and deployed escrow the read models know, skipping whatever has
+        a saga in flight, and records the run."""
+        if self._sources is None:
+            raise RuntimeError("Reconciler was built without its sources (the read ports)")
+        return self.reconcile(self.scope_of_everything(self._sources), trigger, context)
+
+    def scope_of_everything(self, sources: ReconciliationSources) -> ReconciliationScope:
+        busy = sources.sagas.users_in_flight() | sources.sagas.sagas_in_flight(ORDER_SAGAS)
+        platform = platform_user_id()
+
+        def held_besides(user_id: str) -> int:
+            if user_id != platform:
+                return 0
+            # The fees are a fold of the log; make sure the read model has folded all of it.
+            sources.balances_progress.wait_for(self._ledger.head_position(), READ_MODEL_WAIT_S)
+            return sources.balances.balance_of(PLATFORM_FEES)
+
+        return ReconciliationScope(
+            wallets=((wallet.user_id, wallet.address) for wallet in sources.wallets.all()),
+            escrows=escrow_pages(sources.escrows),
+            in_flight=busy.__contains__,
+            held_besides=held_besides,
+        )
 
     def reconcile(
         self, scope: ReconciliationScope, trigger: str, context: CommandContext
@@ -193,3 +249,14 @@ def batched(items: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def escrow_pages(directory: EscrowDirectory) -> Iterator[Sequence[EscrowToCheck]]:
+    """Every deployed escrow, a page of ESCROW_PAGE_SIZE at a time."""
+    after = 0
+    while True:
+        rows = directory.escrows(after, ESCROW_PAGE_SIZE)
+        if not rows:
+            return
+        yield [EscrowToCheck(r.order_id, str(r.contract_id), r.multi_release) for r in rows]
+        after = rows[-1].created_position

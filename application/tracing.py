@@ -3,7 +3,7 @@ in the event's metadata, so whatever the event later causes (an outbox message, 
 the call to Trustless Work) joins the same trace, even in another process, minutes later.
 
 Only the OpenTelemetry API is used here; which provider exports the spans (none, OTLP, an
-in-memory exporter in tests) is the process's choice (interfaces/telemetry.py).
+in-memory exporter in tests) is the process's choice (infrastructure/observability/tracing.py).
 """
 
 from __future__ import annotations

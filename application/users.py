@@ -53,7 +53,7 @@ class Users:
         """Creates the user and its account, or returns the existing one (created=False)."""
         check_new_user(external_user_id, email, user_type)
 
-        def attempt() -> UserCreation:
+        def create_once() -> UserCreation:
             existing = self._ledger.get(User, User.create_id(external_user_id))
             if existing is not None:
                 return UserCreation(self.snapshot(existing), created=False, position=None)
@@ -71,19 +71,16 @@ class Users:
                 ),
             )
 
-        return self._ledger.run(attempt, touching=[User.create_id(external_user_id)])
+        return self._ledger.run(create_once, touching=[User.create_id(external_user_id)])
 
     def get_user(self, user_id: str) -> UserSnapshot:
-        user = self._ledger.get(User, identifiers.parse_public_id(identifiers.USER, user_id))
-        if user is None:
-            raise UserNotFoundError("user not found", userId=user_id)
-        return self.snapshot(user)
+        return self.snapshot(self.require_user(user_id))
 
     def require_user(self, user_id: str) -> User:
-        user = self._ledger.get(User, identifiers.parse_public_id(identifiers.USER, user_id))
-        if user is None:
-            raise UserNotFoundError("user not found", userId=user_id)
-        return user
+        user_uuid = identifiers.parse_public_id(identifiers.USER, user_id)
+        return self._ledger.require(
+            User, user_uuid, UserNotFoundError("user not found", userId=user_id)
+        )
 
     def snapshot(self, user: User) -> UserSnapshot:
         account = self._ledger.get(Account, account_id_for(user.public_id))

@@ -16,14 +16,13 @@ from typing import Final, Protocol
 from uuid import UUID, uuid4
 
 from application.context import CommandContext
-from application.ledger import Ledger
+from application.ledger import Ledger, recorded
 from domain import identifiers
 from domain.errors import DomainError, ValidationError
 from domain.event_types import TypeFilter
 from domain.webhooks import (
     DELETED,
     WebhookEndpoint,
-    WebhookEndpointNotFoundError,
     check_new_endpoint,
 )
 
@@ -101,20 +100,16 @@ class WebhookEndpoints:
         )
 
     def get(self, endpoint_id: str) -> WebhookEndpoint:
-        endpoint = self._ledger.get(WebhookEndpoint, _uuid(endpoint_id))
-        if endpoint is None or endpoint.status == DELETED:
-            raise WebhookEndpointNotFoundError("webhook endpoint not found", endpointId=endpoint_id)
-        return endpoint
+        return _live(self._ledger.require(WebhookEndpoint, _uuid(endpoint_id)))
 
     def delete(self, endpoint_id: str, context: CommandContext) -> EndpointChange:
-        def attempt() -> EndpointChange:
-            endpoint = self.get(endpoint_id)
-            endpoint.delete()
-            return self._ledger.commit(
-                endpoint, context=context, outcome=lambda p: EndpointChange(endpoint, p)
-            )
-
-        change = self._ledger.run(attempt, touching=[_uuid(endpoint_id)])
+        change = self._ledger.change(
+            WebhookEndpoint,
+            _uuid(endpoint_id),
+            lambda endpoint: _live(endpoint).delete(),
+            context=context,
+            outcome=_changed,
+        )
         if self._vault is not None:
             self._vault.discard(endpoint_id)  # nothing will be signed for it again
         return change
@@ -129,27 +124,31 @@ class WebhookEndpoints:
                 f"fromPosition must be from 0 to the log head ({head})", field="fromPosition"
             )
 
-        def attempt() -> EndpointChange:
-            endpoint = self.get(endpoint_id)
-            endpoint.request_replay(from_position)
-            return self._ledger.commit(
-                endpoint, context=context, outcome=lambda p: EndpointChange(endpoint, p)
-            )
-
-        return self._ledger.run(attempt, touching=[_uuid(endpoint_id)])
+        return self._ledger.change(
+            WebhookEndpoint,
+            _uuid(endpoint_id),
+            lambda endpoint: _live(endpoint).request_replay(from_position),
+            context=context,
+            outcome=_changed,
+        )
 
     def disable(
         self, endpoint_uuid: UUID, reason: str, failed_deliveries: int, context: CommandContext
     ) -> bool:
         """Disables an active endpoint; False when it was already not active."""
 
-        def attempt() -> bool:
-            endpoint = self._ledger.get(WebhookEndpoint, endpoint_uuid)
-            if endpoint is None or not endpoint.disable(reason, failed_deliveries):
-                return False
-            return self._ledger.commit(endpoint, context=context, outcome=lambda p: True)
+        def disable(endpoint: WebhookEndpoint) -> None:
+            endpoint.disable(reason, failed_deliveries)  # records nothing unless it was active
 
-        return self._ledger.run(attempt, touching=[endpoint_uuid])
+        if self._ledger.get(WebhookEndpoint, endpoint_uuid) is None:
+            return False
+        return self._ledger.change(
+            WebhookEndpoint,
+            endpoint_uuid,
+            disable,
+            context=context,
+            outcome=lambda endpoint, position: position is not None,
+        )
 
     def secret_of(self, endpoint_id: str) -> str:
         return self._require_vault().open(endpoint_id)
@@ -160,6 +159,17 @@ class WebhookEndpoints:
                 "webhook secrets are sealed with WALLET_ENCRYPTION_KEY, which is not set"
             )
         return self._vault
+
+
+def _live(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """The endpoint, unless it is deleted: then it is not found, as if it never existed."""
+    if endpoint.status == DELETED:
+        raise WebhookEndpoint.not_found(endpoint.id)
+    return endpoint
+
+
+def _changed(endpoint: WebhookEndpoint, position: int | None) -> EndpointChange:
+    return EndpointChange(endpoint, recorded(position))
 
 
 def _uuid(endpoint_id: str) -> UUID:

@@ -1,9 +1,10 @@
-"""Use cases for withdrawals: request (validate, hold), pay (the saga step), cancel, park, retry.
+"""Use cases for withdrawals: request (validate, hold), cancel, park, retry, and pay.
 
 A request is refused up front — nothing held — when the amount is outside the limits, the
 address is malformed or not on chain, or it does not trust USDC. Otherwise the amount moves from
 available to reserved in the same transaction that records the withdrawal, and the outbox relay
-asks a worker to `pay`: sign, record, submit, and settle the books by what the chain did.
+asks a worker to `pay`: the saga step of `withdrawal_payments.py` (sign, record, submit, and
+settle the books by what the chain did).
 """
 
 from __future__ import annotations
@@ -14,19 +15,20 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID, uuid4
 
-from application.chain_steps import StepPending, deadline, needs_new_envelope, settle
+from eventsourcing.domain import Aggregate
+
 from application.context import CommandContext
 from application.ledger import Ledger
-from application.ports import Outcome, StellarNetwork, Submission, WalletKeys
+from application.ports import StellarNetwork, WalletKeys
+from application.withdrawal_payments import WithdrawalPayments
 from domain import identifiers
 from domain.accounts import Account, account_id_for
-from domain.chain import SignedEnvelope, check_address
+from domain.chain import check_address
 from domain.errors import DomainError, LimitExceededError, ValidationError
 from domain.money import Amount
-from domain.postings import EXTERNAL_STELLAR
 from domain.users import UserNotFoundError
 from domain.wallets import ACTIVE, Wallet, WalletNotReadyError, wallet_id_for
-from domain.withdrawals import STEP_PAY, Withdrawal, WithdrawalNotFoundError
+from domain.withdrawals import Withdrawal, WithdrawalNotFoundError
 
 DESTINATION_TYPES: Final = ("crypto",)
 DESCRIPTION_LENGTH_MAX: Final = 500
@@ -62,14 +64,11 @@ class Withdrawals:
         self._network = network
         self._limits = limits
         self._clock = clock
+        # The payment step is its own room; this door stays for the workers that ask for it.
+        self._payments = WithdrawalPayments(ledger, keys, network, clock)
 
     def get(self, withdrawal_id: str) -> Withdrawal:
-        found = self._ledger.get(
-            Withdrawal, identifiers.parse_public_id(identifiers.WITHDRAWAL, withdrawal_id)
-        )
-        if found is None:
-            raise WithdrawalNotFoundError("withdrawal not found", withdrawalId=withdrawal_id)
-        return found
+        return self._ledger.require(Withdrawal, _withdrawal_uuid(withdrawal_id))
 
     def request(
         self,
@@ -86,7 +85,7 @@ class Withdrawals:
         )
         withdrawal_uuid = uuid4()
 
-        def attempt() -> WithdrawalRequested:
+        def hold_and_record() -> WithdrawalRequested:
             account = self._ledger.get(Account, account_id_for(user_id))
             assert account is not None
             withdrawal = Withdrawal(
@@ -100,7 +99,7 @@ class Withdrawals:
                 description=description,
             )
             account.reserve(amount, hold_ref=withdrawal.public_id)
-            withdrawal.commit(account.available_stroops, account.reserved_stroops)
+            withdrawal.hold(account.available_stroops, account.reserved_stroops)
             return self._ledger.commit(
                 account,
                 withdrawal,
@@ -108,47 +107,54 @@ class Withdrawals:
                 outcome=lambda position: WithdrawalRequested(withdrawal, position),
             )
 
-        return self._ledger.run(attempt, touching=[account_id_for(user_id)])
+        return self._ledger.run(hold_and_record, touching=[account_id_for(user_id)])
 
     def pay(self, withdrawal_uuid: UUID, context: CommandContext) -> None:
         """The saga step: put exactly one payment on chain and settle the books by it."""
-        withdrawal = self._ledger.get(Withdrawal, withdrawal_uuid)
-        if withdrawal is None or withdrawal.step != STEP_PAY or withdrawal.parked_step:
-            return
-        envelope = withdrawal.envelope or self._record_envelope(withdrawal_uuid, context)
-        if envelope is None:
-            return  # canceled or settled meanwhile
-        submission = settle(self._network, envelope, self._clock)
-        if submission.outcome is Outcome.UNKNOWN:
-            raise StepPending(f"payment outcome unknown ({submission.detail})")
-        if submission.outcome is Outcome.APPLIED:
-            self._settle(withdrawal_uuid, context, lambda w, a: self._completed(w, a, submission))
-        elif needs_new_envelope(submission):
-            self._change(
-                withdrawal_uuid, lambda w: w.void_envelope(",".join(submission.codes)), context
-            )
-            raise StepPending(f"stale payment envelope ({','.join(submission.codes)})")
-        else:
-            self._settle(withdrawal_uuid, context, lambda w, a: self._failed(w, a, submission))
+        self._payments.pay(withdrawal_uuid, context)
 
     def cancel(
         self, withdrawal_id: str, canceled_by: str, reason: str | None, context: CommandContext
     ) -> Withdrawal:
-        withdrawal_uuid = identifiers.parse_public_id(identifiers.WITHDRAWAL, withdrawal_id)
+        withdrawal_uuid = _withdrawal_uuid(withdrawal_id)
+        found = self._ledger.get(Withdrawal, withdrawal_uuid)
 
-        def change(withdrawal: Withdrawal, account: Account) -> None:
+        def cancel(withdrawal: Withdrawal) -> list[Aggregate]:
+            account = self._ledger.require(Account, account_id_for(withdrawal.user_id))
             withdrawal.cancel(canceled_by, reason)
             account.release_reservation(hold_ref=withdrawal.public_id, reason="withdrawal_canceled")
+            return [account]
 
-        self._settle(withdrawal_uuid, context, change, saga=False)
-        return self.get(withdrawal_id)
+        return self._ledger.change(
+            Withdrawal,
+            withdrawal_uuid,
+            cancel,
+            context=context,
+            missing=WithdrawalNotFoundError("withdrawal not found"),
+            outcome=lambda withdrawal, position: withdrawal,
+            touching=[account_id_for(found.user_id)] if found is not None else [],
+        )
 
     def park(self, withdrawal_uuid: UUID, reason: str, context: CommandContext) -> None:
         """Parks the payment step (nothing when the withdrawal settled meanwhile)."""
-        self._change(withdrawal_uuid, lambda w: w.park(w.step, reason) if w.step else None, context)
+        self._ledger.change(
+            Withdrawal,
+            withdrawal_uuid,
+            lambda w: w.park(w.step, reason) if w.step else None,
+            context=context,
+            missing=WithdrawalNotFoundError("withdrawal not found"),
+            outcome=lambda w, position: None,
+        )
 
     def retry(self, withdrawal_uuid: UUID, context: CommandContext) -> int:
-        return self._change(withdrawal_uuid, lambda w: w.retry(), context)
+        return self._ledger.change(
+            Withdrawal,
+            withdrawal_uuid,
+            Withdrawal.retry,
+            context=context,
+            missing=WithdrawalNotFoundError("withdrawal not found"),
+            outcome=lambda w, position: position or 0,
+        )
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -190,86 +196,6 @@ class Withdrawals:
             )
         return wallet
 
-    def _record_envelope(
-        self, withdrawal_uuid: UUID, context: CommandContext
-    ) -> SignedEnvelope | None:
-        """The payment's recorded envelope, signing and recording one if there is none; None
-        when the withdrawal left the pay step meanwhile (canceled)."""
 
-        def attempt() -> SignedEnvelope | None:
-            withdrawal = self._ledger.get(Withdrawal, withdrawal_uuid)
-            if withdrawal is None or withdrawal.step != STEP_PAY:
-                return None
-            if withdrawal.envelope is not None:
-                return withdrawal.envelope
-            envelope = self._keys.sign_payment(
-                STEP_PAY,
-                withdrawal.source_address,
-                withdrawal.destination_ref,
-                withdrawal.amount_stroops,
-                self._network.usdc_asset,
-                deadline(self._clock()),
-            )
-            withdrawal.record_envelope(envelope)
-            self._ledger.commit(withdrawal, context=context, outcome=lambda p: p)
-            return envelope
-
-        return self._ledger.run(attempt, touching=[withdrawal_uuid])
-
-    @staticmethod
-    def _completed(withdrawal: Withdrawal, account: Account, submission: Submission) -> None:
-        withdrawal.complete(submission.transaction_hash, submission.ledger)
-        account.spend_reservation(
-            Amount(withdrawal.amount_stroops, withdrawal.currency),
-            hold_ref=withdrawal.public_id,
-            reason="withdrawal_completed",
-            counterparty=EXTERNAL_STELLAR,
-        )
-
-    @staticmethod
-    def _failed(withdrawal: Withdrawal, account: Account, submission: Submission) -> None:
-        code = submission.error_code
-        withdrawal.fail(submission.detail or f"the payment failed: {code}", code)
-        account.release_reservation(hold_ref=withdrawal.public_id, reason="withdrawal_failed")
-
-    def _settle(
-        self,
-        withdrawal_uuid: UUID,
-        context: CommandContext,
-        change: Callable[[Withdrawal, Account], None],
-        *,
-        saga: bool = True,
-    ) -> None:
-        """Changes the withdrawal and its user's account together, in one transaction. For the
-        saga, a withdrawal another worker already settled is left alone (redelivery)."""
-
-        def attempt() -> None:
-            withdrawal = self._ledger.get(Withdrawal, withdrawal_uuid)
-            if withdrawal is None:
-                raise WithdrawalNotFoundError("withdrawal not found")
-            if saga and withdrawal.is_terminal:
-                return
-            account = self._ledger.get(Account, account_id_for(withdrawal.user_id))
-            assert account is not None
-            change(withdrawal, account)
-            self._ledger.commit(withdrawal, account, context=context, outcome=lambda p: p)
-
-        withdrawal = self._ledger.get(Withdrawal, withdrawal_uuid)
-        touching = [withdrawal_uuid]
-        if withdrawal is not None:
-            touching.append(account_id_for(withdrawal.user_id))
-        self._ledger.run(attempt, touching=touching)
-
-    def _change(
-        self, withdrawal_uuid: UUID, change: Callable[[Withdrawal], None], context: CommandContext
-    ) -> int:
-        def attempt() -> int:
-            withdrawal = self._ledger.get(Withdrawal, withdrawal_uuid)
-            if withdrawal is None:
-                raise WithdrawalNotFoundError("withdrawal not found")
-            change(withdrawal)
-            if not withdrawal.pending_events:
-                return 0
-            return self._ledger.commit(withdrawal, context=context, outcome=lambda p: p)
-
-        return self._ledger.run(attempt, touching=[withdrawal_uuid])
+def _withdrawal_uuid(withdrawal_id: str) -> UUID:
+    return identifiers.parse_public_id(identifiers.WITHDRAWAL, withdrawal_id)

@@ -71,6 +71,12 @@ class ApiKey(Aggregate):
         self.rate_limit_per_minute = rate_limit_per_minute
         self.revoked = False
 
+    @classmethod
+    def not_found(cls, key_uuid: UUID) -> ApiKeyNotFoundError:
+        """The refusal for an id no API key has."""
+        key_id = identifiers.public_id(identifiers.API_KEY, key_uuid)
+        return ApiKeyNotFoundError("API key not found", keyId=key_id)
+
     @property
     def public_id(self) -> str:
         return identifiers.public_id(identifiers.API_KEY, self.id)

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, AggregateCreated, AggregateEvent, ev
 
 from domain import identifiers
 from domain.errors import InvalidStateError, ValidationError
-from domain.order_states import DECISIONS, DISPUTE_REASONS, OPENERS
+from domain.order_states import DECISIONS, DISPUTE_REASONS, OPENERS, DisputeNotFoundError
 
 OPEN: Final = "OPEN"
 UNDER_REVIEW: Final = "UNDER_REVIEW"
@@ -58,6 +58,12 @@ class Dispute(Aggregate):
         self.release_stroops: int | None = None
         self.refund_stroops: int | None = None
         self.resolved_at: datetime | None = None
+
+    @classmethod
+    def not_found(cls, dispute_uuid: UUID) -> DisputeNotFoundError:
+        """The refusal for an id no dispute has."""
+        dispute_id = identifiers.public_id(identifiers.DISPUTE, dispute_uuid)
+        return DisputeNotFoundError("dispute not found", disputeId=dispute_id)
 
     @property
     def public_id(self) -> str:

@@ -1,7 +1,7 @@
 """The root of every business error, each carrying the API error code it maps to.
 
 Aggregates and use cases raise these; the HTTP edge maps them to statuses in exactly one table
-(`interfaces/http/errors.py`). A business rule must never surface as a 500.
+(`interfaces/http/edge/errors.py`). A business rule must never surface as a 500.
 """
 
 from __future__ import annotations

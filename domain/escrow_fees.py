@@ -5,6 +5,11 @@ A release pays the protocol fee (0.3 %) and the platform fee, both rounded down 
 and the receiver gets the rest. A dispute resolution charges the same fees on the distributed
 total, pro rata to each recipient (each share of each fee rounded down), and the recipients keep
 the rounding dust. Either way the parts sum to the amount paid out of the escrow.
+
+The sandbox computes the same fees in `sandbox/contracts/escrow_fees.py`, written apart on
+purpose: `tests/unit/test_escrow_fees.py` checks each against the other, so a slip in one shows
+as a difference. Do not make either import the other (an import-linter contract forbids the
+sandbox to import Ledgerline).
 """
 
 from __future__ import annotations

@@ -19,25 +19,24 @@ multi-release ones the orders created with at least one. One rule everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
+from domain.escrow_payouts import Resolution
+from domain.milestones import Milestone, MilestoneRequest
 from domain.order_states import (
     BUYER,
     CLOSED,
     DISPUTED,
-    E_FUNDING,
-    E_HOLDING,
     ESCROW_CREATING,
-    M_COMPLETED,
+    ESCROW_HOLDING,
     PLATFORM,
     REFUND_REQUESTED,
     RELEASE_REQUESTED,
     SELLER,
+    EscrowStatus,
 )
-
-if TYPE_CHECKING:
-    from domain.orders import Order
 
 DEPLOY: Final = "deploy"
 FUND: Final = "fund"
@@ -64,34 +63,55 @@ class Step:
         return self.action if self.index is None else f"{self.action}:{self.index}"
 
 
-def next_step(order: Order) -> Step | None:
+class EscrowPlan(Protocol):
+    """What the planner reads of an order (the `Order` aggregate is one)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def escrow_status(self) -> str | None: ...
+    @property
+    def multi_release(self) -> bool: ...
+    @property
+    def milestones(self) -> Sequence[Milestone]: ...
+    @property
+    def escrow_disputed(self) -> bool: ...
+    @property
+    def dispute_opened_by(self) -> str | None: ...
+    @property
+    def resolution(self) -> Resolution | None: ...
+    def held_milestones(self) -> list[int]: ...
+
+
+def next_step(order: EscrowPlan) -> Step | None:
     """The next transaction the order's saga must put on chain, or None while it waits."""
     if order.status == CLOSED:
         return None
     if order.status == ESCROW_CREATING:
         return Step(DEPLOY, PLATFORM)
-    if order.escrow_status == E_FUNDING:
+    if order.escrow_status == EscrowStatus.FUNDING:
         return Step(FUND, BUYER)
-    if order.escrow_status not in E_HOLDING:
+    if order.escrow_status not in ESCROW_HOLDING:
         return None
     return _requested_milestone_work(order) or _work_for_status(order)
 
 
-def _requested_milestone_work(order: Order) -> Step | None:
+def _requested_milestone_work(order: EscrowPlan) -> Step | None:
     for index, milestone in enumerate(order.milestones):
-        if milestone["completionRequested"] and milestone["status"] != M_COMPLETED:
+        pending = milestone.pending_request()
+        if pending is MilestoneRequest.COMPLETION:
             return Step(COMPLETE, SELLER, index)
-        if milestone["approvalRequested"] and not milestone["approved"]:
+        if pending is MilestoneRequest.APPROVAL:
             return Step(APPROVE, BUYER, index)
-        if milestone["releaseRequested"] and not milestone["released"]:
+        if pending is MilestoneRequest.RELEASE:
             return _release_milestone(order, index)
     return None
 
 
-def _work_for_status(order: Order) -> Step | None:
+def _work_for_status(order: EscrowPlan) -> Step | None:
     if order.status == RELEASE_REQUESTED:
         for index, milestone in enumerate(order.milestones):
-            if not milestone["released"]:
+            if not milestone.released:
                 return _release_milestone(order, index)
         return None
     if order.status in (REFUND_REQUESTED, DISPUTED):
@@ -99,17 +119,17 @@ def _work_for_status(order: Order) -> Step | None:
     return None
 
 
-def _release_milestone(order: Order, index: int) -> Step:
+def _release_milestone(order: EscrowPlan, index: int) -> Step:
     """Complete (seller), approve (buyer), then release (buyer): what the contract requires."""
     milestone = order.milestones[index]
-    if milestone["status"] != M_COMPLETED:
+    if not milestone.is_completed:
         return Step(COMPLETE, SELLER, index)
-    if not milestone["approved"]:
+    if not milestone.approved:
         return Step(APPROVE, BUYER, index)
     return Step(RELEASE, BUYER, index if order.multi_release else None)
 
 
-def _dispute_work(order: Order) -> Step | None:
+def _dispute_work(order: EscrowPlan) -> Step | None:
     opener = order.dispute_opened_by or BUYER
     resolution = order.resolution
     if not order.multi_release:
@@ -117,32 +137,20 @@ def _dispute_work(order: Order) -> Step | None:
             return Step(DISPUTE, opener)
         if resolution is None:
             return None
-        return Step(RESOLVE, PLATFORM, distributions=_pairs(resolution["allocations"][0][1:]))
+        _, seller, buyer = resolution.allocations[0]
+        return Step(RESOLVE, PLATFORM, distributions=_pairs((seller, buyer)))
     for index in order.held_milestones():
-        if not order.milestones[index]["disputed"]:
+        if not order.milestones[index].disputed:
             return Step(DISPUTE, opener, index)
     if resolution is None:
         return None
-    for index, seller, buyer in resolution["allocations"]:
-        if not order.milestones[index]["resolved"]:
+    for index, seller, buyer in resolution.allocations:
+        if not order.milestones[index].resolved:
             return Step(RESOLVE, PLATFORM, index, _pairs((seller, buyer)))
     return None
 
 
-def _pairs(shares: tuple[int, int] | list[int]) -> tuple[tuple[str, int], ...]:
+def _pairs(shares: tuple[int, int]) -> tuple[tuple[str, int], ...]:
     """Distributions of a (seller, buyer) allocation; the contract refuses zero amounts."""
     seller, buyer = shares
     return tuple((party, amount) for party, amount in ((SELLER, seller), (BUYER, buyer)) if amount)
-
-
-def allocate(held: list[tuple[int, int]], release_stroops: int) -> list[list[int]]:
-    """Splits a decision over the milestones still held, in order: the seller's share fills the
-    first milestones, the buyer's the rest. `held` is (index, amount) pairs; the result is
-    [index, seller, buyer] rows, each summing to its milestone's amount."""
-    rows = []
-    left = release_stroops
-    for index, amount in held:
-        seller = min(amount, left)
-        left -= seller
-        rows.append([index, seller, amount - seller])
-    return rows

@@ -13,6 +13,7 @@ escrow states mirror the contract; a failed funding returns the escrow from FUND
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
 
 from domain.errors import ConflictError, NotFoundError
@@ -45,20 +46,31 @@ ORDER_STATES: Final = (
 )
 CANCELABLE: Final = frozenset({ORDER_CREATED, FUNDS_RESERVED, ESCROW_FUNDING})
 
-# The escrow, as the contract holds it.
-E_CREATING: Final = "CREATING"
-E_CREATED: Final = "CREATED"
-E_FUNDING: Final = "FUNDING"
-E_FUNDED: Final = "FUNDED"
-E_DISPUTED: Final = "DISPUTED"
-E_RELEASED: Final = "RELEASED"
-E_REFUNDED: Final = "REFUNDED"
-E_RESOLVED: Final = "RESOLVED"  # split between buyer and seller
-E_HOLDING: Final = frozenset({E_FUNDED, E_DISPUTED})  # states in which it holds the money
 
-# Milestones: OPEN until the seller's completion is on chain.
-M_OPEN: Final = "OPEN"
-M_COMPLETED: Final = "COMPLETED"
+class EscrowStatus(StrEnum):
+    """The escrow, as the contract holds it (the values are stored and on the wire)."""
+
+    CREATING = "CREATING"
+    CREATED = "CREATED"
+    FUNDING = "FUNDING"
+    FUNDED = "FUNDED"
+    DISPUTED = "DISPUTED"
+    RELEASED = "RELEASED"
+    REFUNDED = "REFUNDED"
+    RESOLVED = "RESOLVED"  # split between buyer and seller
+
+
+# The states in which the escrow holds the money.
+ESCROW_HOLDING: Final = frozenset({EscrowStatus.FUNDED, EscrowStatus.DISPUTED})
+
+
+class MilestoneStatus(StrEnum):
+    """A milestone is OPEN until the seller's completion is on chain (values stored)."""
+
+    OPEN = "OPEN"
+    COMPLETED = "COMPLETED"
+
+
 MILESTONES_MAX: Final = 10  # the V1 contracts' limit
 
 # How money leaves an escrow when it does not simply go to the seller.

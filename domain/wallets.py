@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, AggregateEvent, event
 from domain import identifiers
 from domain.chain import SignedEnvelope
 from domain.errors import ConflictError, InvalidStateError, NotFoundError
+from domain.saga_steps import StepProgress, clip
 
 PENDING: Final = "PENDING"
 FUNDED: Final = "FUNDED"
@@ -53,10 +54,13 @@ class Wallet(Aggregate):
         self.address = address
         self.network = network
         self.status = PENDING
-        self.envelopes: dict[str, dict[str, str]] = {}
-        self.parked_step: str | None = None
-        self.park_reason: str | None = None
+        self.progress = StepProgress()
         self.activated_at: datetime | None = None
+
+    @classmethod
+    def not_found(cls, wallet_uuid: UUID) -> WalletNotFoundError:
+        """The refusal for an id no wallet has (its user is not known from it)."""
+        return WalletNotFoundError("wallet not found")
 
     @property
     def public_id(self) -> str:
@@ -67,35 +71,37 @@ class Wallet(Aggregate):
         """The activation step still to do, or None when the wallet is active."""
         return {PENDING: STEP_FUND, FUNDED: STEP_TRUST}.get(self.status)
 
+    @property
+    def parked_step(self) -> str | None:
+        return self.progress.parked_step
+
+    @property
+    def park_reason(self) -> str | None:
+        return self.progress.park_reason
+
     def envelope(self, step: str) -> SignedEnvelope | None:
-        record = self.envelopes.get(step)
-        return SignedEnvelope.from_record(record) if record else None
+        return self.progress.envelope(step)
 
     def record_envelope(self, envelope: SignedEnvelope) -> None:
         self._check_step(envelope.step)
-        if envelope.step in self.envelopes:
-            raise InvalidStateError(
-                "this step already has a signed transaction", step=envelope.step
-            )
+        self.progress.check_unsigned(envelope.step)
         self._envelope_signed(**self._facts(), envelope=envelope.as_record())
 
     @event("EnvelopeSigned")
     def _envelope_signed(self, user_id: str, address: str, envelope: dict[str, str]) -> None:
-        self.envelopes[envelope["step"]] = envelope
+        self.progress = self.progress.with_envelope(SignedEnvelope.from_record(envelope))
 
     def void_envelope(self, step: str, reason: str) -> None:
         """Forgets a recorded envelope that can never land (rejected, or past its deadline and
         not on chain), so the step may sign again."""
-        record = self.envelopes.get(step)
-        if record is None:
-            raise InvalidStateError("no signed transaction to void", step=step)
-        self._envelope_voided(**self._facts(), step=step, hash=record["hash"], reason=reason)
+        voided = self.progress.signed(step)
+        self._envelope_voided(**self._facts(), step=step, hash=voided.hash, reason=reason)
 
     @event("EnvelopeVoided")
     def _envelope_voided(
         self, user_id: str, address: str, step: str, hash: str, reason: str
     ) -> None:
-        del self.envelopes[step]
+        self.progress = self.progress.without_envelope(step)
 
     def mark_funded(self, method: str, transaction_hash: str | None) -> None:
         self._check_step(STEP_FUND)
@@ -106,7 +112,7 @@ class Wallet(Aggregate):
         self, user_id: str, address: str, method: str, transaction_hash: str | None
     ) -> None:
         self.status = FUNDED
-        self.parked_step = self.park_reason = None
+        self.progress = self.progress.resumed()
 
     def mark_active(self, transaction_hash: str | None, activated_at: datetime) -> None:
         self._check_step(STEP_TRUST)
@@ -123,27 +129,26 @@ class Wallet(Aggregate):
     ) -> None:
         self.status = ACTIVE
         self.activated_at = activated_at
-        self.parked_step = self.park_reason = None
+        self.progress = self.progress.resumed()
 
     def park(self, step: str, reason: str) -> None:
         """Stops the saga after a step exhausted its retries; an operator retries it."""
-        if self.step != step or self.parked_step is not None:
-            return  # the step finished meanwhile, or it is already parked
-        self._parked(**self._facts(), step=step, reason=reason[:500])
+        if self.step == step and self.progress.may_park(step):  # not finished, nor parked yet
+            self._parked(**self._facts(), step=step, reason=clip(reason))
 
     @event("Parked")
     def _parked(self, user_id: str, address: str, step: str, reason: str) -> None:
-        self.parked_step = step
-        self.park_reason = reason
+        self.progress = self.progress.parked_at(step, reason)
 
     def retry(self) -> None:
-        if self.parked_step is None:
-            raise InvalidStateError("this wallet's activation is not parked", status=self.status)
-        self._retried(**self._facts(), step=self.parked_step)
+        step = self.progress.check_parked(
+            "this wallet's activation is not parked", status=self.status
+        )
+        self._retried(**self._facts(), step=step)
 
     @event("Retried")
     def _retried(self, user_id: str, address: str, step: str) -> None:
-        self.parked_step = self.park_reason = None
+        self.progress = self.progress.resumed()
 
     def _facts(self) -> dict[str, str]:
         """What every event after the first repeats, so each wire payload is complete alone."""

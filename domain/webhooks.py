@@ -55,6 +55,12 @@ class WebhookEndpoint(Aggregate):
         self.status = ACTIVE
         self.disabled_reason: str | None = None
 
+    @classmethod
+    def not_found(cls, endpoint_uuid: UUID) -> WebhookEndpointNotFoundError:
+        """The refusal for an id no endpoint has (a deleted one included)."""
+        endpoint_id = identifiers.public_id(identifiers.WEBHOOK_ENDPOINT, endpoint_uuid)
+        return WebhookEndpointNotFoundError("webhook endpoint not found", endpointId=endpoint_id)
+
     @property
     def public_id(self) -> str:
         return identifiers.public_id(identifiers.WEBHOOK_ENDPOINT, self.id)

@@ -1,9 +1,9 @@
 """A withdrawal of USDC from a user's wallet to a Stellar address, and its saga.
 
-CREATED → COMMITTED (the amount is held in the user's reserved balance) → PENDING (the payment is
-signed, recorded and being submitted) → COMPLETED (on chain; the hold leaves the books) or FAILED
-(not on chain; the hold returns to available). Canceling is possible until the payment is
-signed. The aggregate never decides what the chain did: the saga reports it.
+CREATED → COMMITTED (`hold`: the amount is held in the user's reserved balance) → PENDING (the
+payment is signed, recorded and being submitted) → COMPLETED (on chain; the hold leaves the
+books) or FAILED (not on chain; the hold returns to available). Canceling is possible until the
+payment is signed. The aggregate never decides what the chain did: the saga reports it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, AggregateEvent, event
 from domain import identifiers
 from domain.chain import SignedEnvelope
 from domain.errors import InvalidStateError, NotFoundError
+from domain.saga_steps import StepProgress, clip
 
 CREATED: Final = "WITHDRAWAL_CREATED"
 COMMITTED: Final = "WITHDRAWAL_COMMITTED"
@@ -33,7 +34,7 @@ class WithdrawalNotFoundError(NotFoundError):
 
 
 class WithdrawalNotCancelableError(InvalidStateError):
-    code = "WITHDRAWAL_NOT_COMMITTABLE"
+    code = "WITHDRAWAL_NOT_COMMITTABLE"  # OFFER-HUB's name for this refusal, kept on the wire
 
 
 class Withdrawal(Aggregate):
@@ -67,12 +68,16 @@ class Withdrawal(Aggregate):
         self.destination_ref = destination_ref
         self.description = description
         self.status = CREATED
-        self.envelope_record: dict[str, str] | None = None
+        self.progress = StepProgress()
         self.transaction_hash: str | None = None
         self.failure_reason: str | None = None
         self.error_code: str | None = None
-        self.parked_step: str | None = None
-        self.park_reason: str | None = None
+
+    @classmethod
+    def not_found(cls, withdrawal_uuid: UUID) -> WithdrawalNotFoundError:
+        """The refusal for an id no withdrawal has."""
+        withdrawal_id = identifiers.public_id(identifiers.WITHDRAWAL, withdrawal_uuid)
+        return WithdrawalNotFoundError("withdrawal not found", withdrawalId=withdrawal_id)
 
     @property
     def public_id(self) -> str:
@@ -80,7 +85,16 @@ class Withdrawal(Aggregate):
 
     @property
     def envelope(self) -> SignedEnvelope | None:
-        return SignedEnvelope.from_record(self.envelope_record) if self.envelope_record else None
+        """The payment's recorded envelope, until it is voided."""
+        return self.progress.envelope(STEP_PAY)
+
+    @property
+    def parked_step(self) -> str | None:
+        return self.progress.parked_step
+
+    @property
+    def park_reason(self) -> str | None:
+        return self.progress.park_reason
 
     @property
     def is_terminal(self) -> bool:
@@ -90,8 +104,9 @@ class Withdrawal(Aggregate):
     def step(self) -> str | None:
         return STEP_PAY if self.status in (COMMITTED, PENDING) else None
 
-    def commit(self, available_after_stroops: int, reserved_after_stroops: int) -> None:
-        """The amount is now held; the payment may proceed."""
+    def hold(self, available_after_stroops: int, reserved_after_stroops: int) -> None:
+        """The amount is now held; the payment may proceed. (Its event keeps the stored name
+        `Committed`, the status COMMITTED.)"""
         self._require(CREATED)
         self._committed(
             **self._facts(),
@@ -125,7 +140,7 @@ class Withdrawal(Aggregate):
         envelope: dict[str, str],
         transaction_hash: str,
     ) -> None:
-        self.envelope_record = envelope
+        self.progress = self.progress.with_envelope(SignedEnvelope.from_record(envelope))
         self.transaction_hash = transaction_hash
         self.status = PENDING
 
@@ -141,15 +156,19 @@ class Withdrawal(Aggregate):
     def _envelope_voided(
         self, user_id: str, amount_stroops: int, currency: str, transaction_hash: str, reason: str
     ) -> None:
-        self.envelope_record = None
+        self.progress = self.progress.without_envelope(STEP_PAY)
         self.transaction_hash = None
         self.status = COMMITTED
 
-    def complete(self, transaction_hash: str, ledger: int | None) -> None:
+    def complete(self, transaction_hash: str, stellar_ledger_sequence: int | None) -> None:
+        """The payment is in the Stellar ledger `stellar_ledger_sequence` (the event stores
+        it as `ledger`)."""
         self._require(PENDING)
         if transaction_hash != self.transaction_hash:
             raise InvalidStateError("a different transaction was recorded for this withdrawal")
-        self._completed(**self._facts(), transaction_hash=transaction_hash, ledger=ledger)
+        self._completed(
+            **self._facts(), transaction_hash=transaction_hash, ledger=stellar_ledger_sequence
+        )
 
     @event("Completed")
     def _completed(
@@ -161,7 +180,7 @@ class Withdrawal(Aggregate):
         ledger: int | None,
     ) -> None:
         self.status = COMPLETED
-        self.parked_step = self.park_reason = None
+        self.progress = self.progress.resumed()
 
     def fail(self, reason: str, error_code: str | None) -> None:
         """The payment is definitively not on chain (refused up front, or failed in ledger)."""
@@ -169,7 +188,7 @@ class Withdrawal(Aggregate):
             raise InvalidStateError("only a withdrawal in flight can fail", status=self.status)
         self._failed(
             **self._facts(),
-            reason=reason[:500],
+            reason=clip(reason),
             error_code=error_code,
             transaction_hash=self.transaction_hash,
         )
@@ -187,7 +206,7 @@ class Withdrawal(Aggregate):
         self.status = FAILED
         self.failure_reason = reason
         self.error_code = error_code
-        self.parked_step = self.park_reason = None
+        self.progress = self.progress.resumed()
 
     def cancel(self, canceled_by: str, reason: str | None) -> None:
         if self.status not in (CREATED, COMMITTED):
@@ -202,28 +221,27 @@ class Withdrawal(Aggregate):
         self, user_id: str, amount_stroops: int, currency: str, canceled_by: str, reason: str | None
     ) -> None:
         self.status = CANCELED
-        self.parked_step = self.park_reason = None
+        self.progress = self.progress.resumed()
 
     def park(self, step: str, reason: str) -> None:
-        if self.step != step or self.parked_step is not None:
-            return
-        self._parked(**self._facts(), step=step, reason=reason[:500])
+        """Stops the saga at `step` (nothing when the withdrawal moved past it meanwhile, or
+        it is already parked)."""
+        if self.step == step and self.progress.may_park(step):
+            self._parked(**self._facts(), step=step, reason=clip(reason))
 
     @event("Parked")
     def _parked(
         self, user_id: str, amount_stroops: int, currency: str, step: str, reason: str
     ) -> None:
-        self.parked_step = step
-        self.park_reason = reason
+        self.progress = self.progress.parked_at(step, reason)
 
     def retry(self) -> None:
-        if self.parked_step is None:
-            raise InvalidStateError("this withdrawal is not parked", status=self.status)
-        self._retried(**self._facts(), step=self.parked_step)
+        step = self.progress.check_parked("this withdrawal is not parked", status=self.status)
+        self._retried(**self._facts(), step=step)
 
     @event("Retried")
     def _retried(self, user_id: str, amount_stroops: int, currency: str, step: str) -> None:
-        self.parked_step = self.park_reason = None
+        self.progress = self.progress.resumed()
 
     def _facts(self) -> dict[str, Any]:
         """What every event after the first repeats, so each wire payload is complete alone."""

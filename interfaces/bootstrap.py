@@ -1,15 +1,17 @@
-"""The composition root: settings in, every application, adapter and view out.
+"""The composition root: settings in, every use case, view and resource out (the types are in
+`interfaces/services.py`).
 
 Nothing else in the code base constructs clients or pools; processes (API, runner, worker, CLI)
-call `build_services` once and close what it returns when they stop.
+call `build_services` once and close what it returns when they stop. Whatever the builder opens
+it registers on one exit stack, so closing is one call and a build that fails halfway closes
+what it had opened.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import ExitStack
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import redis
 from dramatiq.brokers.redis import RedisBroker
@@ -19,37 +21,43 @@ from application.balances import Balances
 from application.deposits import Deposits
 from application.disputes import Disputes
 from application.escrow_saga import EscrowSaga
+from application.incoming_webhooks import IncomingWebhooks
 from application.ledger import Ledger
 from application.orders import OrderLimits, Orders
-from application.ports import EscrowProvider, StellarNetwork, WalletKeys
-from application.reconciliation import Reconciler
+from application.reconciliation import Reconciler, ReconciliationSources
 from application.sagas import Sagas
 from application.users import Users
-from application.wallets import WalletPolicy, Wallets
+from application.wallets import WalletPolicy, Wallets, platform_address
+from application.webhook_deliveries import DeliveryLimits, WebhookDeliveries
+from application.webhooks import WebhookEndpoints
 from application.withdrawals import WithdrawalLimits, Withdrawals
 from domain import identifiers
-from domain.users import PLATFORM_EXTERNAL_USER_ID, User
-from domain.wallets import ACTIVE, Wallet, wallet_id_for
-from infrastructure.actor_telemetry import ActorTelemetry
-from infrastructure.broker import RetryPolicy, redis_broker
-from infrastructure.database import Pool, connection_pool, migrate, schema_lock
-from infrastructure.event_store import event_store_env
-from infrastructure.feed_cursors import FeedCursors
-from infrastructure.idempotency import IdempotencyStore
-from infrastructure.metrics import PrometheusInstruments
-from infrastructure.rate_limit import RedisRateLimiter
+from infrastructure.observability.actor_telemetry import ActorTelemetry
+from infrastructure.observability.metrics import PrometheusInstruments
+from infrastructure.postgres.database import Pool, connection_pool, migrate, schema_lock
+from infrastructure.postgres.event_store import event_store_env
+from infrastructure.postgres.feed_cursors import FeedCursors
+from infrastructure.postgres.idempotency import IdempotencyStore
+from infrastructure.redis.broker import RetryPolicy, redis_broker
+from infrastructure.redis.feed_channel import FeedAnnouncer
+from infrastructure.redis.rate_limit import RedisRateLimiter
+from infrastructure.redis.slots import Slots
 from infrastructure.stellar.horizon import HorizonNetwork
 from infrastructure.stellar.keys import StellarKeys
 from infrastructure.stellar.unconfigured import NotConfigured
 from infrastructure.stellar.vault import Vault, VaultKey
 from infrastructure.trustless_work.client import TrustlessWorkClient
-from interfaces.event_channels import EventChannels, build_event_channels
+from infrastructure.webhooks.deliveries import DeliveryLog
+from infrastructure.webhooks.secrets import SealedWebhookSecrets
+from infrastructure.webhooks.sender import WebhookSender
+from interfaces.services import Resources, Services, UseCases, Views
 from interfaces.settings import Settings
-from interfaces.workers.saga_messages import PARK_SAGA
 from projections.api_keys.view import ApiKeysView
 from projections.balances.view import BalancesView
 from projections.deposits.view import DepositsView
 from projections.disputes.view import DisputesView
+from projections.event_feed.audit_log import AuditLogView
+from projections.event_feed.view import FeedView
 from projections.ledger_entries.view import LedgerEntriesView
 from projections.orders.view import OrdersView
 from projections.registry import all_projections
@@ -57,93 +65,119 @@ from projections.sagas.view import SagasView
 from projections.store import ProjectionStore
 from projections.users.view import UsersView
 from projections.wallets.view import WalletsView
+from projections.webhook_endpoints.view import WebhookEndpointsView
 from projections.withdrawals.view import WithdrawalsView
 
-HOURS_S = 3600
+HOURS_S: Final = 3600
+REDIS_TIMEOUT_S: Final = 5
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Views:
-    users: UsersView
-    balances: BalancesView
-    ledger_entries: LedgerEntriesView
-    api_keys: ApiKeysView
-    wallets: WalletsView
-    withdrawals: WithdrawalsView
-    deposits: DepositsView
-    sagas: SagasView
-    orders: OrdersView
-    disputes: DisputesView
-
-
-@dataclass
-class Services:
-    settings: Settings
-    database_url: str
-    redis_url: str
-    clock: Callable[[], datetime]
-    ledger: Ledger
-    pool: Pool
-    redis: redis.Redis
-    network: StellarNetwork
-    escrow_provider: EscrowProvider
-    keys: WalletKeys
-    vault: Vault | None
-    users: Users
-    balances: Balances
-    api_keys: ApiKeys
-    wallets: Wallets
-    withdrawals: Withdrawals
-    deposits: Deposits
-    orders: Orders
-    disputes: Disputes
-    escrows: EscrowSaga
-    reconciler: Reconciler
-    sagas: Sagas
-    idempotency: IdempotencyStore
-    limiter: RedisRateLimiter
-    cursors: FeedCursors
-    views: Views
-    projections: dict[str, ProjectionStore]
-    channels: EventChannels
-
-    def close(self) -> None:
-        self.ledger.close()
-        self.pool.close()
-        self.redis.close()
-        if isinstance(self.network, HorizonNetwork):
-            self.network.close()
-        if isinstance(self.escrow_provider, TrustlessWorkClient):
-            self.escrow_provider.close()
-
-    def platform_address(self) -> str | None:
-        """The platform's wallet, once active (it funds wallets on mainnet)."""
-        user_id = identifiers.public_id(identifiers.USER, User.create_id(PLATFORM_EXTERNAL_USER_ID))
-        wallet = self.ledger.get(Wallet, wallet_id_for(user_id))
-        return wallet.address if wallet is not None and wallet.status == ACTIVE else None
-
-
 def build_services(
     settings: Settings, database_url: str, redis_url: str, *, pool_size_max: int = 10
 ) -> Services:
-    pool = connection_pool(database_url, size_max=pool_size_max, name="ledgerline")
-    with schema_lock(database_url):
-        migrate(pool)
-        ledger = Ledger(env=event_store_env(database_url))
-        ledger.instruments = PrometheusInstruments()
-    cache = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
-    clock = utc_now
-    network, vault, keys = _chain(settings, pool)
-    services_ref: list[Services] = []
+    with ExitStack() as opened:
+        pool = connection_pool(database_url, size_max=pool_size_max, name="ledgerline")
+        opened.callback(pool.close)
+        with schema_lock(database_url):
+            migrate(pool)
+            ledger = Ledger(env=event_store_env(database_url))
+            opened.callback(ledger.close)
+            ledger.instruments = PrometheusInstruments()
+        cache = redis.Redis.from_url(
+            redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+        )
+        opened.callback(cache.close)
+        network = _network(settings, opened)
+        vault_keys = _vault_keys(settings)
+        vault = Vault(pool, *vault_keys) if vault_keys else None
+        resources = Resources(
+            database_url=database_url,
+            redis_url=redis_url,
+            clock=utc_now,
+            ledger=ledger,
+            pool=pool,
+            redis=cache,
+            network=network,
+            escrow_provider=_escrow_provider(settings, opened),
+            keys=(
+                StellarKeys(vault, network)
+                if vault is not None
+                else NotConfigured("the wallet vault (WALLET_ENCRYPTION_KEY)")
+            ),
+            vault=vault,
+            webhook_secrets=SealedWebhookSecrets(pool, *vault_keys) if vault_keys else None,
+            idempotency=IdempotencyStore(pool, cache, settings.idempotency_ttl_hours * HOURS_S),
+            limiter=RedisRateLimiter(cache),
+            cursors=FeedCursors(pool),
+            deliveries=DeliveryLog(pool),
+            slots=Slots(cache, settings.broker_namespace),
+            announcer=FeedAnnouncer(cache, settings.broker_namespace),
+            projections={p.name: ProjectionStore(p, pool, ledger) for p in all_projections()},
+        )
+        views = _views(pool, settings.currency)
+        sender = WebhookSender(
+            settings.webhook_timeout_ms / 1000,
+            private_targets_allowed=settings.webhook_private_targets_allowed,
+        )
+        opened.callback(sender.close)
+        # Handing the stack over: from here on what was opened is the caller's to close.
+        return Services(
+            settings=settings,
+            use_cases=_use_cases(settings, resources, views, sender),
+            views=views,
+            resources=resources,
+            closing=opened.pop_all(),
+        )
+
+
+def _vault_keys(settings: Settings) -> tuple[VaultKey, list[VaultKey]] | None:
+    """The vault's current key and the previous ones it still reads with (wallet seeds and
+    webhook secrets are sealed under the same keys)."""
+    if not settings.wallet_encryption_key:
+        return None
+    return (
+        VaultKey.from_hex(settings.wallet_encryption_key),
+        [VaultKey.from_hex(k) for k in settings.wallet_encryption_keys_previous],
+    )
+
+
+def _network(settings: Settings, opened: ExitStack) -> Any:
+    if not (settings.stellar_horizon_url and settings.stellar_usdc_issuer):
+        return NotConfigured("Horizon (STELLAR_HORIZON_URL, STELLAR_USDC_ISSUER)")
+    network = HorizonNetwork(
+        settings.stellar_horizon_url,
+        settings.network_passphrase,
+        f"USDC:{settings.stellar_usdc_issuer}",
+        settings.friendbot_url,
+    )
+    opened.callback(network.close)
+    return network
+
+
+def _escrow_provider(settings: Settings, opened: ExitStack) -> Any:
+    if not settings.trustless_api_url or not settings.trustless_api_key:
+        return NotConfigured("Trustless Work (TRUSTLESS_API_URL, TRUSTLESS_API_KEY)")
+    client = TrustlessWorkClient(
+        settings.trustless_api_url, settings.trustless_api_key, settings.trustless_timeout_s
+    )
+    opened.callback(client.close)
+    return client
+
+
+def _use_cases(
+    settings: Settings, resources: Resources, views: Views, sender: WebhookSender
+) -> UseCases:
+    ledger, clock = resources.ledger, resources.clock
+    keys, network = resources.keys, resources.network
     wallets = Wallets(
         ledger,
         keys,
         network,
-        WalletPolicy(settings.stellar_network, lambda: services_ref[0].platform_address()),
+        WalletPolicy(settings.stellar_network, lambda: platform_address(ledger)),
         clock,
     )
     withdrawals = Withdrawals(
@@ -159,24 +193,20 @@ def build_services(
         OrderLimits(
             settings.order_min_stroops, settings.order_max_stroops, settings.platform_fee_bps
         ),
+        due_orders=views.orders,
     )
-    provider = _escrow_provider(settings)
     sagas = Sagas()
     sagas.register(identifiers.WALLET, wallets.park, wallets.retry)
     sagas.register(identifiers.WITHDRAWAL, withdrawals.park, withdrawals.retry)
     sagas.register(identifiers.ORDER, orders.park, orders.retry)
-    services = Services(
-        settings=settings,
-        database_url=database_url,
-        redis_url=redis_url,
-        clock=clock,
-        ledger=ledger,
-        pool=pool,
-        redis=cache,
-        network=network,
-        escrow_provider=provider,
-        keys=keys,
-        vault=vault,
+    provider = resources.escrow_provider
+    webhooks = WebhookEndpoints(
+        ledger,
+        resources.webhook_secrets,
+        ledger.head_position,
+        private_targets_allowed=settings.webhook_private_targets_allowed,
+    )
+    return UseCases(
         users=Users(ledger, settings.currency, wallets.open_for),
         balances=Balances(ledger),
         api_keys=ApiKeys(ledger, clock, settings.master_key),
@@ -186,43 +216,36 @@ def build_services(
         orders=orders,
         disputes=Disputes(ledger),
         escrows=EscrowSaga(ledger, provider, keys, network, clock),
-        reconciler=Reconciler(ledger, network, provider),
+        reconciler=Reconciler(
+            ledger,
+            network,
+            provider,
+            ReconciliationSources(
+                wallets=views.wallets,
+                escrows=views.orders,
+                sagas=views.sagas,
+                balances=views.ledger_entries,
+                balances_progress=resources.projections["ledger_entries"],
+            ),
+        ),
         sagas=sagas,
-        idempotency=IdempotencyStore(pool, cache, settings.idempotency_ttl_hours * HOURS_S),
-        limiter=RedisRateLimiter(cache),
-        cursors=FeedCursors(pool),
-        views=_views(pool, settings.currency),
-        projections={p.name: ProjectionStore(p, pool, ledger) for p in all_projections()},
-        channels=build_event_channels(settings, pool, ledger, cache),
-    )
-    services_ref.append(services)
-    return services
-
-
-def _chain(settings: Settings, pool: Pool) -> tuple[Any, Vault | None, Any]:
-    network: Any = NotConfigured("Horizon (STELLAR_HORIZON_URL, STELLAR_USDC_ISSUER)")
-    if settings.stellar_horizon_url and settings.stellar_usdc_issuer:
-        network = HorizonNetwork(
-            settings.stellar_horizon_url,
-            settings.network_passphrase,
-            f"USDC:{settings.stellar_usdc_issuer}",
-            settings.friendbot_url,
-        )
-    if not settings.wallet_encryption_key:
-        return network, None, NotConfigured("the wallet vault (WALLET_ENCRYPTION_KEY)")
-    vault = Vault(
-        pool,
-        VaultKey.from_hex(settings.wallet_encryption_key),
-        [VaultKey.from_hex(k) for k in settings.wallet_encryption_keys_previous],
-    )
-    return network, vault, StellarKeys(vault, network)
-
-
-def _escrow_provider(settings: Settings) -> Any:
-    if not settings.trustless_api_url or not settings.trustless_api_key:
-        return NotConfigured("Trustless Work (TRUSTLESS_API_URL, TRUSTLESS_API_KEY)")
-    return TrustlessWorkClient(
-        settings.trustless_api_url, settings.trustless_api_key, settings.trustless_timeout_s
+        webhooks=webhooks,
+        webhook_deliveries=WebhookDeliveries(
+            ledger,
+            webhooks,
+            sender,
+            resources.slots,
+            resources.deliveries,
+            DeliveryLimits(
+                retries_max=settings.webhook_retries_max,
+                disable_after_failures=settings.webhook_disable_after_failures,
+                in_flight_per_endpoint=settings.webhook_in_flight_per_endpoint,
+                timeout_s=settings.webhook_timeout_ms / 1000,
+                # A slow receiver may hold at most half this process's worker threads.
+                threads_max=max(settings.worker_threads // 2, 1),
+            ),
+        ),
+        incoming_webhooks=IncomingWebhooks(ledger),
     )
 
 
@@ -238,12 +261,15 @@ def _views(pool: Pool, currency: str) -> Views:
         sagas=SagasView(pool),
         orders=OrdersView(pool),
         disputes=DisputesView(pool),
+        feed=FeedView(pool),
+        audit_log=AuditLogView(pool),
+        webhook_endpoints=WebhookEndpointsView(pool),
     )
 
 
 def ensure_projections(services: Services) -> None:
     """Creates any read model that does not exist yet, so queries never hit a missing table."""
-    for store in services.projections.values():
+    for store in services.resources.projections.values():
         store.ensure()
 
 
@@ -251,7 +277,7 @@ def build_broker(services: Services) -> RedisBroker:
     """The saga broker; callers declare actors on it (workers) or only enqueue (runner)."""
     settings = services.settings
     return redis_broker(
-        services.redis_url,
+        services.resources.redis_url,
         RetryPolicy(
             retries_max=settings.saga_retries_max,
             backoff_min_ms=settings.saga_backoff_min_ms,
@@ -261,5 +287,5 @@ def build_broker(services: Services) -> RedisBroker:
             maintenance_chance=settings.broker_maintenance_chance,
         ),
         namespace=settings.broker_namespace,
-        observers=[ActorTelemetry(parking_actors=frozenset({PARK_SAGA}))],
+        observers=[ActorTelemetry()],
     )

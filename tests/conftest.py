@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from infrastructure.embedded.postgres import EmbeddedPostgres
 from infrastructure.embedded.redis import EmbeddedRedis
-from infrastructure.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 from tests.support.capture import install_log_sink
 from tests.support.traces import RecentSpans
 

@@ -27,8 +27,8 @@ from stellar_sdk.exceptions import (
 from application.ports import ChainAccount, Outcome, Payment, PaymentsPage, Submission
 from domain.errors import ProviderUnavailableError
 from domain.money import Amount
-from infrastructure import metrics
-from infrastructure.provider_calls import ObservedRequestsClient, ObservedTransport
+from infrastructure.observability import metrics
+from infrastructure.observability.provider_calls import ObservedRequestsClient, ObservedTransport
 from infrastructure.stellar.result_codes import codes_of_result_xdr
 
 READ_TIMEOUT_S: Final = 10
@@ -83,11 +83,13 @@ class HorizonNetwork:
         except (BaseHorizonError, ConnectionError) as error:
             raise _unavailable("looking up a transaction", error) from None
         if record.get("successful"):
-            return Submission(Outcome.APPLIED, transaction_hash, ledger=record.get("ledger"))
+            return Submission(
+                Outcome.APPLIED, transaction_hash, stellar_ledger_sequence=record.get("ledger")
+            )
         return Submission(
             Outcome.FAILED,
             transaction_hash,
-            ledger=record.get("ledger"),
+            stellar_ledger_sequence=record.get("ledger"),
             codes=codes_of_result_xdr(record.get("result_xdr", "")),
         )
 
@@ -174,7 +176,9 @@ class HorizonNetwork:
         except (BaseHorizonError, ConnectionError) as error:
             log.warning("submission outcome unknown for %s: %s", transaction_hash, error)
             return Submission(Outcome.UNKNOWN, transaction_hash, detail=type(error).__name__)
-        return Submission(Outcome.APPLIED, transaction_hash, ledger=record.get("ledger"))
+        return Submission(
+            Outcome.APPLIED, transaction_hash, stellar_ledger_sequence=record.get("ledger")
+        )
 
     def friendbot(self, address: str) -> str | None:
         url = self._friendbot_url or f"{self.horizon_url}/friendbot"

@@ -34,8 +34,8 @@ from domain.chain import SignedEnvelope
 from domain.errors import ProviderTimeoutError, ProviderUnavailableError
 from domain.escrow_steps import APPROVE, COMPLETE, DEPLOY, DISPUTE, FUND, RELEASE, RESOLVE
 from domain.money import STROOPS_PER_UNIT
-from infrastructure import metrics
-from infrastructure.provider_calls import ObservedTransport
+from infrastructure.observability import metrics
+from infrastructure.observability.provider_calls import ObservedTransport
 
 SINGLE: Final = "single-release"
 MULTI: Final = "multi-release"

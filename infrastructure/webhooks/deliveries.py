@@ -1,10 +1,11 @@
 """The delivery log: every attempt to deliver a webhook, and each endpoint's run of failures.
 
-One row per attempt, kept for operators (`GET /webhooks/endpoints/{id}/deliveries`) for a
-retention period, after which housekeeping deletes it in batches. A delivery
-is identified by endpoint, event and (for a replay) the replay, so the log also answers "was
-this already delivered?" and a redelivered message posts nothing twice. An endpoint's count of
-consecutive exhausted deliveries resets on its next success.
+The `DeliveryRecords` of application/webhook_deliveries.py. One row per attempt, kept for
+operators (`GET /webhooks/endpoints/{id}/deliveries`) for a retention period, after which
+housekeeping deletes it in batches. A delivery is identified by endpoint, event and (for a
+replay) the replay, so the log also answers "was this already delivered?" and a redelivered
+message posts nothing twice. An endpoint's count of consecutive exhausted deliveries resets on
+its next success.
 """
 
 from __future__ import annotations
@@ -13,25 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-DELIVERED: Final = "DELIVERED"
-FAILED: Final = "FAILED"  # will be retried
-EXHAUSTED: Final = "EXHAUSTED"  # failed on its last retry
-SKIPPED: Final = "SKIPPED"  # the endpoint was disabled or deleted meanwhile
+from application.webhook_deliveries import DELIVERED, EXHAUSTED, Attempt
+
 # Rows deleted per purge statement: short transactions, so deliveries being logged never wait.
 PURGE_BATCH_MAX: Final = 5_000
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    delivery_id: str
-    endpoint_id: str
-    event_id: str
-    position: int
-    attempt: int
-    outcome: str
-    status_code: int | None = None
-    error: str | None = None
-    duration_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Posts one webhook and says what happened, never raising for the receiver's failures.
+"""Posts one webhook, signed, and says what happened, never raising for the receiver's failures
+(the `WebhookPoster` of application/webhook_deliveries.py).
 
 Redirects are not followed (a receiver must answer at the URL it registered) and every request
 is bounded by WEBHOOK_TIMEOUT_MS, so a slow receiver holds a worker thread for at most that.
@@ -16,25 +17,16 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
-from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
 import httpx
 
+from application.webhook_deliveries import PostOutcome
+from infrastructure.webhooks.signatures import standard_headers
+
 ERROR_LENGTH_MAX: Final = 500
 USER_AGENT: Final = "Ledgerline-Webhooks/1"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    status_code: int | None
-    error: str | None
-    duration_ms: int
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
 
 
 class WebhookSender:
@@ -49,19 +41,23 @@ class WebhookSender:
             headers={"user-agent": USER_AGENT},
         )
 
-    def post(self, url: str, headers: dict[str, str], body: bytes) -> Outcome:
+    def post_signed(self, url: str, secret: str, event_id: str, body: bytes) -> PostOutcome:
+        """Posts `body` with the Standard Webhooks headers for this attempt, signed now."""
+        return self.post(url, standard_headers(secret, event_id, int(time.time()), body), body)
+
+    def post(self, url: str, headers: dict[str, str], body: bytes) -> PostOutcome:
         started = time.monotonic()
         if not self._private_targets_allowed:
             refusal = _private_target(url)
             if refusal is not None:
-                return Outcome(None, refusal, _elapsed_ms(started))
+                return PostOutcome(None, refusal, _elapsed_ms(started))
         try:
             response = self._client.post(url, content=body, headers=headers)
         except httpx.HTTPError as error:
             message = f"{type(error).__name__}: {error}"[:ERROR_LENGTH_MAX]
-            return Outcome(None, message, _elapsed_ms(started))
+            return PostOutcome(None, message, _elapsed_ms(started))
         error_text = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-        return Outcome(response.status_code, error_text, _elapsed_ms(started))
+        return PostOutcome(response.status_code, error_text, _elapsed_ms(started))
 
     def close(self) -> None:
         self._client.close()

@@ -17,9 +17,9 @@ import click
 
 from application.trial_balance import fold, position_at
 from domain.money import Amount
-from interfaces.bootstrap import Services
 from interfaces.cli.environment import runtime_and_services
-from projections.event_feed.chain import canonical
+from interfaces.services import Services
+from projections.event_feed.audit_chain import canonical
 from projections.event_feed.verification import Verifier
 
 EXIT_BROKEN: Final = 1
@@ -35,7 +35,7 @@ def audit() -> None:
 def verify() -> None:
     """Recompute the hash chain and the ledger invariants; exit 1 at the first break."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        verdict = Verifier(services.ledger, services.pool).verify()
+        verdict = Verifier(services.resources.ledger, services.resources.pool).verify()
     for note in verdict.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(
@@ -61,7 +61,7 @@ def verify() -> None:
 def export(first: str, last: str | None, output: TextIO) -> None:
     """Write feed rows in [--from, --to] as JSON lines, each with its hash and previous hash."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        feed = services.channels.feed
+        feed = services.views.feed
         start = _position(services, first, "--from", earliest=True)
         end = feed.position() if last is None else _position(services, last, "--to")
         written = 0
@@ -86,7 +86,7 @@ def replay(as_of: str, as_json: bool) -> None:
     """Balances of every ledger account at a point, folded from the event store."""
     with runtime_and_services(pool_size_max=2) as (_, services):
         position = _position(services, as_of, "--as-of", from_log=True)
-        trial = fold(services.ledger, position)
+        trial = fold(services.resources.ledger, position)
     accounts = sorted(trial.balances.items())
     if as_json:
         click.echo(
@@ -125,8 +125,8 @@ def _position(
         return int(text)
     moment = _moment(text, option)
     if from_log:
-        return position_at(services.ledger, moment)
-    return services.channels.feed.position_at(moment, earliest=earliest)
+        return position_at(services.resources.ledger, moment)
+    return services.views.feed.position_at(moment, earliest=earliest)
 
 
 def _moment(text: str, option: str) -> datetime:

@@ -4,6 +4,7 @@ message naming each bad variable and a non-zero exit, never a traceback."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,11 +14,12 @@ import click
 import psycopg
 import redis
 
-from interfaces.bootstrap import Services, build_services, ensure_projections
-from interfaces.logs import configure_process
+from infrastructure.observability.logs import configure_logging
+from infrastructure.observability.tracing import configure_tracing, shutdown_tracing
+from interfaces.bootstrap import build_services, ensure_projections
 from interfaces.runtime import Runtime, development_defaults, open_runtime
+from interfaces.services import Services
 from interfaces.settings import ConfigError, Settings, load_settings
-from interfaces.telemetry import configure_tracing, shutdown_tracing
 
 EXIT_CONFIG: Final = 2
 # sysexits' EX_UNAVAILABLE: a dependency could not be reached (supervisors may retry).
@@ -26,6 +28,18 @@ EXIT_UNAVAILABLE: Final = 69
 DEPENDENCY_CONNECT_TIMEOUT_S: Final = 5
 # How each long-running command names itself in traces (others are "cli").
 SERVICE_NAMES: Final = {"serve": "api", "runner": "runner", "worker": "worker", "up": "up"}
+# A thread that finished waiting on PostgreSQL or Redis queues for the GIL behind busy threads
+# for up to the switch interval (5 ms by default) per round trip; the group committer, which
+# holds the event log's lock across its round trips, would make every writer wait for that.
+GIL_SWITCH_INTERVAL_S: Final = 0.0005
+
+
+def configure_process(settings: Settings, service: str) -> None:
+    """What every process sets up first: the one interpreter setting our threaded processes
+    need, logging, and tracing (named `ledgerline-<service>`)."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    configure_logging(settings.log_level, settings.log_format)
+    configure_tracing(service, settings.otel_exporter_otlp_endpoint)
 
 
 def settings_or_exit() -> Settings:
@@ -38,9 +52,8 @@ def settings_or_exit() -> Settings:
     except ConfigError as error:
         click.echo(f"ledgerline: {error}", err=True)
         raise SystemExit(EXIT_CONFIG) from None
-    configure_process(settings.log_level, settings.log_format)
     context = click.get_current_context(silent=True)
-    configure_tracing(
+    configure_process(
         settings, SERVICE_NAMES.get(context.info_name or "", "cli") if context else "cli"
     )
     return settings

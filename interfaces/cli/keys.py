@@ -33,7 +33,7 @@ def create(
 ) -> None:
     """Issue a key; it is printed once."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        issued = services.api_keys.issue(
+        issued = services.use_cases.api_keys.issue(
             name, list(scopes), expires_at, rate_limit_per_minute, CLI_CONTEXT
         )
         click.echo(f"id:     {issued.key_id}\nscopes: {', '.join(issued.scopes)}")
@@ -45,7 +45,7 @@ def create(
 def list_keys(limit: int) -> None:
     """Keys, newest first, masked."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        store = services.projections["api_keys"]
+        store = services.resources.projections["api_keys"]
         store.ensure()
         # Show keys created a moment ago even when no runner is up; catching up is safe
         # beside a running runner (the tracking row serialises them).
@@ -66,5 +66,5 @@ def list_keys(limit: int) -> None:
 def revoke(key_id: str) -> None:
     """Revoke a key, effective at once everywhere."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        services.api_keys.revoke(key_id, CLI_CONTEXT)
+        services.use_cases.api_keys.revoke(key_id, CLI_CONTEXT)
         click.echo(f"{key_id} revoked")

@@ -9,7 +9,6 @@ from application.context import CommandContext
 from domain.money import format_stroops
 from domain.users import PLATFORM_EXTERNAL_USER_ID
 from interfaces.cli.environment import runtime_and_services
-from interfaces.reconciliation import reconcile_now
 
 CLI_CONTEXT = CommandContext(request_id=None, api_key_id="cli")
 # WAITING: an order whose escrow waits for the marketplace (to fund, release, decide…).
@@ -20,8 +19,10 @@ SAGA_STATUSES = ("IN_FLIGHT", "PARKED", "WAITING", "DONE")
 def bootstrap() -> None:
     """Create the platform user and its wallet (idempotent); print its id."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        created = services.users.create_user(PLATFORM_EXTERNAL_USER_ID, None, "BOTH", CLI_CONTEXT)
-        wallet = services.wallets.get(created.user.user_id)
+        created = services.use_cases.users.create_user(
+            PLATFORM_EXTERNAL_USER_ID, None, "BOTH", CLI_CONTEXT
+        )
+        wallet = services.use_cases.wallets.get(created.user.user_id)
         click.echo(f"PLATFORM_USER_ID={created.user.user_id}")
         click.echo(
             f"platform wallet {wallet.address} ({wallet.status})"
@@ -63,7 +64,7 @@ def list_sagas(statuses: tuple[str, ...], limit: int) -> None:
 def retry_saga(saga_id: str) -> None:
     """Resume a parked saga at its step."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        retried = services.sagas.retry(saga_id, CLI_CONTEXT)
+        retried = services.use_cases.sagas.retry(saga_id, CLI_CONTEXT)
         click.echo(f"{saga_id} resumed (position {retried.position})")
 
 
@@ -72,7 +73,7 @@ def reconcile() -> None:
     """Compare every wallet's and escrow's on-chain USDC with the ledger; exit 1 on any
     drift."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        report = reconcile_now(services, "cli", CLI_CONTEXT)
+        report = services.use_cases.reconciler.reconcile_everything("cli", CLI_CONTEXT)
         click.echo(
             f"checked {report.checked} wallets and escrows, skipped {report.skipped} in flight, "
             f"{len(report.drifts)} drifting"
@@ -91,7 +92,7 @@ def rotate_vault() -> None:
     """Re-seal every wallet seed under WALLET_ENCRYPTION_KEY (old keys in
     WALLET_ENCRYPTION_KEY_PREVIOUS)."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        vault = services.vault
+        vault = services.resources.vault
         if vault is None:
             raise click.UsageError("WALLET_ENCRYPTION_KEY is not set")
         total = sum(n for v, n in vault.versions().items() if v != vault.current.version)
@@ -104,6 +105,6 @@ def rotate_vault() -> None:
 
             rotated = vault.rotate(progress)
         click.echo(f"re-sealed {rotated} seeds under key {vault.current.version}")
-        if services.channels.secrets is not None:
-            resealed = services.channels.secrets.rotate()
+        if services.resources.webhook_secrets is not None:
+            resealed = services.resources.webhook_secrets.rotate()
             click.echo(f"re-sealed {resealed} webhook secrets under key {vault.current.version}")

@@ -17,7 +17,7 @@ def status() -> None:
     """Position, log head and lag of every read model."""
     with runtime_and_services(pool_size_max=2) as (_, services):
         click.echo(f"{'projection':<16} {'version':>7} {'position':>10} {'head':>10} {'lag':>8}")
-        for store in services.projections.values():
+        for store in services.resources.projections.values():
             s = store.status()
             version = "-" if s.version is None else str(s.version)
             flag = "  (rebuild needed)" if s.needs_rebuild else ""
@@ -32,13 +32,13 @@ def rebuild(name: str | None, all_: bool) -> None:
     with runtime_and_services(pool_size_max=2) as (_, services):
         if all_ == (name is not None):
             raise click.UsageError("give a projection NAME or --all")
-        if name is not None and name not in services.projections:
-            known = ", ".join(services.projections)
+        if name is not None and name not in services.resources.projections:
+            known = ", ".join(services.resources.projections)
             raise click.BadParameter(f"unknown projection {name!r}; known: {known}")
-        names = list(services.projections) if all_ else [str(name)]
-        head = services.ledger.head_position()
+        names = list(services.resources.projections) if all_ else [str(name)]
+        head = services.resources.ledger.head_position()
         for each in names:
-            store = services.projections[each]
+            store = services.resources.projections[each]
             with click.progressbar(length=max(head, 1), label=f"{each:<16}") as bar:
                 done = [0]
 

@@ -7,10 +7,10 @@ from types import FrameType
 
 import click
 
+from infrastructure.observability.exposition import serve_process_metrics
 from interfaces.bootstrap import build_broker
 from interfaces.cli.environment import chain_ready, runtime_and_services
-from interfaces.metrics import serve_process_metrics
-from interfaces.workers.runner import default_runner
+from interfaces.workers.loops import default_runner
 
 
 @click.command("runner")

@@ -13,8 +13,8 @@ from types import FrameType
 
 import click
 
-from infrastructure.sandbox.app import DEFAULT_TRUSTLESS_API_KEY
-from infrastructure.sandbox.server import SandboxServer
+from sandbox.app import DEFAULT_TRUSTLESS_API_KEY
+from sandbox.server import SandboxServer
 
 # How often the main thread wakes to notice a stop request while the server thread runs.
 STOP_POLL_INTERVAL_S = 0.5

@@ -10,7 +10,7 @@ import uvicorn
 
 from interfaces.cli.environment import chain_ready, runtime_and_services
 from interfaces.http.app import create_app
-from interfaces.http.server import HttpServer
+from interfaces.http.edge.server import HttpServer
 
 # In-flight requests get this long to finish on SIGTERM before connections are closed.
 GRACEFUL_SHUTDOWN_S: Final = 20
@@ -41,13 +41,13 @@ def serve(workers: int) -> None:
         }
         if workers == 1:
             app = create_app(services)
-            # Ends SSE streams as soon as shutdown begins (see interfaces/http/server.py).
+            # Ends SSE streams as soon as shutdown begins (see interfaces/http/edge/server.py).
             HttpServer(uvicorn.Config(app, **common), app).run()  # type: ignore[arg-type]
             return
         # Worker processes compose their own services from the environment.
         os.environ.update(DATABASE_URL=runtime.database_url, REDIS_URL=runtime.redis_url)
         uvicorn.run(
-            "interfaces.http.asgi:create_app_from_environment",
+            "interfaces.cli.asgi:create_app_from_environment",
             factory=True,
             workers=workers,
             **common,  # type: ignore[arg-type]

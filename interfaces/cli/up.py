@@ -21,14 +21,14 @@ import click
 import httpx
 
 from infrastructure.embedded.redis import die_with_parent
-from infrastructure.sandbox.app import DEFAULT_TRUSTLESS_API_KEY
+from infrastructure.observability.logs import configure_logging
 from interfaces.cli.environment import EXIT_CONFIG, reachable_runtime
 from interfaces.cli.serve import GRACEFUL_SHUTDOWN_S
 from interfaces.cli.worker import STOP_TIMEOUT_MS
-from interfaces.logs import configure_logging
 from interfaces.runtime import Runtime, dev_secrets, write_sandbox_env
 from interfaces.settings import ConfigError, Settings, load_settings
 from interfaces.workers.runner import RUNNER_STOP_S
+from sandbox.app import DEFAULT_TRUSTLESS_API_KEY
 
 HEALTHY_WITHIN_S: Final = 30.0
 SANDBOX_PORT_DEFAULT: Final = 4100

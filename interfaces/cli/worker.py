@@ -11,9 +11,9 @@ from typing import Final
 import click
 import dramatiq
 
+from infrastructure.observability.exposition import serve_process_metrics
 from interfaces.bootstrap import build_broker
 from interfaces.cli.environment import chain_ready, runtime_and_services
-from interfaces.metrics import serve_process_metrics
 from interfaces.workers.actors import declare_actors
 
 # An actor step in flight gets this long to finish on SIGTERM before the worker exits anyway.

@@ -5,10 +5,13 @@ from __future__ import annotations
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery
 
+from application.reconciliation import Reconciler
+from application.sagas import Sagas
 from domain.api_keys import ADMIN
 from domain.errors import ValidationError
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, scope
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import Provided, Respond
+from interfaces.http.edge.responses import Envelope
 from interfaces.http.schemas.money_movements import (
     ReconciliationBody,
     SagaBody,
@@ -16,7 +19,7 @@ from interfaces.http.schemas.money_movements import (
     reconciliation_body,
     saga_body,
 )
-from interfaces.reconciliation import reconcile_now
+from projections.sagas.view import SagasView
 
 # WAITING: an order whose escrow waits for the marketplace (to fund, release, decide…).
 SAGA_STATUSES = ("IN_FLIGHT", "PARKED", "WAITING", "DONE")
@@ -29,7 +32,7 @@ class AdminController(Controller):
     @get("/sagas", opt=scope(ADMIN), sync_to_thread=True, operation_id="listSagas")
     def sagas(
         self,
-        services: AppServices,
+        sagas_view: Provided[SagasView],
         respond: Respond,
         status: FromQuery[list[str] | None] = None,
         kind: FromQuery[str | None] = None,
@@ -43,7 +46,7 @@ class AdminController(Controller):
             raise ValidationError(
                 f"status must be among {', '.join(SAGA_STATUSES)}", field="status"
             )
-        page = services.views.sagas.find(statuses, kind, limit, cursor)
+        page = sagas_view.find(statuses, kind, limit, cursor)
         return respond.page(page, saga_body)
 
     @post(
@@ -55,21 +58,23 @@ class AdminController(Controller):
     def retry(
         self,
         saga_id: FromPath[str],
-        services: AppServices,
+        sagas: Provided[Sagas],
         respond: Respond,
     ) -> Response[Envelope[SagaRetriedBody]]:
         """Resumes a parked saga at its step; INVALID_STATE when it is not parked."""
         return respond.command(
-            lambda ctx: services.sagas.retry(saga_id, ctx),
+            lambda ctx: sagas.retry(saga_id, ctx),
             lambda r: SagaRetriedBody(id=r.saga_id, status="IN_FLIGHT"),
         )
 
     @post("/reconcile", opt=scope(ADMIN), sync_to_thread=True, operation_id="reconcile")
     def reconcile(
         self,
-        services: AppServices,
+        reconciler: Provided[Reconciler],
         respond: Respond,
     ) -> Response[Envelope[ReconciliationBody]]:
         """Compares every wallet's on-chain USDC with its ledger balance now; drift is reported
         here and recorded as events, never adjusted."""
-        return respond.command(lambda ctx: reconcile_now(services, "api", ctx), reconciliation_body)
+        return respond.command(
+            lambda ctx: reconciler.reconcile_everything("api", ctx), reconciliation_body
+        )

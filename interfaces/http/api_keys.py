@@ -7,11 +7,13 @@ from typing import Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from application.api_keys import ApiKeys
 from domain.api_keys import ADMIN
-from interfaces.http.admission import AUTHENTICATED
-from interfaces.http.edge_state import edge_state
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, await_position, scope
+from interfaces.http.edge.admission import AUTHENTICATED, scope
+from interfaces.http.edge.dependencies import Clock, Provided, Respond
+from interfaces.http.edge.edge_state import edge_state
+from interfaces.http.edge.read_your_writes import ReadYourWrites
+from interfaces.http.edge.responses import Envelope
 from interfaces.http.schemas.api_keys import (
     ApiKeyBody,
     ApiKeyCreatedBody,
@@ -22,6 +24,7 @@ from interfaces.http.schemas.api_keys import (
     api_key_created_body,
     me_body,
 )
+from projections.api_keys.view import ApiKeysView
 
 
 class ApiKeysController(Controller):
@@ -30,11 +33,14 @@ class ApiKeysController(Controller):
 
     @post("/api-keys", opt=scope(ADMIN), sync_to_thread=True, operation_id="createApiKey")
     def create(
-        self, data: JSONBody[CreateApiKeyRequest], services: AppServices, respond: Respond
+        self,
+        data: JSONBody[CreateApiKeyRequest],
+        api_keys: Provided[ApiKeys],
+        respond: Respond,
     ) -> Response[Envelope[ApiKeyCreatedBody]]:
         """Issues a key. The `key` field is shown only in this response; store it now."""
         return respond.command(
-            lambda ctx: services.api_keys.issue(
+            lambda ctx: api_keys.issue(
                 data.name, data.scopes, data.expires_at, data.rate_limit_per_minute, ctx
             ),
             api_key_created_body,
@@ -45,15 +51,17 @@ class ApiKeysController(Controller):
     def list_keys(
         self,
         request: Request[Any, Any, Any],
-        services: AppServices,
+        api_keys_view: Provided[ApiKeysView],
+        clock: Provided[Clock],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> Response[Envelope[list[ApiKeyBody]]]:
         """Keys, newest first, masked, with when each was last used."""
-        await_position(request, services, "api_keys")
-        now = services.clock()
-        page = services.views.api_keys.list(limit, cursor)
+        read_your_writes.wait(request, "api_keys")
+        now = clock()
+        page = api_keys_view.list(limit, cursor)
         return respond.page(page, lambda row: api_key_body(row, now))
 
     @delete(
@@ -64,11 +72,11 @@ class ApiKeysController(Controller):
         operation_id="revokeApiKey",
     )
     def revoke(
-        self, key_id: FromPath[str], services: AppServices, respond: Respond
+        self, key_id: FromPath[str], api_keys: Provided[ApiKeys], respond: Respond
     ) -> Response[Envelope[RevokedBody]]:
         """Revokes a key; every instance refuses it from this response on."""
         return respond.command(
-            lambda ctx: services.api_keys.revoke(key_id, ctx),
+            lambda ctx: api_keys.revoke(key_id, ctx),
             lambda r: RevokedBody(id=r.key_id, status="REVOKED"),
         )
 

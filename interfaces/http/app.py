@@ -7,42 +7,42 @@ from typing import Final
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
-from interfaces.bootstrap import Services
+from infrastructure.observability.exposition import Exposition
 from interfaces.http.admin import AdminController
-from interfaces.http.admission import ROUTE_SCOPES, Gate, KeyUsage
 from interfaces.http.api_keys import ApiKeysController, me_alias
 from interfaces.http.audit import AuditController
 from interfaces.http.disputes import DisputesController
-from interfaces.http.edge import BODY_BYTES_MAX, EdgeMiddleware
-from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.edge.admission import ROUTE_SCOPES, Gate, KeyUsage
+from interfaces.http.edge.dependencies import app_dependencies
+from interfaces.http.edge.errors import EXCEPTION_HANDLERS
+from interfaces.http.edge.middleware import BODY_BYTES_MAX, EdgeMiddleware
+from interfaces.http.edge.telemetry import TelemetryMiddleware
 from interfaces.http.events import EventsController
 from interfaces.http.health import VERSION, HealthController
 from interfaces.http.incoming_webhooks import IncomingWebhooksController
 from interfaces.http.live_feed import LiveFeed
-from interfaces.http.metrics import METRICS_PATH, metrics_route
+from interfaces.http.metrics import METRICS_PATH, metrics_route, shared_state
 from interfaces.http.orders import OrdersController
-from interfaces.http.responses import provide_responder
-from interfaces.http.telemetry import TelemetryMiddleware
 from interfaces.http.users import UsersController
 from interfaces.http.wallets import WalletsController
 from interfaces.http.webhook_endpoints import WebhookEndpointsController
 from interfaces.http.withdrawals import DepositsController, WithdrawalsController
-from interfaces.metrics import Exposition
+from interfaces.services import Services
 
 API_PREFIX: Final = "/api/v1"
 DOCS_PATH: Final = f"{API_PREFIX}/docs"
 
 
 def create_app(services: Services) -> Litestar:
+    resources = services.resources
     gate = Gate(
-        api_keys=services.api_keys,
-        usage=KeyUsage(services.pool),
-        limiter=services.limiter,
-        idempotency=services.idempotency,
+        api_keys=services.use_cases.api_keys,
+        usage=KeyUsage(resources.pool),
+        limiter=resources.limiter,
+        idempotency=resources.idempotency,
         default_limit_per_minute=services.settings.rate_limit_per_minute,
     )
     api = Router(
@@ -64,19 +64,18 @@ def create_app(services: Services) -> Litestar:
             IncomingWebhooksController,
         ],
     )
-    live_feed = LiveFeed(services)
+    live_feed = LiveFeed(
+        services.views.feed, resources.slots, services.settings, resources.redis_url
+    )
     edge = EdgeMiddleware(gate)
     # Keys, rate limits and idempotency are for callers; docs are read and /metrics is scraped.
     edge.should_bypass_for_scope = lambda scope: (
         scope["path"].startswith(DOCS_PATH) or scope["path"] == METRICS_PATH
     )
     app = Litestar(
-        route_handlers=[api, metrics_route(Exposition(services))],
+        route_handlers=[api, metrics_route(Exposition(shared_state(services)))],
         middleware=[TelemetryMiddleware(), edge],
-        dependencies={
-            "services": Provide(lambda: services, sync_to_thread=False, use_cache=True),
-            "respond": Provide(provide_responder, sync_to_thread=False),
-        },
+        dependencies=app_dependencies(services),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="Ledgerline",
@@ -85,10 +84,11 @@ def create_app(services: Services) -> Litestar:
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
         ),
         request_max_body_size=BODY_BYTES_MAX,
-        state=State({"services": services, "live_feed": live_feed}),
+        state=State({"live_feed": live_feed}),
         on_startup=[live_feed.start],
         on_shutdown=[live_feed.stop],
-        # Logging is the process's (interfaces/logs.py); Litestar must not reconfigure it.
+        # Logging is the process's (infrastructure/observability/logs.py); Litestar must not
+        # reconfigure it.
         logging_config=None,
     )
     check_route_scopes(app)

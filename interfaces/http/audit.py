@@ -16,10 +16,12 @@ from domain import identifiers
 from domain.api_keys import SUPPORT
 from domain.errors import ValidationError
 from domain.event_types import TypeFilter
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, UserIdQuery, scope
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import Provided, Respond
+from interfaces.http.edge.responses import Envelope
 from interfaces.http.schemas.events import AuditEntryBody, audit_entry_body
-from projections.event_feed.audit_log import AuditQuery
+from interfaces.http.schemas.wire import UserIdQuery
+from projections.event_feed.audit_log import AuditLogView, AuditQuery
 
 
 def moment(text: str | None, field: str) -> datetime | None:
@@ -41,7 +43,7 @@ class AuditController(Controller):
     @get("/logs", opt=scope(SUPPORT), sync_to_thread=True, operation_id="listAuditLogs")
     def logs(
         self,
-        services: AppServices,
+        audit_log_view: Provided[AuditLogView],
         respond: Respond,
         resource_type: Annotated[str | None, QueryParameter(name="resourceType")] = None,
         resource_id: Annotated[str | None, QueryParameter(name="resourceId")] = None,
@@ -66,5 +68,5 @@ class AuditController(Controller):
             occurred_from=moment(occurred_from, "from"),
             occurred_to=moment(occurred_to, "to"),
         )
-        page = services.channels.audit_log.list(query, limit, cursor)
+        page = audit_log_view.list(query, limit, cursor)
         return respond.page(page, audit_entry_body)

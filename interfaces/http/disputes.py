@@ -7,24 +7,24 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from application.disputes import DisputeResult
+from application.disputes import DisputeResult, Disputes
+from application.orders import Orders
 from domain import identifiers
 from domain.api_keys import READ, SUPPORT
 from domain.money import Amount
-from interfaces.http.responses import Envelope, Waiting
-from interfaces.http.routes_support import (
-    AppServices,
-    Respond,
-    await_position,
-    prefer_wait_s,
-    scope,
-)
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import Provided, Respond
+from interfaces.http.edge.prefer import prefer_wait_s
+from interfaces.http.edge.read_your_writes import ReadYourWrites
+from interfaces.http.edge.responses import Envelope, Waiting
 from interfaces.http.schemas.orders import (
     AssignDisputeRequest,
     DisputeBody,
     ResolveDisputeRequest,
     dispute_body,
 )
+from interfaces.settings import Settings
+from projections.disputes.view import DisputesView
 
 
 def _present(result: DisputeResult) -> DisputeBody:
@@ -43,7 +43,8 @@ class DisputesController(Controller):
     def list_disputes(
         self,
         request: Request[Any, Any, Any],
-        services: AppServices,
+        disputes_view: Provided[DisputesView],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
         order_id: Annotated[str | None, QueryParameter(name="orderId")] = None,
         status: FromQuery[str | None] = None,
@@ -54,17 +55,21 @@ class DisputesController(Controller):
         """Disputes, newest first; filters `orderId`, `status`, `openedBy`."""
         if order_id is not None:
             identifiers.parse_public_id(identifiers.ORDER, order_id)
-        await_position(request, services, "disputes")
-        page = services.views.disputes.list(order_id, status, opened_by, limit, cursor)
+        read_your_writes.wait(request, "disputes")
+        page = disputes_view.list(order_id, status, opened_by, limit, cursor)
         return respond.page(page, dispute_body)
 
     @get("/{dispute_id:str}", opt=scope(READ), sync_to_thread=True, operation_id="getDispute")
     def get_dispute(
-        self, dispute_id: FromPath[str], services: AppServices, respond: Respond
+        self,
+        dispute_id: FromPath[str],
+        orders: Provided[Orders],
+        disputes: Provided[Disputes],
+        respond: Respond,
     ) -> Response[Envelope[DisputeBody]]:
         """One dispute with its order, current to the last event."""
-        dispute = services.disputes.get(dispute_id)
-        order = services.orders.get(dispute.order_id)
+        dispute = disputes.get(dispute_id)
+        order = orders.get(dispute.order_id)
         return respond.ok(dispute_body(dispute, order))
 
     @post(
@@ -77,13 +82,13 @@ class DisputesController(Controller):
         self,
         dispute_id: FromPath[str],
         data: JSONBody[AssignDisputeRequest],
-        services: AppServices,
+        disputes: Provided[Disputes],
         respond: Respond,
     ) -> Response[Envelope[DisputeBody]]:
         """Puts the dispute UNDER_REVIEW with `assignedTo` stored (reassigning is allowed
         until it is decided)."""
         return respond.command(
-            lambda ctx: services.disputes.assign(dispute_id, data.assigned_to, ctx), _present
+            lambda ctx: disputes.assign(dispute_id, data.assigned_to, ctx), _present
         )
 
     @post(
@@ -97,13 +102,14 @@ class DisputesController(Controller):
         dispute_id: FromPath[str],
         data: JSONBody[ResolveDisputeRequest],
         request: Request[Any, Any, Any],
-        services: AppServices,
+        disputes: Provided[Disputes],
+        settings: Provided[Settings],
         respond: Respond,
     ) -> Response[Envelope[DisputeBody]]:
         """Decides the dispute (202): FULL_RELEASE, FULL_REFUND, or SPLIT with releaseAmount +
         refundAmount equal to what the escrow holds. The platform's wallet resolves it on
         chain; Trustless Work's fees come out of each share pro rata."""
-        currency = services.settings.currency
+        currency = settings.currency
         release = (
             Amount.parse(data.release_amount, currency) if data.release_amount is not None else None
         )
@@ -111,7 +117,7 @@ class DisputesController(Controller):
             Amount.parse(data.refund_amount, currency) if data.refund_amount is not None else None
         )
         return respond.command(
-            lambda ctx: services.disputes.resolve(
+            lambda ctx: disputes.resolve(
                 dispute_id,
                 data.decision,
                 release,
@@ -122,5 +128,5 @@ class DisputesController(Controller):
             ),
             _present,
             status=202,
-            waiting=Waiting(prefer_wait_s(request), services.disputes.reload, _settled),
+            waiting=Waiting(prefer_wait_s(request), disputes.reload, _settled),
         )

@@ -21,7 +21,7 @@ import anyio
 import psycopg
 import redis
 
-from interfaces.http.errors import TooManyStreamsError
+from interfaces.http.edge.errors import TooManyStreamsError
 from projections.event_feed.view import FeedFilter, StreamRead, StreamRow
 
 if TYPE_CHECKING:
@@ -54,9 +54,9 @@ def frame(row: StreamRow) -> bytes:
 class EventStream:
     def __init__(self, live: LiveFeed, key_id: str, start: StreamStart, wanted: FeedFilter) -> None:
         self._live = live
-        self._settings = live.services.settings
-        self._slots = live.services.channels.slots
-        self._feed = live.services.channels.feed
+        self._settings = live.settings
+        self._slots = live.slots
+        self._feed = live.feed
         self._group = f"sse:{key_id}"
         self._holder = uuid.uuid4().hex
         self._start = start

@@ -20,13 +20,15 @@ from domain import identifiers
 from domain.api_keys import READ, SUPPORT
 from domain.errors import ValidationError
 from domain.event_types import TypeFilter
-from interfaces.http.edge_state import edge_state
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import Provided, Respond
+from interfaces.http.edge.edge_state import edge_state
+from interfaces.http.edge.responses import Envelope
 from interfaces.http.event_stream import StreamStart
 from interfaces.http.live_feed import LiveFeed
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, UserIdQuery, scope
 from interfaces.http.schemas.events import LogEntryBody, log_entry_body
-from projections.event_feed.view import FeedFilter
+from interfaces.http.schemas.wire import UserIdQuery
+from projections.event_feed.view import FeedFilter, FeedView
 
 RESOURCES_MAX: Final = 20
 _RESOURCE: Final = re.compile(r"[A-Za-z][A-Za-z_]{0,49}")
@@ -99,7 +101,7 @@ class EventsController(Controller):
     @get("/log", opt=scope(SUPPORT), sync_to_thread=True, operation_id="readEventLog")
     def log(
         self,
-        services: AppServices,
+        feed_view: Provided[FeedView],
         respond: Respond,
         after: FromQuery[int | None] = None,
         types: FromQuery[list[str] | None] = None,
@@ -114,5 +116,5 @@ class EventsController(Controller):
         if after is not None and after < 0:
             raise ValidationError("after must be a position (0 or more)", field="after")
         wanted = feed_filter(types, resources, user_id, aggregate_id)
-        page = services.channels.feed.log(after, wanted, limit, cursor)
+        page = feed_view.log(after, wanted, limit, cursor)
         return respond.page(page, log_entry_body)

@@ -7,14 +7,17 @@ from importlib.metadata import version
 from typing import Any, Final
 
 from litestar import Controller, Response, get
+from redis import Redis
 
 from domain.money import Amount
-from infrastructure.leadership import held_locks, lock_key
-from interfaces.http.admission import PUBLIC
-from interfaces.http.responses import Envelope, now_iso
-from interfaces.http.routes_support import AppServices, Respond, scope
+from infrastructure.postgres.database import Pool
+from infrastructure.postgres.leadership import held_locks, lock_key
+from interfaces.http.edge.admission import PUBLIC, scope
+from interfaces.http.edge.dependencies import ProjectionStores, Provided, Respond
+from interfaces.http.edge.responses import Envelope, now_iso
 from interfaces.http.schemas.wire import Body
-from interfaces.workers.runner import loop_names
+from interfaces.settings import Settings
+from interfaces.workers.loops import loop_names
 
 # Past this many unapplied events a read model is too stale to serve from.
 PROJECTION_LAG_READY_MAX: Final = 10_000
@@ -75,8 +78,8 @@ def _probe(check: Any) -> DependencyBody:
     return DependencyBody(status="up", latency_ms=round((time.perf_counter() - started) * 1e3, 2))
 
 
-def _database(services: AppServices) -> None:
-    with services.pool.connection(timeout=PROBE_TIMEOUT_S) as conn:
+def _database(pool: Pool) -> None:
+    with pool.connection(timeout=PROBE_TIMEOUT_S) as conn:
         conn.execute("SELECT 1")
 
 
@@ -85,10 +88,15 @@ class HealthController(Controller):
     tags = ["health"]
 
     @get("/health", opt=scope(PUBLIC), sync_to_thread=True, operation_id="getHealth")
-    def health(self, services: AppServices, respond: Respond) -> Response[Envelope[HealthBody]]:
+    def health(
+        self,
+        pool: Provided[Pool],
+        redis: Provided[Redis],
+        respond: Respond,
+    ) -> Response[Envelope[HealthBody]]:
         """Liveness with the seed's shape: status, version, database and redis."""
-        database = _probe(lambda: _database(services))
-        cache = _probe(services.redis.ping)
+        database = _probe(lambda: _database(pool))
+        cache = _probe(redis.ping)
         healthy = database.status == cache.status == "up"
         body = HealthBody(
             status="healthy" if healthy else "degraded",
@@ -100,42 +108,47 @@ class HealthController(Controller):
         return respond.ok(body)
 
     @get("/health/ready", opt=scope(PUBLIC), sync_to_thread=True, operation_id="getReadiness")
-    def ready(self, services: AppServices, respond: Respond) -> Response[Envelope[ReadyBody]]:
+    def ready(
+        self,
+        pool: Provided[Pool],
+        redis: Provided[Redis],
+        projections: Provided[ProjectionStores],
+        respond: Respond,
+    ) -> Response[Envelope[ReadyBody]]:
         """Readiness: dependencies with latency, projection lag and whether some runner leads
         each loop; 503 when a dependency is down or a read model is missing or too far behind.
         A loop without a leader is reported, not failed on: this instance can still serve, and
         a projection left unled shows up as lag."""
         dependencies = {
-            "database": _probe(lambda: _database(services)),
-            "redis": _probe(services.redis.ping),
+            "database": _probe(lambda: _database(pool)),
+            "redis": _probe(redis.ping),
         }
-        projections: dict[str, ProjectionLagBody] = {}
+        lags: dict[str, ProjectionLagBody] = {}
         leadership: dict[str, bool] = {}
         if dependencies["database"].status == "up":
-            for name, store in services.projections.items():
+            for name, store in projections.items():
                 status = store.status()
-                projections[name] = ProjectionLagBody(
-                    status.position, status.lag, status.needs_rebuild
-                )
-            with services.pool.connection() as conn:
+                lags[name] = ProjectionLagBody(status.position, status.lag, status.needs_rebuild)
+            with pool.connection() as conn:
                 held = held_locks(conn)
-            leadership = {name: lock_key(name) in held for name in loop_names(services.projections)}
+            leadership = {name: lock_key(name) in held for name in loop_names(projections)}
         ready = all(d.status == "up" for d in dependencies.values()) and all(
-            not p.needs_rebuild and p.lag <= PROJECTION_LAG_READY_MAX for p in projections.values()
+            not p.needs_rebuild and p.lag <= PROJECTION_LAG_READY_MAX for p in lags.values()
         )
         body = ReadyBody(
             status="ready" if ready else "not_ready",
             version=VERSION,
             dependencies=dependencies,
-            projections=projections,
+            projections=lags,
             leadership=leadership,
         )
         return respond.ok(body, status=200 if ready else 503)
 
     @get("/config", opt=scope(PUBLIC), sync_to_thread=False, operation_id="getConfig")
-    def config(self, services: AppServices, respond: Respond) -> Response[Envelope[ConfigBody]]:
+    def config(
+        self, settings: Provided[Settings], respond: Respond
+    ) -> Response[Envelope[ConfigBody]]:
         """Currencies, the limits actually enforced, features and network."""
-        settings = services.settings
 
         def limit(low: int, high: int) -> LimitBody:
             return LimitBody(Amount(low).to_wire(), Amount(high).to_wire())

@@ -16,17 +16,19 @@ import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.params import RawBody
 
+from application.incoming_webhooks import IncomingWebhooks
 from domain.errors import ValidationError
 from domain.incoming_webhooks import TRUSTLESS_WORK
 from infrastructure.webhooks.signatures import (
     TRUSTLESS_WORK_HEADER,
     trustless_work_signature_valid,
 )
-from interfaces.http.admission import SIGNATURE
-from interfaces.http.errors import InvalidSignatureError, WebhookNotConfiguredError
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, scope
+from interfaces.http.edge.admission import SIGNATURE, scope
+from interfaces.http.edge.dependencies import Provided, Respond
+from interfaces.http.edge.errors import InvalidSignatureError, WebhookNotConfiguredError
+from interfaces.http.edge.responses import Envelope
 from interfaces.http.schemas.webhooks import WebhookReceivedBody
+from interfaces.settings import Settings
 
 # Payloads are stored in the log forever; refuse absurd nesting instead of storing it.
 PAYLOAD_DEPTH_MAX: Final = 32
@@ -74,12 +76,13 @@ class IncomingWebhooksController(Controller):
         self,
         request: Request[Any, Any, Any],
         body: RawBody,
-        services: AppServices,
+        incoming_webhooks: Provided[IncomingWebhooks],
+        settings: Provided[Settings],
         respond: Respond,
     ) -> Response[Envelope[WebhookReceivedBody]]:
         """Records a Trustless Work notification once per `event_id` (a repeat answers
         `duplicate: true`)."""
-        secret = services.settings.trustless_webhook_secret
+        secret = settings.trustless_webhook_secret
         if not secret:
             raise WebhookNotConfiguredError("TRUSTLESS_WEBHOOK_SECRET is not configured")
         presented = request.headers.get(TRUSTLESS_WORK_HEADER)
@@ -88,7 +91,7 @@ class IncomingWebhooksController(Controller):
         received = notification(body)
         digest = hashlib.sha256(body).hexdigest()
         return respond.command(
-            lambda ctx: services.channels.incoming.record(
+            lambda ctx: incoming_webhooks.record(
                 TRUSTLESS_WORK,
                 received.get("event_id"),
                 received.get("type"),

@@ -4,7 +4,7 @@ streams when the server shuts down.
 
 Streams never receive events from Redis, only wake-ups; they read the feed table, so every
 instance serves the same events in the same order. Owned by the app: started on startup, closed
-when the server begins shutting down (interfaces/http/server.py) and again on shutdown.
+when the server begins shutting down (interfaces/http/edge/server.py) and again on shutdown.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from typing import Final
 
 import anyio
 
-from infrastructure.feed_channel import FeedListener
-from interfaces.bootstrap import Services
+from infrastructure.redis.feed_channel import FeedListener
+from infrastructure.redis.slots import Slots
 from interfaces.http.event_stream import EventStream, StreamStart
-from projections.event_feed.view import FeedFilter
+from interfaces.settings import Settings
+from projections.event_feed.view import FeedFilter, FeedView
 
 # Feed reads running at once in this process, so streams never take every worker thread or
 # every pooled connection from commands.
@@ -29,8 +30,11 @@ log = logging.getLogger(__name__)
 
 
 class LiveFeed:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, feed: FeedView, slots: Slots, settings: Settings, redis_url: str) -> None:
+        self.feed = feed
+        self.slots = slots
+        self.settings = settings
+        self._redis_url = redis_url
         self.generation = 0
         self.closing = False
         self.reads = anyio.CapacityLimiter(FEED_READS_MAX)
@@ -39,9 +43,7 @@ class LiveFeed:
 
     async def start(self) -> None:
         self._changed = asyncio.Event()
-        listener = FeedListener(
-            self.services.redis_url, self.services.settings.broker_namespace, self.signal
-        )
+        listener = FeedListener(self._redis_url, self.settings.broker_namespace, self.signal)
         self._listener = asyncio.create_task(listener.run(), name="event-feed-listener")
 
     def close(self) -> None:

@@ -1,6 +1,6 @@
 """`GET /metrics`: Prometheus's text exposition of this API process and of the shared state
-(interfaces/metrics.py). Public, at the root like every Prometheus target: keep the API's port
-off the internet or filter /metrics at the proxy (docs/operations.md)."""
+(infrastructure/observability/exposition.py). Public, at the root like every Prometheus target:
+keep the API's port off the internet or filter /metrics at the proxy (docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,41 @@ from typing import Any, Final
 
 from litestar import Response, get
 
-from interfaces.http.admission import PUBLIC
-from interfaces.http.routes_support import scope
-from interfaces.metrics import CONTENT_TYPE, Exposition
+from infrastructure.observability.exposition import CONTENT_TYPE, Exposition, SharedState
+from interfaces.http.edge.admission import PUBLIC, scope
+from interfaces.services import Services
+from interfaces.workers.outbox import OutboxRelay
+from interfaces.workers.saga_messages import QUEUE as SAGA_QUEUE
+from interfaces.workers.webhook_messages import QUEUE as WEBHOOK_QUEUE
+from projections.store import ProjectionStore
 
 METRICS_PATH: Final = "/metrics"
+
+
+def shared_state(services: Services) -> SharedState:
+    """The shared state the cluster gauges read, from the read side and the broker's queues."""
+    resources = services.resources
+    ledger, stores = resources.ledger, resources.projections
+    # Opened only to read its position: a relay without a broker applies nothing.
+    outbox = ProjectionStore(OutboxRelay(None), resources.pool, ledger)
+
+    def projection_lags() -> dict[str, int]:
+        head = ledger.head_position()
+        return {name: max(head - store.position(), 0) for name, store in stores.items()}
+
+    def outbox_lag() -> int:
+        status = outbox.status()
+        return status.lag if status.version is not None else 0  # no relay ran yet: nothing owed
+
+    return SharedState(
+        pool=resources.pool,
+        redis=resources.redis,
+        broker_namespace=services.settings.broker_namespace,
+        queues=(SAGA_QUEUE, WEBHOOK_QUEUE),
+        projection_lags=projection_lags,
+        outbox_lag=outbox_lag,
+        saga_counts=services.views.sagas.counts,
+    )
 
 
 def metrics_route(exposition: Exposition) -> Any:

@@ -14,20 +14,16 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from application.context import CommandContext
-from application.orders import MilestoneTerms, OrderResult, OrderTerms, saga_settled
+from application.orders import MilestoneTerms, OrderResult, Orders, OrderTerms, saga_settled
 from domain import identifiers
 from domain.api_keys import READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
-from interfaces.bootstrap import Services
-from interfaces.http.responses import Envelope, Responder, Waiting
-from interfaces.http.routes_support import (
-    AppServices,
-    Respond,
-    await_position,
-    prefer_wait_s,
-    scope,
-)
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import Provided, Respond
+from interfaces.http.edge.prefer import prefer_wait_s
+from interfaces.http.edge.read_your_writes import ReadYourWrites
+from interfaces.http.edge.responses import Envelope, Responder, Waiting
 from interfaces.http.schemas.orders import (
     CreateOrderRequest,
     DisputeBody,
@@ -40,7 +36,8 @@ from interfaces.http.schemas.orders import (
     order_body,
     parse_time,
 )
-from projections.orders.view import OrderFilter
+from interfaces.settings import Settings
+from projections.orders.view import OrderFilter, OrdersView
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -51,7 +48,7 @@ def _present(result: OrderResult) -> OrderBody:
 
 def _saga_command(
     request: AnyRequest,
-    services: Services,
+    orders: Orders,
     respond: Responder,
     run: Callable[[CommandContext], OrderResult],
 ) -> Response[Any]:
@@ -60,7 +57,7 @@ def _saga_command(
         run,
         _present,
         status=202,
-        waiting=Waiting(prefer_wait_s(request), services.orders.reload, saga_settled),
+        waiting=Waiting(prefer_wait_s(request), orders.reload, saga_settled),
     )
 
 
@@ -70,12 +67,16 @@ class OrdersController(Controller):
 
     @post("/", opt=scope(WRITE), sync_to_thread=True, operation_id="createOrder")
     def create(
-        self, data: JSONBody[CreateOrderRequest], services: AppServices, respond: Respond
+        self,
+        data: JSONBody[CreateOrderRequest],
+        orders: Provided[Orders],
+        settings: Provided[Settings],
+        respond: Respond,
     ) -> Response[Envelope[OrderBody]]:
         """Creates an order (201). Milestone amounts must sum to the amount; with milestones the
         escrow is multi-release. The same `clientOrderRef` with the same body returns the
         existing order (200); with another body, 409 DUPLICATE_CLIENT_ORDER_REF."""
-        currency = services.settings.currency
+        currency = settings.currency
         if data.currency is not None and data.currency != currency:
             raise ValidationError(f"currency must be {currency}", field="currency")
         terms = OrderTerms(
@@ -94,7 +95,7 @@ class OrdersController(Controller):
             ],
         )
         return respond.command(
-            lambda ctx: services.orders.create(terms, ctx),
+            lambda ctx: orders.create(terms, ctx),
             _present,
             status=lambda result: 201 if result.created else 200,
         )
@@ -103,7 +104,8 @@ class OrdersController(Controller):
     def list_orders(
         self,
         request: AnyRequest,
-        services: AppServices,
+        orders_view: Provided[OrdersView],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
         buyer_id: Annotated[str | None, QueryParameter(name="buyerId")] = None,
         seller_id: Annotated[str | None, QueryParameter(name="sellerId")] = None,
@@ -125,15 +127,15 @@ class OrdersController(Controller):
             created_after=parse_time(created_after, "createdAfter"),
             created_before=parse_time(created_before, "createdBefore"),
         )
-        await_position(request, services, "orders")
-        return respond.page(services.views.orders.list(where, limit, cursor), order_body)
+        read_your_writes.wait(request, "orders")
+        return respond.page(orders_view.list(where, limit, cursor), order_body)
 
     @get("/{order_id:str}", opt=scope(READ), sync_to_thread=True, operation_id="getOrder")
     def get_order(
-        self, order_id: FromPath[str], services: AppServices, respond: Respond
+        self, order_id: FromPath[str], orders: Provided[Orders], respond: Respond
     ) -> Response[Envelope[OrderBody]]:
         """One order, current to the last event (read from the log)."""
-        return respond.ok(order_body(services.orders.get(order_id)))
+        return respond.ok(order_body(orders.get(order_id)))
 
     @post(
         "/{order_id:str}/reserve",
@@ -142,10 +144,10 @@ class OrdersController(Controller):
         operation_id="reserveOrderFunds",
     )
     def reserve(
-        self, order_id: FromPath[str], services: AppServices, respond: Respond
+        self, order_id: FromPath[str], orders: Provided[Orders], respond: Respond
     ) -> Response[Envelope[OrderBody]]:
         """Moves the amount from the buyer's available to reserved (422 INSUFFICIENT_FUNDS)."""
-        return respond.command(lambda ctx: services.orders.reserve(order_id, ctx), _present)
+        return respond.command(lambda ctx: orders.reserve(order_id, ctx), _present)
 
     @post(
         "/{order_id:str}/cancel", opt=scope(WRITE), sync_to_thread=True, operation_id="cancelOrder"
@@ -153,14 +155,14 @@ class OrdersController(Controller):
     def cancel(
         self,
         order_id: FromPath[str],
-        services: AppServices,
+        orders: Provided[Orders],
         respond: Respond,
         data: JSONBody[ReasonRequest | None] = None,
     ) -> Response[Envelope[OrderBody]]:
         """Closes the order before its escrow is funded; a reservation returns to available."""
         reason = data.reason if data else None
         return respond.command(
-            lambda ctx: services.orders.cancel(order_id, ctx.api_key_id or "api", reason, ctx),
+            lambda ctx: orders.cancel(order_id, ctx.api_key_id or "api", reason, ctx),
             _present,
         )
 
@@ -168,12 +170,16 @@ class OrdersController(Controller):
         "/{order_id:str}/escrow", opt=scope(WRITE), sync_to_thread=True, operation_id="createEscrow"
     )
     def create_escrow(
-        self, order_id: FromPath[str], request: AnyRequest, services: AppServices, respond: Respond
+        self,
+        order_id: FromPath[str],
+        request: AnyRequest,
+        orders: Provided[Orders],
+        respond: Respond,
     ) -> Response[Envelope[OrderBody]]:
         """Deploys the Trustless Work escrow (202; single-release without milestones,
         multi-release with them). Buyer, seller and platform wallets must be active."""
         return _saga_command(
-            request, services, respond, lambda ctx: services.orders.request_escrow(order_id, ctx)
+            request, orders, respond, lambda ctx: orders.request_escrow(order_id, ctx)
         )
 
     @post(
@@ -183,12 +189,16 @@ class OrdersController(Controller):
         operation_id="fundEscrow",
     )
     def fund_escrow(
-        self, order_id: FromPath[str], request: AnyRequest, services: AppServices, respond: Respond
+        self,
+        order_id: FromPath[str],
+        request: AnyRequest,
+        orders: Provided[Orders],
+        respond: Respond,
     ) -> Response[Envelope[OrderBody]]:
         """Moves the buyer's reserved money into the escrow (202). A failed funding leaves the
         money reserved and the escrow CREATED, so funding can be asked again."""
         return _saga_command(
-            request, services, respond, lambda ctx: services.orders.request_funding(order_id, ctx)
+            request, orders, respond, lambda ctx: orders.request_funding(order_id, ctx)
         )
 
     @get(
@@ -198,10 +208,10 @@ class OrdersController(Controller):
         operation_id="listMilestones",
     )
     def milestones(
-        self, order_id: FromPath[str], services: AppServices, respond: Respond
+        self, order_id: FromPath[str], orders: Provided[Orders], respond: Respond
     ) -> Response[Envelope[list[MilestoneBody]]]:
         """The order's milestones in order (none for a single-release order)."""
-        order = services.orders.get(order_id)
+        order = orders.get(order_id)
         return respond.ok([milestone_body(m, order.currency) for m in order.visible_milestones()])
 
     @post(
@@ -215,15 +225,15 @@ class OrdersController(Controller):
         order_id: FromPath[str],
         ref: FromPath[str],
         request: AnyRequest,
-        services: AppServices,
+        orders: Provided[Orders],
         respond: Respond,
     ) -> Response[Envelope[OrderBody]]:
         """The seller marks the milestone done (202; Trustless Work change-milestone-status)."""
         return _saga_command(
             request,
-            services,
+            orders,
             respond,
-            lambda ctx: services.orders.complete_milestone(order_id, ref, ctx),
+            lambda ctx: orders.complete_milestone(order_id, ref, ctx),
         )
 
     @post(
@@ -237,15 +247,15 @@ class OrdersController(Controller):
         order_id: FromPath[str],
         ref: FromPath[str],
         request: AnyRequest,
-        services: AppServices,
+        orders: Provided[Orders],
         respond: Respond,
     ) -> Response[Envelope[OrderBody]]:
         """The buyer approves a completed milestone (202; Trustless Work approve-milestone)."""
         return _saga_command(
             request,
-            services,
+            orders,
             respond,
-            lambda ctx: services.orders.approve_milestone(order_id, ref, ctx),
+            lambda ctx: orders.approve_milestone(order_id, ref, ctx),
         )
 
     @post(
@@ -259,15 +269,15 @@ class OrdersController(Controller):
         order_id: FromPath[str],
         ref: FromPath[str],
         request: AnyRequest,
-        services: AppServices,
+        orders: Provided[Orders],
         respond: Respond,
     ) -> Response[Envelope[OrderBody]]:
         """Pays one completed milestone to the seller (202; multi-release only)."""
         return _saga_command(
             request,
-            services,
+            orders,
             respond,
-            lambda ctx: services.orders.release_milestone(order_id, ref, ctx),
+            lambda ctx: orders.release_milestone(order_id, ref, ctx),
         )
 
     @post(
@@ -280,7 +290,7 @@ class OrdersController(Controller):
         self,
         order_id: FromPath[str],
         request: AnyRequest,
-        services: AppServices,
+        orders: Provided[Orders],
         respond: Respond,
         data: JSONBody[ReasonRequest | None] = None,
     ) -> Response[Envelope[OrderBody]]:
@@ -288,9 +298,9 @@ class OrdersController(Controller):
         Work's 0.3 % and the platform fee, to the stroop. Every milestone must be completed."""
         return _saga_command(
             request,
-            services,
+            orders,
             respond,
-            lambda ctx: services.orders.release(order_id, ctx.api_key_id or "api", ctx),
+            lambda ctx: orders.release(order_id, ctx.api_key_id or "api", ctx),
         )
 
     @post(
@@ -304,7 +314,7 @@ class OrdersController(Controller):
         order_id: FromPath[str],
         data: JSONBody[ReasonRequest],
         request: AnyRequest,
-        services: AppServices,
+        orders: Provided[Orders],
         respond: Respond,
     ) -> Response[Envelope[OrderBody]]:
         """Returns the escrow to the buyer (202; `reason` required). On chain: the buyer
@@ -312,9 +322,9 @@ class OrdersController(Controller):
         reason = data.reason or ""
         return _saga_command(
             request,
-            services,
+            orders,
             respond,
-            lambda ctx: services.orders.refund(order_id, ctx.api_key_id or "api", reason, ctx),
+            lambda ctx: orders.refund(order_id, ctx.api_key_id or "api", reason, ctx),
         )
 
     @post(
@@ -327,7 +337,7 @@ class OrdersController(Controller):
         self,
         order_id: FromPath[str],
         data: JSONBody[OpenDisputeRequest],
-        services: AppServices,
+        orders: Provided[Orders],
         respond: Respond,
     ) -> Response[Envelope[DisputeBody]]:
         """Opens the order's dispute (201): the escrow is frozen on chain by the opener's
@@ -335,7 +345,7 @@ class OrdersController(Controller):
         if data.order_id is not None and data.order_id != order_id:
             raise ValidationError("orderId in the body must match the path", field="orderId")
         return respond.command(
-            lambda ctx: services.orders.open_dispute(
+            lambda ctx: orders.open_dispute(
                 order_id, data.opened_by, data.reason, data.evidence or [], ctx
             ),
             lambda opened: dispute_body(opened.dispute),

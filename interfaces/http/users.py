@@ -7,14 +7,17 @@ from typing import Any, Literal
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from application.balances import Balances
+from application.users import Users
 from domain import identifiers
 from domain.api_keys import ADMIN, READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
 from domain.postings import user_available, user_reserved
-from interfaces.bootstrap import Services
-from interfaces.http.responses import Envelope, Responder
-from interfaces.http.routes_support import AppServices, Respond, await_position, scope
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import Provided, Respond
+from interfaces.http.edge.read_your_writes import ReadYourWrites
+from interfaces.http.edge.responses import Envelope, Responder
 from interfaces.http.schemas.users import (
     AdjustBalanceRequest,
     BalanceOperationBody,
@@ -27,6 +30,10 @@ from interfaces.http.schemas.users import (
     ledger_line_body,
     user_body,
 )
+from interfaces.settings import Settings
+from projections.balances.view import BalancesView
+from projections.ledger_entries.view import LedgerEntriesView
+from projections.users.view import UsersView
 
 USER_MODELS = ("users", "balances")
 
@@ -42,13 +49,11 @@ class UsersController(Controller):
 
     @post("/", opt=scope(WRITE), sync_to_thread=True, operation_id="createUser")
     def create(
-        self, data: JSONBody[CreateUserRequest], services: AppServices, respond: Respond
+        self, data: JSONBody[CreateUserRequest], users: Provided[Users], respond: Respond
     ) -> Response[Envelope[UserBody]]:
         """Creates a user (201), or returns the one with this externalUserId (200)."""
         return respond.command(
-            lambda ctx: services.users.create_user(
-                data.external_user_id, data.email, data.type, ctx
-            ),
+            lambda ctx: users.create_user(data.external_user_id, data.email, data.type, ctx),
             lambda result: user_body(result.user),
             status=lambda result: 201 if result.created else 200,
         )
@@ -57,45 +62,50 @@ class UsersController(Controller):
     def list_users(
         self,
         request: Request[Any, Any, Any],
-        services: AppServices,
+        users_view: Provided[UsersView],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> Response[Envelope[list[UserBody]]]:
         """Users, newest first."""
-        await_position(request, services, *USER_MODELS)
-        return respond.page(services.views.users.list(limit, cursor), user_body)
+        read_your_writes.wait(request, *USER_MODELS)
+        return respond.page(users_view.list(limit, cursor), user_body)
 
     @get("/{user_id:str}", opt=scope(READ), sync_to_thread=True, operation_id="getUser")
     def get_user(
         self,
         request: Request[Any, Any, Any],
         user_id: FromPath[str],
-        services: AppServices,
+        users_view: Provided[UsersView],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
     ) -> Response[Envelope[UserBody]]:
         """One user with its balance; USER_NOT_FOUND when unknown."""
-        await_position(request, services, *USER_MODELS)
-        return respond.ok(user_body(services.views.users.get(_user_id(user_id))))
+        read_your_writes.wait(request, *USER_MODELS)
+        return respond.ok(user_body(users_view.get(_user_id(user_id))))
 
     @get("/{user_id:str}/balance", opt=scope(READ), sync_to_thread=True, operation_id="getBalance")
     def balance(
         self,
         request: Request[Any, Any, Any],
         user_id: FromPath[str],
-        services: AppServices,
+        balances_view: Provided[BalancesView],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
     ) -> Response[Envelope[UserBalanceBody]]:
         """Available, reserved and total; USER_NOT_FOUND when unknown."""
-        await_position(request, services, "balances")
-        return respond.ok(balance_body(services.views.balances.get(_user_id(user_id))))
+        read_your_writes.wait(request, "balances")
+        return respond.ok(balance_body(balances_view.get(_user_id(user_id))))
 
     @get("/{user_id:str}/ledger", opt=scope(READ), sync_to_thread=True, operation_id="getLedger")
     def ledger(
         self,
         request: Request[Any, Any, Any],
         user_id: FromPath[str],
-        services: AppServices,
+        users_view: Provided[UsersView],
+        ledger_entries_view: Provided[LedgerEntriesView],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
@@ -103,14 +113,14 @@ class UsersController(Controller):
     ) -> Response[Envelope[list[LedgerLineBody]]]:
         """Statement lines of the user's available and reserved accounts, newest first, each
         with the account's running balance."""
-        await_position(request, services, "ledger_entries", "users")
-        services.views.users.get(_user_id(user_id))
+        read_your_writes.wait(request, "ledger_entries", "users")
+        users_view.get(_user_id(user_id))
         accounts = {
             "available": [user_available(user_id)],
             "reserved": [user_reserved(user_id)],
             None: [user_available(user_id), user_reserved(user_id)],
         }[account]
-        page = services.views.ledger_entries.statement(accounts, limit, cursor)
+        page = ledger_entries_view.statement(accounts, limit, cursor)
         return respond.page(page, ledger_line_body)
 
     @post(
@@ -123,11 +133,12 @@ class UsersController(Controller):
         self,
         user_id: FromPath[str],
         data: JSONBody[AdjustBalanceRequest],
-        services: AppServices,
+        settings: Provided[Settings],
+        balances: Provided[Balances],
         respond: Respond,
     ) -> Response[Envelope[BalanceOperationBody]]:
         """A manual credit with its reason, recorded as its own event."""
-        return self._adjust(user_id, "credit", data, services, respond)
+        return self._adjust(user_id, "credit", data, settings, balances, respond)
 
     @post(
         "/{user_id:str}/balance/debit",
@@ -139,27 +150,27 @@ class UsersController(Controller):
         self,
         user_id: FromPath[str],
         data: JSONBody[AdjustBalanceRequest],
-        services: AppServices,
+        settings: Provided[Settings],
+        balances: Provided[Balances],
         respond: Respond,
     ) -> Response[Envelope[BalanceOperationBody]]:
         """A manual debit with its reason; INSUFFICIENT_FUNDS beyond what is available."""
-        return self._adjust(user_id, "debit", data, services, respond)
+        return self._adjust(user_id, "debit", data, settings, balances, respond)
 
     @staticmethod
     def _adjust(
         user_id: str,
         direction: Literal["credit", "debit"],
         data: AdjustBalanceRequest,
-        services: Services,
+        settings: Settings,
+        balances: Balances,
         respond: Responder,
     ) -> Response[Any]:
-        currency = services.settings.currency
+        currency = settings.currency
         if data.currency is not None and data.currency != currency:
             raise ValidationError(f"currency must be {currency}", field="currency")
         amount = Amount.parse_positive(data.amount, currency)
         return respond.command(
-            lambda ctx: services.balances.adjust(
-                _user_id(user_id), direction, amount, data.reason, ctx
-            ),
+            lambda ctx: balances.adjust(_user_id(user_id), direction, amount, data.reason, ctx),
             balance_operation_body,
         )

@@ -8,12 +8,15 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 
+from application.ports import StellarNetwork
 from domain import identifiers
 from domain.api_keys import READ
 from domain.errors import ProviderError, ValidationError
 from domain.money import Amount
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, await_position, scope
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import Provided, Respond
+from interfaces.http.edge.read_your_writes import ReadYourWrites
+from interfaces.http.edge.responses import Envelope
 from interfaces.http.schemas.money_movements import (
     AssetBody,
     DepositInstructionsBody,
@@ -23,6 +26,7 @@ from interfaces.http.schemas.money_movements import (
     wallet_body,
     wallet_transaction_body,
 )
+from projections.wallets.view import WalletsView
 
 TRANSACTIONS_LIMIT_MAX = 100
 
@@ -36,16 +40,18 @@ class WalletsController(Controller):
         self,
         request: Request[Any, Any, Any],
         user_id: FromPath[str],
-        services: AppServices,
+        wallets_view: Provided[WalletsView],
+        network: Provided[StellarNetwork],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
     ) -> Response[Envelope[WalletBody]]:
         """The wallet and its live USDC and XLM balances (null while Horizon is unreachable)."""
         identifiers.parse_public_id(identifiers.USER, user_id)
-        await_position(request, services, "wallets")
-        row = services.views.wallets.of_user(user_id)
+        read_your_writes.wait(request, "wallets")
+        row = wallets_view.of_user(user_id)
         balance = None
         try:
-            account = services.network.account(row.address)
+            account = network.account(row.address)
             if account is not None:
                 balance = WalletBalanceBody(
                     usdc=Amount(account.usdc_stroops or 0).to_wire()
@@ -62,14 +68,16 @@ class WalletsController(Controller):
         self,
         request: Request[Any, Any, Any],
         user_id: FromPath[str],
-        services: AppServices,
+        wallets_view: Provided[WalletsView],
+        network: Provided[StellarNetwork],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
     ) -> Response[Envelope[DepositInstructionsBody]]:
         """Where and what to send to fund this user (USDC on Stellar)."""
         identifiers.parse_public_id(identifiers.USER, user_id)
-        await_position(request, services, "wallets")
-        row = services.views.wallets.of_user(user_id)
-        code, issuer = services.network.usdc_asset.split(":")
+        read_your_writes.wait(request, "wallets")
+        row = wallets_view.of_user(user_id)
+        code, issuer = network.usdc_asset.split(":")
         return respond.ok(
             DepositInstructionsBody(
                 provider="crypto",
@@ -96,7 +104,8 @@ class WalletsController(Controller):
     def transactions(
         self,
         user_id: FromPath[str],
-        services: AppServices,
+        wallets_view: Provided[WalletsView],
+        network: Provided[StellarNetwork],
         respond: Respond,
         limit: FromQuery[int] = 20,
     ) -> Response[Envelope[list[WalletTransactionBody]]]:
@@ -104,6 +113,6 @@ class WalletsController(Controller):
         identifiers.parse_public_id(identifiers.USER, user_id)
         if not 1 <= limit <= TRANSACTIONS_LIMIT_MAX:
             raise ValidationError(f"limit must be 1 to {TRANSACTIONS_LIMIT_MAX}", field="limit")
-        row = services.views.wallets.of_user(user_id)
-        records = services.network.recent_transactions(row.address, limit)
+        row = wallets_view.of_user(user_id)
+        records = network.recent_transactions(row.address, limit)
         return respond.ok([wallet_transaction_body(r) for r in records])

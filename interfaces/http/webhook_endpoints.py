@@ -8,9 +8,13 @@ from typing import Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from application.webhooks import WebhookEndpoints
 from domain.api_keys import ADMIN
-from interfaces.http.responses import Envelope
-from interfaces.http.routes_support import AppServices, Respond, await_position, scope
+from infrastructure.webhooks.deliveries import DeliveryLog
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import Provided, Respond
+from interfaces.http.edge.read_your_writes import ReadYourWrites
+from interfaces.http.edge.responses import Envelope
 from interfaces.http.schemas.webhooks import (
     CreateEndpointRequest,
     DeliveryAttemptBody,
@@ -26,6 +30,7 @@ from interfaces.http.schemas.webhooks import (
     endpoint_row_body,
 )
 from projections.pagination import check_limit, decode_cursor, page_of
+from projections.webhook_endpoints.view import WebhookEndpointsView
 
 
 class WebhookEndpointsController(Controller):
@@ -34,15 +39,16 @@ class WebhookEndpointsController(Controller):
 
     @post("/", opt=scope(ADMIN), sync_to_thread=True, operation_id="createWebhookEndpoint")
     def create(
-        self, data: JSONBody[CreateEndpointRequest], services: AppServices, respond: Respond
+        self,
+        data: JSONBody[CreateEndpointRequest],
+        webhooks: Provided[WebhookEndpoints],
+        respond: Respond,
     ) -> Response[Envelope[EndpointCreatedBody]]:
         """Registers an endpoint for `events` (patterns such as `balance.*`; all when omitted).
         The `secret` is shown only in this response: it signs every delivery
         (Standard Webhooks)."""
         return respond.command(
-            lambda ctx: services.channels.webhooks.register(
-                data.url, data.events or [], data.description, ctx
-            ),
+            lambda ctx: webhooks.register(data.url, data.events or [], data.description, ctx),
             endpoint_created_body,
             status=201,
         )
@@ -51,14 +57,15 @@ class WebhookEndpointsController(Controller):
     def list_endpoints(
         self,
         request: Request[Any, Any, Any],
-        services: AppServices,
+        webhook_endpoints_view: Provided[WebhookEndpointsView],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> Response[Envelope[list[EndpointBody]]]:
         """Endpoints, newest first, with their state; secrets masked."""
-        await_position(request, services, "webhook_endpoints")
-        page = services.channels.endpoints.list(limit, cursor)
+        read_your_writes.wait(request, "webhook_endpoints")
+        page = webhook_endpoints_view.list(limit, cursor)
         return respond.page(page, endpoint_row_body)
 
     @get(
@@ -68,10 +75,13 @@ class WebhookEndpointsController(Controller):
         operation_id="getWebhookEndpoint",
     )
     def get_endpoint(
-        self, endpoint_id: FromPath[str], services: AppServices, respond: Respond
+        self,
+        endpoint_id: FromPath[str],
+        webhooks: Provided[WebhookEndpoints],
+        respond: Respond,
     ) -> Response[Envelope[EndpointBody]]:
         """One endpoint, current to the last event."""
-        return respond.ok(endpoint_body(services.channels.webhooks.get(endpoint_id)))
+        return respond.ok(endpoint_body(webhooks.get(endpoint_id)))
 
     @delete(
         "/{endpoint_id:str}",
@@ -81,11 +91,14 @@ class WebhookEndpointsController(Controller):
         operation_id="deleteWebhookEndpoint",
     )
     def delete_endpoint(
-        self, endpoint_id: FromPath[str], services: AppServices, respond: Respond
+        self,
+        endpoint_id: FromPath[str],
+        webhooks: Provided[WebhookEndpoints],
+        respond: Respond,
     ) -> Response[Envelope[EndpointChangedBody]]:
         """Deletes an endpoint; deliveries still queued for it are dropped."""
         return respond.command(
-            lambda ctx: services.channels.webhooks.delete(endpoint_id, ctx),
+            lambda ctx: webhooks.delete(endpoint_id, ctx),
             endpoint_changed_body,
         )
 
@@ -99,13 +112,13 @@ class WebhookEndpointsController(Controller):
         self,
         endpoint_id: FromPath[str],
         data: JSONBody[ReplayRequest],
-        services: AppServices,
+        webhooks: Provided[WebhookEndpoints],
         respond: Respond,
     ) -> Response[Envelope[ReplayAcceptedBody]]:
         """Delivers again every matching event from `fromPosition` up to now (202); later
         events flow as usual. Re-enables a disabled endpoint."""
         return respond.command(
-            lambda ctx: services.channels.webhooks.replay(endpoint_id, data.from_position, ctx),
+            lambda ctx: webhooks.replay(endpoint_id, data.from_position, ctx),
             lambda change: ReplayAcceptedBody(
                 id=change.endpoint.public_id,
                 status=change.endpoint.status,
@@ -124,13 +137,14 @@ class WebhookEndpointsController(Controller):
     def deliveries(
         self,
         endpoint_id: FromPath[str],
-        services: AppServices,
+        webhooks: Provided[WebhookEndpoints],
+        deliveries: Provided[DeliveryLog],
         respond: Respond,
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> Response[Envelope[list[DeliveryAttemptBody]]]:
         """The delivery log: every attempt for this endpoint, newest first."""
-        services.channels.webhooks.get(endpoint_id)  # 404 for an unknown endpoint
+        webhooks.get(endpoint_id)  # 404 for an unknown endpoint
         count = check_limit(limit)
-        rows = services.channels.deliveries.attempts(endpoint_id, decode_cursor(cursor), count + 1)
+        rows = deliveries.attempts(endpoint_id, decode_cursor(cursor), count + 1)
         return respond.page(page_of(rows, count, lambda r: r.id), delivery_attempt_body)

@@ -7,20 +7,16 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from application.withdrawals import WithdrawalRequested
+from application.withdrawals import WithdrawalRequested, Withdrawals
 from domain import identifiers
 from domain.api_keys import READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
-from interfaces.http.responses import Envelope, Waiting
-from interfaces.http.routes_support import (
-    AppServices,
-    Respond,
-    UserIdQuery,
-    await_position,
-    prefer_wait_s,
-    scope,
-)
+from interfaces.http.edge.admission import scope
+from interfaces.http.edge.dependencies import Provided, Respond
+from interfaces.http.edge.prefer import prefer_wait_s
+from interfaces.http.edge.read_your_writes import ReadYourWrites
+from interfaces.http.edge.responses import Envelope, Waiting
 from interfaces.http.schemas.money_movements import (
     CancelRequest,
     CreateWithdrawalRequest,
@@ -29,6 +25,10 @@ from interfaces.http.schemas.money_movements import (
     deposit_body,
     withdrawal_body,
 )
+from interfaces.http.schemas.wire import UserIdQuery
+from interfaces.settings import Settings
+from projections.deposits.view import DepositsView
+from projections.withdrawals.view import WithdrawalsView
 
 
 class WithdrawalsController(Controller):
@@ -40,23 +40,24 @@ class WithdrawalsController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[CreateWithdrawalRequest],
-        services: AppServices,
+        withdrawals: Provided[Withdrawals],
+        settings: Provided[Settings],
         respond: Respond,
     ) -> Response[Envelope[WithdrawalBody]]:
         """Holds the amount and pays it out on chain (202). `Prefer: wait=N` (N ≤ 30) waits
         for the payment to settle and answers 200 with the completed or failed withdrawal."""
-        currency = services.settings.currency
+        currency = settings.currency
         if data.currency is not None and data.currency != currency:
             raise ValidationError(f"currency must be {currency}", field="currency")
         identifiers.parse_public_id(identifiers.USER, data.user_id)
         amount = Amount.parse_positive(data.amount, currency)
 
         def reload(result: WithdrawalRequested) -> WithdrawalRequested:
-            fresh = services.withdrawals.get(result.withdrawal.public_id)
+            fresh = withdrawals.get(result.withdrawal.public_id)
             return WithdrawalRequested(fresh, result.position)
 
         return respond.command(
-            lambda ctx: services.withdrawals.request(
+            lambda ctx: withdrawals.request(
                 data.user_id,
                 amount,
                 data.destination_type,
@@ -75,7 +76,8 @@ class WithdrawalsController(Controller):
     def list_withdrawals(
         self,
         request: Request[Any, Any, Any],
-        services: AppServices,
+        withdrawals_view: Provided[WithdrawalsView],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
         user_id: UserIdQuery = None,
         status: FromQuery[str | None] = None,
@@ -85,19 +87,19 @@ class WithdrawalsController(Controller):
         """Withdrawals, newest first; filter by `userId` and `status`."""
         if user_id is not None:
             identifiers.parse_public_id(identifiers.USER, user_id)
-        await_position(request, services, "withdrawals")
-        page = services.views.withdrawals.list(user_id, status, limit, cursor)
+        read_your_writes.wait(request, "withdrawals")
+        page = withdrawals_view.list(user_id, status, limit, cursor)
         return respond.page(page, withdrawal_body)
 
     @get("/{withdrawal_id:str}", opt=scope(READ), sync_to_thread=True, operation_id="getWithdrawal")
     def get_withdrawal(
         self,
         withdrawal_id: FromPath[str],
-        services: AppServices,
+        withdrawals: Provided[Withdrawals],
         respond: Respond,
     ) -> Response[Envelope[WithdrawalBody]]:
         """One withdrawal, current to the last event (read from the log, not a read model)."""
-        return respond.ok(withdrawal_body(services.withdrawals.get(withdrawal_id)))
+        return respond.ok(withdrawal_body(withdrawals.get(withdrawal_id)))
 
     @post(
         "/{withdrawal_id:str}/cancel",
@@ -108,16 +110,14 @@ class WithdrawalsController(Controller):
     def cancel(
         self,
         withdrawal_id: FromPath[str],
-        services: AppServices,
+        withdrawals: Provided[Withdrawals],
         respond: Respond,
         data: JSONBody[CancelRequest | None] = None,
     ) -> Response[Envelope[WithdrawalBody]]:
         """Cancels before the payment is signed; the hold returns to available."""
         reason = data.reason if data else None
         return respond.command(
-            lambda ctx: services.withdrawals.cancel(
-                withdrawal_id, ctx.api_key_id or "api", reason, ctx
-            ),
+            lambda ctx: withdrawals.cancel(withdrawal_id, ctx.api_key_id or "api", reason, ctx),
             withdrawal_body,
         )
 
@@ -130,7 +130,8 @@ class DepositsController(Controller):
     def list_deposits(
         self,
         request: Request[Any, Any, Any],
-        services: AppServices,
+        deposits_view: Provided[DepositsView],
+        read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
         user_id: UserIdQuery = None,
         limit: FromQuery[int | None] = None,
@@ -139,5 +140,5 @@ class DepositsController(Controller):
         """Credited Stellar deposits, newest first, each with its transaction hash."""
         if user_id is not None:
             identifiers.parse_public_id(identifiers.USER, user_id)
-        await_position(request, services, "deposits")
-        return respond.page(services.views.deposits.list(user_id, limit, cursor), deposit_body)
+        read_your_writes.wait(request, "deposits")
+        return respond.page(deposits_view.list(user_id, limit, cursor), deposit_body)

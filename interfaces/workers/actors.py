@@ -15,7 +15,8 @@ from dramatiq.brokers.redis import RedisBroker
 
 from application.context import SYSTEM
 from domain import identifiers
-from interfaces.bootstrap import Services
+from infrastructure.observability.actor_telemetry import COUNTED_AS, PARKED
+from interfaces.services import Services
 from interfaces.workers.saga_messages import (
     ADVANCE_ORDER,
     ADVANCE_WALLET,
@@ -30,17 +31,19 @@ log = logging.getLogger(__name__)
 
 
 def declare_actors(broker: RedisBroker, services: Services) -> list[dramatiq.Actor[Any, Any]]:
+    use_cases = services.use_cases
+
     def advance_wallet(saga_id: str, cause: str) -> None:
         wallet_uuid = identifiers.parse_public_id(identifiers.WALLET, saga_id)
-        services.wallets.advance(wallet_uuid, SYSTEM.caused_by(cause))
+        use_cases.wallets.advance(wallet_uuid, SYSTEM.caused_by(cause))
 
     def pay_withdrawal(saga_id: str, cause: str) -> None:
         withdrawal_uuid = identifiers.parse_public_id(identifiers.WITHDRAWAL, saga_id)
-        services.withdrawals.pay(withdrawal_uuid, SYSTEM.caused_by(cause))
+        use_cases.withdrawals.pay(withdrawal_uuid, SYSTEM.caused_by(cause))
 
     def advance_order(saga_id: str, cause: str) -> None:
         order_uuid = identifiers.parse_public_id(identifiers.ORDER, saga_id)
-        services.escrows.advance(order_uuid, SYSTEM.caused_by(cause))
+        use_cases.escrows.advance(order_uuid, SYSTEM.caused_by(cause))
 
     def park_saga(message: dict[str, Any], retries: dict[str, Any]) -> None:
         saga_id, cause = message["args"][:2]
@@ -49,7 +52,7 @@ def declare_actors(broker: RedisBroker, services: Services) -> list[dramatiq.Act
         log.warning(
             "parking saga %s after %s retries: %s", saga_id, retries.get("retries"), summary
         )
-        services.sagas.park(saga_id, summary, SYSTEM.caused_by(cause))
+        use_cases.sagas.park(saga_id, summary, SYSTEM.caused_by(cause))
 
     def declare(fn: Any, name: str, **options: Any) -> dramatiq.Actor[Any, Any]:
         return dramatiq.actor(actor_name=name, broker=broker, queue_name=QUEUE, **options)(fn)
@@ -58,6 +61,6 @@ def declare_actors(broker: RedisBroker, services: Services) -> list[dramatiq.Act
         declare(advance_wallet, ADVANCE_WALLET, on_retry_exhausted=PARK_SAGA),
         declare(pay_withdrawal, PAY_WITHDRAWAL, on_retry_exhausted=PARK_SAGA),
         declare(advance_order, ADVANCE_ORDER, on_retry_exhausted=PARK_SAGA),
-        declare(park_saga, PARK_SAGA, max_retries=PARK_RETRIES_MAX),
+        declare(park_saga, PARK_SAGA, max_retries=PARK_RETRIES_MAX, **{COUNTED_AS: PARKED}),
         *declare_webhook_actors(broker, services),
     ]

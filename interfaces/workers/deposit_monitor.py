@@ -16,7 +16,9 @@ from typing import Final
 import httpx
 
 from application.context import SYSTEM
-from interfaces.bootstrap import Services
+from application.deposits import Deposits
+from application.ports import StellarNetwork
+from infrastructure.postgres.feed_cursors import FeedCursors
 
 CURSOR_NAME: Final = "horizon:payments"
 STREAM_IDLE_S: Final = 2.0
@@ -30,24 +32,32 @@ log = logging.getLogger(__name__)
 
 
 class DepositMonitor:
-    def __init__(self, services: Services, stopping: threading.Event | None = None) -> None:
-        self._services = services
+    def __init__(
+        self,
+        network: StellarNetwork,
+        cursors: FeedCursors,
+        deposits: Deposits,
+        network_name: str,
+        stopping: threading.Event | None = None,
+    ) -> None:
+        self._network = network
+        self._cursors = cursors
+        self._deposits = deposits
+        self._network_name = network_name  # STELLAR_NETWORK
         self._stopping = stopping or threading.Event()
 
     def step(self) -> bool:
         """Follows the feed for one stream window; True when it credited something."""
-        cursors = self._services.cursors
+        cursors = self._cursors
         cursor = cursors.get(CURSOR_NAME)
-        if cursor is None and self._services.settings.stellar_network not in (
-            FROM_GENESIS_NETWORKS
-        ):
+        if cursor is None and self._network_name not in FROM_GENESIS_NETWORKS:
             cursor = "now"
         credited = seen = 0
         try:
-            for token, payment in self._services.network.stream_payments(
+            for token, payment in self._network.stream_payments(
                 cursor, STREAM_IDLE_S, STREAM_WINDOW_S
             ):
-                if payment is not None and self._services.deposits.credit(
+                if payment is not None and self._deposits.credit(
                     payment, SYSTEM.caused_by(f"stellar:{payment.operation_id}")
                 ):
                     credited += 1

@@ -19,9 +19,9 @@ from dramatiq.brokers.redis import RedisBroker
 from opentelemetry.trace import SpanKind
 from psycopg import Cursor
 
+from application.ports import SagasInFlight
 from application.tracing import TRACEPARENT, current_traceparent, span
 from domain import identifiers
-from interfaces.bootstrap import Services
 from interfaces.workers.saga_messages import TRIGGERS, actor_for, saga_asked, step_message
 from projections.projection import Projection
 
@@ -33,7 +33,8 @@ class OutboxRelay(Projection):
     name = "outbox"
     version = 1
 
-    def __init__(self, broker: RedisBroker) -> None:
+    def __init__(self, broker: RedisBroker | None) -> None:
+        """Without a broker the relay can only be looked at (its position, for /metrics)."""
         self._broker = broker
 
     @property
@@ -44,6 +45,8 @@ class OutboxRelay(Projection):
         prefix = saga_asked(event)
         if prefix is None:
             return
+        if self._broker is None:
+            raise RuntimeError("an outbox relay without a broker cannot relay events")
         saga_id = identifiers.public_id(prefix, event.originator_id)
         event_id = identifiers.event_id(event.originator_id, event.originator_version)
         caused_by = (getattr(event, "metadata", None) or {}).get(TRACEPARENT)
@@ -61,9 +64,9 @@ class OutboxRelay(Projection):
             self._broker.enqueue(message)
 
 
-def sweep_stalled(services: Services, broker: RedisBroker) -> int:
-    """Re-enqueues the next step of every saga stalled longer than SAGA_STALL_S."""
-    stalled = services.views.sagas.stalled(services.settings.saga_stall_s, SWEEP_BATCH_MAX)
+def sweep_stalled(sagas: SagasInFlight, stall_s: float, broker: RedisBroker) -> int:
+    """Re-enqueues the next step of every saga stalled longer than `stall_s` (SAGA_STALL_S)."""
+    stalled = sagas.stalled(stall_s, SWEEP_BATCH_MAX)
     for saga in stalled:
         log.warning(
             "saga %s stalled at %s since %s; re-enqueuing", saga.saga_id, saga.step, saga.updated_at

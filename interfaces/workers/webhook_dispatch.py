@@ -15,18 +15,18 @@ from typing import Any, ClassVar
 from dramatiq.brokers.redis import RedisBroker
 from psycopg import Cursor
 
+from application.webhook_deliveries import Delivery
 from domain import identifiers
 from domain.event_types import TypeFilter
 from domain.webhooks import WebhookEndpoint
 from interfaces.workers.webhook_messages import (
-    DeliveryJob,
     ReplayJob,
     delivery_id,
     delivery_message,
     replay_message,
 )
+from projections.event_feed.audit_chain import canonical
 from projections.event_feed.catalogue import CATALOGUE, envelope
-from projections.event_feed.chain import canonical
 from projections.projection import Projection, handles
 
 
@@ -65,7 +65,7 @@ class WebhookDispatcher(Projection):
         body = canonical(envelope(position, event))
         event_id = identifiers.event_id(event.originator_id, event.originator_version)
         for endpoint_id in wanting:
-            job = DeliveryJob(
+            job = Delivery(
                 endpoint_id, delivery_id(endpoint_id, event_id), position, event_id, body
             )
             self._broker.enqueue(delivery_message(job))

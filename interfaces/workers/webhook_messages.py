@@ -13,18 +13,11 @@ from typing import Any, Final
 
 from dramatiq import Message
 
+from application.webhook_deliveries import Delivery
+
 QUEUE: Final = "webhooks"
 DELIVER: Final = "webhook.deliver"
 REPLAY: Final = "webhook.replay"
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryJob:
-    endpoint_id: str
-    delivery_id: str
-    position: int
-    event_id: str
-    body: str  # the canonical envelope, exactly the bytes signed and posted
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +32,7 @@ def delivery_id(endpoint_id: str, event_id: str, replay_id: str | None = None) -
     return f"{endpoint_id}:{event_id}" + (f":{replay_id}" if replay_id else "")
 
 
-def delivery_message(job: DeliveryJob, *, retries: int = 0, fresh_id: bool = False) -> Message[Any]:
+def delivery_message(job: Delivery, *, retries: int = 0, fresh_id: bool = False) -> Message[Any]:
     """The message for `job`, keyed by its delivery id (or a fresh id when re-enqueued while
     the message it replaces is still being processed)."""
     return Message(

@@ -2,7 +2,7 @@
 
 SSE, outgoing webhooks, `/events/log`, `/audit/logs` and audit exports all read this one table,
 so every channel shows the same envelope for the same position. The envelope is stored as its
-canonical text (see chain.py), exactly the bytes that are hashed, streamed and signed; `hash`
+canonical text (see audit_chain.py), exactly the bytes that are hashed, streamed and signed; `hash`
 links each row to the one before it, internal events included.
 """
 
@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 from psycopg import Cursor
 
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link
 from projections.event_feed.catalogue import CATALOGUE, envelope
-from projections.event_feed.chain import GENESIS_HASH, canonical, link
 from projections.projection import Projection
 
 

@@ -18,8 +18,8 @@ from psycopg import Connection
 from application.ledger import Ledger
 from application.trial_balance import Break, TrialBalance
 from domain.postings import user_available, user_reserved
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link
 from projections.event_feed.catalogue import envelope
-from projections.event_feed.chain import GENESIS_HASH, canonical, link
 from projections.event_feed.view import FeedView
 
 PAGE_SIZE: Final = 1000

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from domain.event_types import ALL_TYPES, TypeFilter
-from projections.event_feed.chain import GENESIS_HASH
+from projections.event_feed.audit_chain import GENESIS_HASH
 from projections.pagination import Page, check_limit, decode_cursor, page_of
 
 EXPORT_PAGE_SIZE: Final = 1000

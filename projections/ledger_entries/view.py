@@ -1,4 +1,4 @@
-"""Queries over statement lines and ledger account balances."""
+"""Queries over statement lines and ledger account balances (the `AccountBalances` read port)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from application.ports import AccountBalances
 from projections.pagination import Page, check_limit, decode_cursor, page_of
 
 # Statement lines are paged by (position, line) packed into one integer cursor.
@@ -29,7 +30,7 @@ class EntryRow:
         return self.position * _LINES_PER_POSITION + self.line
 
 
-class LedgerEntriesView:
+class LedgerEntriesView(AccountBalances):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
 

@@ -1,41 +1,37 @@
 """Orders as marketplaces list them: status, escrow, milestones and the saga's step.
 
-Milestones are kept as a JSON array (the marketplace's milestones; none for a single-release
-order) and changed in place by the same events that change them in the aggregate.
+Milestones are kept as a JSON array of the records events carry (the marketplace's milestones;
+none for a single-release order), each changed by the same `Milestone` transition its event
+makes in the aggregate, so the row and the aggregate cannot drift apart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from domain import identifiers
+from domain.escrow_payouts import PayoutRecord
+from domain.milestones import Milestone, MilestoneRequest
 from domain.order_states import (
     CLOSED,
     DISPUTED,
-    E_CREATED,
-    E_CREATING,
-    E_DISPUTED,
-    E_FUNDED,
-    E_FUNDING,
-    E_REFUNDED,
-    E_RELEASED,
-    E_RESOLVED,
     ESCROW_CREATING,
     ESCROW_FUNDED,
     ESCROW_FUNDING,
     FUNDS_RESERVED,
     IN_PROGRESS,
-    M_COMPLETED,
     ORDER_CREATED,
     REFUND_REQUESTED,
     REFUNDED,
     RELEASE_REQUESTED,
     RELEASED,
+    EscrowStatus,
 )
-from domain.orders import Order, new_milestone
+from domain.orders import Order
 from projections.projection import Projection, handles
 
 
@@ -85,7 +81,7 @@ class OrdersProjection(Projection):
 
     @handles(Order.Created)
     def _created(self, cursor: Cursor[Any], e: Any, position: int) -> None:
-        milestones = [new_milestone(m["ref"], m["title"], m["amountStroops"]) for m in e.milestones]
+        milestones = [Milestone.from_record(m).as_record() for m in e.milestones]
         cursor.execute(
             "INSERT INTO orders (order_id, client_order_ref, buyer_id, seller_id, amount_stroops,"
             " currency, status, title, description, metadata, platform_fee_bps, multi_release,"
@@ -141,13 +137,19 @@ class OrdersProjection(Projection):
             e,
             position,
             status=ESCROW_CREATING,
-            escrow_status=E_CREATING,
+            escrow_status=EscrowStatus.CREATING,
             escrow_id=e.escrow_id,
         )
 
     @handles(Order.EscrowCreated)
     def _escrow_created(self, cursor: Cursor[Any], e: Any, position: int) -> None:
-        _update(cursor, e, position, escrow_status=E_CREATED, contract_id=e.summary["contractId"])
+        _update(
+            cursor,
+            e,
+            position,
+            escrow_status=EscrowStatus.CREATED,
+            contract_id=e.summary["contractId"],
+        )
 
     @handles(Order.AwaitingFunding)
     def _awaiting_funding(self, cursor: Cursor[Any], e: Any, position: int) -> None:
@@ -155,11 +157,18 @@ class OrdersProjection(Projection):
 
     @handles(Order.FundingStarted)
     def _funding_started(self, cursor: Cursor[Any], e: Any, position: int) -> None:
-        _update(cursor, e, position, escrow_status=E_FUNDING)
+        _update(cursor, e, position, escrow_status=EscrowStatus.FUNDING)
 
     @handles(Order.FundingFailed)
     def _funding_failed(self, cursor: Cursor[Any], e: Any, position: int) -> None:
-        _update(cursor, e, position, escrow_status=E_CREATED, parked_step=None, park_reason=None)
+        _update(
+            cursor,
+            e,
+            position,
+            escrow_status=EscrowStatus.CREATED,
+            parked_step=None,
+            park_reason=None,
+        )
 
     @handles(Order.EscrowFunded)
     def _escrow_funded(self, cursor: Cursor[Any], e: Any, position: int) -> None:
@@ -167,7 +176,7 @@ class OrdersProjection(Projection):
             cursor,
             e,
             position,
-            escrow_status=E_FUNDED,
+            escrow_status=EscrowStatus.FUNDED,
             funded_at=e.funded_at,
             escrow_balance_stroops=e.summary["amountStroops"],
         )
@@ -204,16 +213,16 @@ class OrdersProjection(Projection):
 
     @handles(Order.EscrowDisputed)
     def _escrow_disputed(self, cursor: Cursor[Any], e: Any, position: int) -> None:
-        _update(cursor, e, position, escrow_status=E_DISPUTED)
+        _update(cursor, e, position, escrow_status=EscrowStatus.DISPUTED)
         if e.index is not None:
-            _milestone(cursor, e, e.index, "disputed", True)
+            _milestone(cursor, e, e.index, Milestone.with_dispute)
 
     @handles(Order.EscrowReleased, Order.EscrowRefunded, Order.EscrowResolved)
     def _escrow_settled(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         status = {
-            "EscrowReleased": E_RELEASED,
-            "EscrowRefunded": E_REFUNDED,
-            "EscrowResolved": E_RESOLVED,
+            "EscrowReleased": EscrowStatus.RELEASED,
+            "EscrowRefunded": EscrowStatus.REFUNDED,
+            "EscrowResolved": EscrowStatus.RESOLVED,
         }[type(e).__name__]
         _paid_out(cursor, e, position, e.payout, escrow_status=status)
 
@@ -226,28 +235,28 @@ class OrdersProjection(Projection):
     @handles(Order.MilestoneRequested)
     def _milestone_requested(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         _update(cursor, e, position)
-        _milestone(cursor, e, e.index, f"{e.kind}Requested", True)
+        request = MilestoneRequest(e.kind)
+        _milestone(cursor, e, e.index, lambda m: m.with_request(request))
 
     @handles(Order.MilestoneCompleted)
     def _milestone_completed(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         _update(cursor, e, position)
-        _milestone(cursor, e, e.index, "status", M_COMPLETED)
+        _milestone(cursor, e, e.index, Milestone.with_completion)
 
     @handles(Order.MilestoneApproved)
     def _milestone_approved(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         _update(cursor, e, position)
-        _milestone(cursor, e, e.index, "approved", True)
+        _milestone(cursor, e, e.index, Milestone.with_approval)
 
     @handles(Order.MilestoneReleased)
     def _milestone_released(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         _paid_out(cursor, e, position, e.payout)
-        _milestone(cursor, e, e.index, "released", True)
+        _milestone(cursor, e, e.index, Milestone.with_release)
 
     @handles(Order.MilestoneResolved)
     def _milestone_resolved(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         _paid_out(cursor, e, position, e.payout)
-        _milestone(cursor, e, e.index, "resolved", True)
-        _milestone(cursor, e, e.index, "disputed", False)
+        _milestone(cursor, e, e.index, Milestone.with_resolution)
 
     # -- the saga ----------------------------------------------------------------------------------
 
@@ -281,7 +290,7 @@ def _paid_out(
     cursor: Cursor[Any], e: Any, position: int, payout: dict[str, Any] | None, **columns: Any
 ) -> None:
     """A payout left the escrow: its balance drops by the gross amount."""
-    total = payout["totalStroops"] if payout else 0
+    total = PayoutRecord.from_record(payout).total_stroops if payout else 0
     cursor.execute(
         "UPDATE orders SET escrow_balance_stroops = escrow_balance_stroops - %s"
         " WHERE order_id = %s",
@@ -290,10 +299,20 @@ def _paid_out(
     _update(cursor, e, position, **columns)
 
 
-def _milestone(cursor: Cursor[Any], e: Any, index: int, key: str, value: Any) -> None:
-    """Sets one field of one milestone (single-release orders list none, so nothing changes)."""
-    cursor.execute(
-        "UPDATE orders SET milestones = jsonb_set(milestones, %s, %s)"
+def _milestone(
+    cursor: Cursor[Any], e: Any, index: int, change: Callable[[Milestone], Milestone]
+) -> None:
+    """Applies one milestone's transition to its record (single-release orders list none, so
+    nothing changes)."""
+    row = cursor.execute(
+        "SELECT milestones -> %s::int AS milestone FROM orders"
         " WHERE order_id = %s AND multi_release",
-        ([str(index), key], Jsonb(value), _id(e)),
+        (index, _id(e)),
+    ).fetchone()
+    if row is None or row["milestone"] is None:
+        return
+    changed = change(Milestone.from_record(row["milestone"]))
+    cursor.execute(
+        "UPDATE orders SET milestones = jsonb_set(milestones, %s, %s) WHERE order_id = %s",
+        ([str(index)], Jsonb(changed.as_record()), _id(e)),
     )

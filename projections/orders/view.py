@@ -1,4 +1,5 @@
-"""Queries over orders: the filtered list, auto-release candidates, and escrows to reconcile."""
+"""Queries over orders: the filtered list, auto-release candidates (the `DueOrders` read port),
+and escrows to reconcile (`EscrowDirectory`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from application.ports import DueOrders, EscrowDirectory
 from domain.errors import ValidationError
+from domain.milestones import Milestone
 from domain.order_states import ORDER_STATES
 from projections.pagination import Page, check_limit, decode_cursor, page_of
 
@@ -26,7 +29,7 @@ class OrderRow:
     metadata: dict[str, Any] | None
     platform_fee_bps: int
     multi_release: bool
-    milestones: list[dict[str, Any]]
+    milestones: list[Milestone]  # stored as their records
     escrow_id: str | None
     escrow_status: str | None
     contract_id: str | None
@@ -62,7 +65,7 @@ class OrderFilter:
 _COLUMNS = ", ".join(OrderRow.__dataclass_fields__)
 
 
-class OrdersView:
+class OrdersView(EscrowDirectory, DueOrders):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
 
@@ -90,7 +93,7 @@ class OrdersView:
                     "limit": limit + 1,
                 },
             ).fetchall()
-        return page_of([OrderRow(**r) for r in rows], limit, lambda r: r.created_position)
+        return page_of([_row(r) for r in rows], limit, lambda r: r.created_position)
 
     def due_for_auto_release(self, now: datetime, limit: int) -> Sequence[str]:
         """Funded orders past their auto-release deadline with nothing in flight."""
@@ -114,4 +117,8 @@ class OrdersView:
                 " ORDER BY created_position LIMIT %s",
                 (after_position, limit),
             ).fetchall()
-        return [OrderRow(**r) for r in rows]
+        return [_row(r) for r in rows]
+
+
+def _row(row: dict[str, Any]) -> OrderRow:
+    return OrderRow(**{**row, "milestones": [Milestone.from_record(m) for m in row["milestones"]]})

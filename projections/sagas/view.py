@@ -1,4 +1,4 @@
-"""Queries over sagas."""
+"""Queries over sagas; the `SagasInFlight` read port."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from application.ports import SagasInFlight
 from projections.pagination import Page, check_limit, decode_cursor, page_of
 
 
@@ -26,7 +27,7 @@ class SagaRow:
 _COLUMNS = ", ".join(SagaRow.__dataclass_fields__)
 
 
-class SagasView:
+class SagasView(SagasInFlight):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
 

@@ -1,4 +1,4 @@
-"""Queries over wallets."""
+"""Queries over wallets; the `WalletDirectory` read port."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from application.ports import WalletDirectory
 from domain.wallets import WalletNotFoundError
 
 PAGE_SIZE: Final = 500
@@ -33,7 +34,7 @@ _COLUMNS = (
 )
 
 
-class WalletsView:
+class WalletsView(WalletDirectory):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from infrastructure.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 from tests.support.stack import Stack, running_stack
 
 

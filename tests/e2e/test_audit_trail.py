@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from interfaces.cli.main import cli
-from projections.event_feed.chain import canonical, link
+from projections.event_feed.audit_chain import canonical, link
 from tests.support.stack import Stack, process_environment
 
 pytestmark = pytest.mark.e2e

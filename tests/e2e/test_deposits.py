@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from stellar_sdk import Account, Asset, Keypair, TransactionBuilder
 
-from infrastructure.sandbox.faults import HORIZON_PAYMENTS
+from sandbox.faults.fault_rules import HORIZON_PAYMENTS
 from tests.support.money import active_user, deposit, wait_balance
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
@@ -44,7 +44,7 @@ def test_a_stream_disconnect_and_a_replayed_cursor_credit_nothing_twice(stack: S
     finally:
         stack.sandbox.faults.remove(fault)
     # Duplicate delivery: rewind the monitor's cursor so it sees the whole feed again.
-    stack.services.cursors.save("horizon:payments", "0")
+    stack.services.resources.cursors.save("horizon:payments", "0")
     deposit(stack, address, "4")
     wait_balance(stack, user_id, "10.00")
     deposits = stack.client().get("/deposits", params={"userId": user_id}).json()["data"]
@@ -69,7 +69,7 @@ def test_payments_of_other_assets_are_ignored(stack: Stack) -> None:
         .build()
     )
     envelope.sign(sender)
-    stack.services.network.submit(envelope.to_xdr())
+    stack.services.resources.network.submit(envelope.to_xdr())
     deposit(stack, address, "1")
     wait_balance(stack, user_id, "1.00")
     deposits = stack.client().get("/deposits", params={"userId": user_id}).json()["data"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from infrastructure.sandbox.faults import TW_SEND_TRANSACTION
+from sandbox.faults.fault_rules import TW_SEND_TRANSACTION
 from tests.support.money import wait_balance
 from tests.support.orders import (
     command,

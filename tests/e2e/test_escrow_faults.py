@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from infrastructure.sandbox.faults import TW_SEND_TRANSACTION
+from sandbox.faults.fault_rules import TW_SEND_TRANSACTION
 from tests.support.money import wait_balance
 from tests.support.orders import (
     Parties,
@@ -66,8 +66,15 @@ class FaultySteps:
             message=f"{order_id} to park at {step}",
         )
         assert parked["saga"]["step"] == step
-        sagas = self._stack.client().get("/admin/sagas").json()["data"]
-        assert any(s["id"] == order_id and s["status"] == "PARKED" for s in sagas)
+        # The sagas list is a read model: it shows the park once the runner has applied it.
+        wait_until(
+            lambda: any(
+                s["id"] == order_id and s["status"] == "PARKED"
+                for s in self._stack.client().get("/admin/sagas").json()["data"]
+            ),
+            timeout_s=PARK_TIMEOUT_S,
+            message=f"{order_id} to be listed as PARKED",
+        )
         fired = {a["id"]: a["fired"] for a in self._faults.active()}[self._ids[step]]
         assert fired == self._stack.services.settings.saga_retries_max + 1
         self._faults.remove(self._ids.pop(step))

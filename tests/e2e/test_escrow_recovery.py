@@ -15,7 +15,7 @@ from application.chain_steps import StepPending
 from application.context import CommandContext
 from application.escrow_saga import EscrowSaga
 from domain import identifiers
-from infrastructure.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 from tests.support.money import wait_balance
 from tests.support.orders import Parties, command, create_order, escrow_calls, order, parties
 from tests.support.stack import Stack, running_stack
@@ -46,7 +46,7 @@ def manual_stack(
 def drive(stack: Stack, order_id: str, crash_point: str) -> list[str]:
     """Runs the order's saga until it waits, interrupting every step once at `crash_point`
     before letting a fresh attempt finish it; returns the steps taken."""
-    saga = stack.services.escrows
+    saga = stack.services.use_cases.escrows
     order_uuid = identifiers.parse_public_id(identifiers.ORDER, order_id)
     steps = []
     while (prepared := saga.prepare(order_uuid, CONTEXT)) is not None:

@@ -36,7 +36,7 @@ def credit(stack: Stack, user_id: str, amount: str = "1.25") -> int:
 def published_for(stack: Stack, user_id: str, up_to: int) -> list[int]:
     """Positions of the published events about `user_id`, up to `up_to`, as the feed has them."""
     stack.caught_up()
-    with stack.services.pool.connection() as conn:
+    with stack.services.resources.pool.connection() as conn:
         rows = conn.execute(
             "SELECT position FROM rm_event_feed.events WHERE public AND user_ids @> ARRAY[%s]"
             " AND position <= %s ORDER BY position",

@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from domain.money import Amount
-from infrastructure.leadership import held_locks
-from infrastructure.sandbox.faults import HORIZON_SUBMIT
+from infrastructure.postgres.leadership import held_locks
 from interfaces.cli.serve import GRACEFUL_SHUTDOWN_S
 from interfaces.cli.worker import STOP_TIMEOUT_MS
 from interfaces.workers.runner import RUNNER_STOP_S
+from sandbox.faults.fault_rules import HORIZON_SUBMIT
 from tests.support.money import (
     active_user,
     funded_user,
@@ -178,7 +178,7 @@ def test_the_runner_releases_every_loop_at_once_when_it_exits_on_sigterm(
     stack.runner = None
 
     def our_locks() -> set[int]:
-        with stack.services.pool.connection() as conn:
+        with stack.services.resources.pool.connection() as conn:
             return held_locks(conn)
 
     with ledgerline_process(

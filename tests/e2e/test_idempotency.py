@@ -27,7 +27,7 @@ def test_a_retried_command_is_applied_once_and_replayed(stack: Stack) -> None:
     assert first.status_code == again.status_code == 200
     assert again.headers["Idempotency-Replay"] == "true"
     assert again.content == first.content
-    assert stack.services.balances.account(user).available_stroops == 10 * 10**7
+    assert stack.services.use_cases.balances.account(user).available_stroops == 10 * 10**7
 
 
 def test_the_same_key_with_another_body_is_refused(stack: Stack) -> None:
@@ -46,7 +46,7 @@ def test_keys_are_scoped_to_the_api_key_and_the_path(stack: Stack) -> None:
     stack.client(**idem).post(f"/users/{user}/balance/credit", json=body)
     stack.client(stack.key("admin"), **idem).post(f"/users/{user}/balance/credit", json=body)
     stack.client(**idem).post(f"/users/{user}/balance/debit", json=body)
-    assert stack.services.balances.account(user).available_stroops == 1 * 10**7
+    assert stack.services.use_cases.balances.account(user).available_stroops == 1 * 10**7
 
 
 def test_a_failed_command_is_not_remembered(stack: Stack) -> None:
@@ -93,7 +93,7 @@ def test_concurrent_duplicates_apply_once_and_the_rest_wait_or_replay(stack: Sta
             assert response.json()["error"]["code"] == "IDEMPOTENCY_KEY_IN_PROGRESS"
     bodies = {r.content for r in responses if r.status_code == 200}
     assert len(bodies) == 1
-    assert stack.services.balances.account(user).available_stroops == 3 * 10**7
+    assert stack.services.use_cases.balances.account(user).available_stroops == 3 * 10**7
     replay = stack.client(**{"Idempotency-Key": key}).post(
         f"/users/{user}/balance/credit", json={"amount": "3", "reason": "burst"}
     )

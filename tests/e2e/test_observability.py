@@ -128,7 +128,7 @@ def test_metrics_parse_and_count_requests_commands_events_and_saga_steps(stack: 
     assert value(after, "ledgerline_redis_up") == 1
     assert value(after, "ledgerline_db_pool_connections", state="size") >= 1
     lags = {s.labels["projection"] for s in after if s.name == "ledgerline_projection_lag_events"}
-    assert lags == set(stack.services.projections)
+    assert lags == set(stack.services.resources.projections)
     queues = {
         (s.labels["queue"], s.labels["state"]) for s in after if s.name.endswith("_queue_messages")
     }

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain.users import platform_user_id
-from infrastructure.sandbox.faults import TW_SEND_TRANSACTION
+from sandbox.faults.fault_rules import TW_SEND_TRANSACTION
 from tests.support.money import chain_usdc, wait_balance
 from tests.support.orders import (
     Parties,

@@ -18,13 +18,13 @@ from typing import Any
 import httpx
 import pytest
 
-from infrastructure.actor_telemetry import RETRIED
 from infrastructure.embedded.postgres import EmbeddedPostgres
 from infrastructure.embedded.redis import EmbeddedRedis
-from infrastructure.metrics import SAGA_STEPS
-from infrastructure.sandbox.faults import FaultRule
-from infrastructure.sandbox.server import SandboxServer
+from infrastructure.observability.actor_telemetry import RETRIED
+from infrastructure.observability.metrics import SAGA_STEPS
 from interfaces.workers.saga_messages import PAY_WITHDRAWAL
+from sandbox.faults.fault_rules import FaultRule
+from sandbox.server import SandboxServer
 from tests.support.money import active_user, data_or_none, funded_user, withdraw
 from tests.support.stack import Stack, running_stack
 from tests.support.waiting import wait_until
@@ -158,7 +158,7 @@ def test_a_pool_with_no_connection_to_give_answers_503(outage_stack: Stack) -> N
     user_id = client.post("/users", json={"externalUserId": f"pool-{uuid.uuid4().hex}"}).json()[
         "data"
     ]["id"]
-    pool = stack.services.pool
+    pool = stack.services.resources.pool
     with ExitStack() as held:
         for _ in range(pool.max_size):
             held.enter_context(pool.connection())

@@ -38,8 +38,8 @@ def test_after_deposits_and_withdrawals_there_is_no_drift(isolated_stack: Stack)
 def pay_behind_the_ledgers_back(stack: Stack, address: str, amount: str) -> None:
     """Someone holding the wallet's key pays out directly, without the ledger knowing."""
     assert stack.sandbox is not None
-    assert stack.services.vault is not None
-    secret = stack.services.vault.open(address)
+    assert stack.services.resources.vault is not None
+    secret = stack.services.resources.vault.open(address)
     on_chain = stack.sandbox.chain.account(address)
     assert on_chain is not None
     # Paying the issuer back burns the USDC: it leaves the wallet and nobody credits it.
@@ -56,7 +56,7 @@ def pay_behind_the_ledgers_back(stack: Stack, address: str, amount: str) -> None
         .build()
     )
     envelope.sign(Keypair.from_secret(secret))
-    assert stack.services.network.submit(envelope.to_xdr()).outcome.value == "applied"
+    assert stack.services.resources.network.submit(envelope.to_xdr()).outcome.value == "applied"
 
 
 def test_a_payment_behind_the_ledgers_back_is_reported_and_not_adjusted(
@@ -78,7 +78,7 @@ def test_a_payment_behind_the_ledgers_back_is_reported_and_not_adjusted(
     ]
     wait_balance(stack, user_id, "40.00")  # reported, never adjusted
     stack.caught_up()
-    with stack.services.pool.connection() as conn:
+    with stack.services.resources.pool.connection() as conn:
         row = conn.execute(
             "SELECT envelope FROM rm_event_feed.events WHERE type = 'reconciliation.drift_detected'"
             " ORDER BY position DESC LIMIT 1"
@@ -95,7 +95,10 @@ def test_a_run_pauses_once_to_recheck_however_many_wallets_differ(isolated_stack
     pauses: list[float] = []
     services = stack.services
     reconciler = Reconciler(
-        services.ledger, services.network, services.escrow_provider, sleep=pauses.append
+        services.resources.ledger,
+        services.resources.network,
+        services.resources.escrow_provider,
+        sleep=pauses.append,
     )
 
     stack.caught_up()

@@ -10,8 +10,8 @@ import pytest
 
 from domain import identifiers
 from domain.api_keys import grants
-from interfaces.http.admission import AUTHENTICATED, PUBLIC, SIGNATURE
 from interfaces.http.app import API_PREFIX, DOCS_PATH
+from interfaces.http.edge.admission import AUTHENTICATED, PUBLIC, SIGNATURE
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e

@@ -18,9 +18,9 @@ def test_no_seed_or_key_appears_in_any_response_or_log_line(stack: Stack) -> Non
     response = withdraw(stack, user_id, "5", destination)
     wait_withdrawal(stack, response.json()["data"]["id"])
 
-    vault = stack.services.vault
+    vault = stack.services.resources.vault
     assert vault is not None
-    with stack.services.pool.connection() as conn:
+    with stack.services.resources.pool.connection() as conn:
         addresses = [r["address"] for r in conn.execute("SELECT address FROM wallet_secrets")]
     seeds = [vault.open(address) for address in addresses]
     assert len(seeds) >= 2

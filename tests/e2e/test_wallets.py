@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from infrastructure.sandbox.faults import FRIENDBOT, HORIZON_SUBMIT
+from sandbox.faults.fault_rules import FRIENDBOT, HORIZON_SUBMIT
 from tests.support.money import active_user, data_or_none
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 def test_a_new_user_gets_a_wallet_that_becomes_active_on_chain(stack: Stack) -> None:
     user_id, address = active_user(stack)
     assert stack.sandbox is not None
-    on_chain = stack.services.network.account(address)
+    on_chain = stack.services.resources.network.account(address)
     assert on_chain is not None
     assert on_chain.trusts_usdc
     wallet = stack.client().get(f"/users/{user_id}/wallet").json()["data"]

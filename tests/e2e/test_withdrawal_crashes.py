@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from infrastructure.sandbox.faults import HORIZON_SUBMIT
+from sandbox.faults.fault_rules import HORIZON_SUBMIT
 from tests.support.money import (
     active_user,
     funded_user,

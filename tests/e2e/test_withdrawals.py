@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from stellar_sdk import Keypair
 
-from infrastructure.sandbox.faults import HORIZON_SUBMIT
+from sandbox.faults.fault_rules import HORIZON_SUBMIT
 from tests.support.money import (
     active_user,
     chain_usdc,

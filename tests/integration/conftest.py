@@ -4,8 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from infrastructure.sandbox.server import SandboxServer
-from interfaces.bootstrap import Services, build_services, ensure_projections
+from interfaces.bootstrap import build_services, ensure_projections
+from interfaces.services import Services
+from sandbox.server import SandboxServer
 from tests.support.stack import settings_for_tests
 
 

@@ -12,9 +12,10 @@ from click.testing import CliRunner
 
 from application.context import CommandContext
 from domain.money import Amount
-from interfaces.bootstrap import Services, ensure_projections
+from interfaces.bootstrap import ensure_projections
 from interfaces.cli.main import cli
-from projections.event_feed.chain import GENESIS_HASH, canonical, link
+from interfaces.services import Services
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link
 from projections.event_feed.verification import Verifier
 from tests.support.stack import process_environment
 
@@ -26,18 +27,20 @@ def populated(services: Services, users: int = 4) -> list[str]:
     ensure_projections(services)
     ids = []
     for n in range(users):
-        created = services.users.create_user(f"a-{uuid.uuid4().hex}", None, "BOTH", CONTEXT)
+        created = services.use_cases.users.create_user(
+            f"a-{uuid.uuid4().hex}", None, "BOTH", CONTEXT
+        )
         user = created.user.user_id
-        services.balances.adjust(user, "credit", Amount(5_000 + n), "seed", CONTEXT)
-        services.balances.adjust(user, "debit", Amount(1_000), "fee", CONTEXT)
+        services.use_cases.balances.adjust(user, "credit", Amount(5_000 + n), "seed", CONTEXT)
+        services.use_cases.balances.adjust(user, "debit", Amount(1_000), "fee", CONTEXT)
         ids.append(user)
-    for store in services.projections.values():
+    for store in services.resources.projections.values():
         store.catch_up()
     return ids
 
 
 def feed_position(services: Services, type_name: str, nth: int = 0) -> int:
-    with services.pool.connection() as conn:
+    with services.resources.pool.connection() as conn:
         rows = conn.execute(
             "SELECT position FROM rm_event_feed.events WHERE type = %s ORDER BY position",
             (type_name,),
@@ -53,11 +56,11 @@ def test_verify_passes_on_a_populated_log_and_names_the_chain_head(
     fresh_services: Services,
 ) -> None:
     populated(fresh_services)
-    verdict = Verifier(fresh_services.ledger, fresh_services.pool).verify()
+    verdict = Verifier(fresh_services.resources.ledger, fresh_services.resources.pool).verify()
     assert verdict.ok, verdict.breaks
     assert verdict.events > 0
-    assert verdict.feed_position == verdict.head == fresh_services.ledger.head_position()
-    with fresh_services.pool.connection() as conn:
+    assert verdict.feed_position == verdict.head == fresh_services.resources.ledger.head_position()
+    with fresh_services.resources.pool.connection() as conn:
         last = conn.execute(
             "SELECT hash FROM rm_event_feed.events ORDER BY position DESC LIMIT 1"
         ).fetchone()
@@ -72,7 +75,7 @@ def test_altering_a_stored_event_makes_verify_fail_at_its_position(
 ) -> None:
     populated(fresh_services)
     altered = feed_position(fresh_services, "balance.credited", nth=1)
-    with fresh_services.pool.connection() as conn:
+    with fresh_services.resources.pool.connection() as conn:
         row = conn.execute(
             "SELECT state FROM ledger_events WHERE notification_id = %s", (altered,)
         ).fetchone()
@@ -82,7 +85,7 @@ def test_altering_a_stored_event_makes_verify_fail_at_its_position(
             "UPDATE ledger_events SET state = %s WHERE notification_id = %s",
             (json.dumps(state).encode(), altered),
         )
-    verdict = Verifier(fresh_services.ledger, fresh_services.pool).verify()
+    verdict = Verifier(fresh_services.resources.ledger, fresh_services.resources.pool).verify()
     assert [b.position for b in verdict.breaks] == [altered]
     result = audit(fresh_services, "verify")
     assert result.exit_code == 1
@@ -95,7 +98,7 @@ def test_altering_a_feed_row_or_its_hash_makes_verify_fail_at_that_position(
     populated(fresh_services)
     envelope_altered = feed_position(fresh_services, "balance.debited", nth=0)
     hash_altered = feed_position(fresh_services, "balance.debited", nth=2)
-    with fresh_services.pool.connection() as conn:
+    with fresh_services.resources.pool.connection() as conn:
         conn.execute(
             "UPDATE rm_event_feed.events SET envelope = replace(envelope::text, '\"fee\"',"
             " '\"gift\"')::json WHERE position = %s",
@@ -105,7 +108,7 @@ def test_altering_a_feed_row_or_its_hash_makes_verify_fail_at_that_position(
             "UPDATE rm_event_feed.events SET hash = md5(hash) || md5(hash) WHERE position = %s",
             (hash_altered,),
         )
-    verdict = Verifier(fresh_services.ledger, fresh_services.pool).verify()
+    verdict = Verifier(fresh_services.resources.ledger, fresh_services.resources.pool).verify()
     assert [b.position for b in verdict.breaks] == [envelope_altered, hash_altered]
     assert verdict.first_break is not None
     assert verdict.first_break.position == envelope_altered
@@ -115,13 +118,13 @@ def test_a_balance_read_model_that_disagrees_with_the_log_is_a_break(
     fresh_services: Services,
 ) -> None:
     users = populated(fresh_services)
-    with fresh_services.pool.connection() as conn:
+    with fresh_services.resources.pool.connection() as conn:
         conn.execute(
             "UPDATE rm_balances.balances SET available_stroops = available_stroops + 1"
             " WHERE user_id = %s",
             (users[0],),
         )
-    verdict = Verifier(fresh_services.ledger, fresh_services.pool).verify()
+    verdict = Verifier(fresh_services.resources.ledger, fresh_services.resources.pool).verify()
     assert len(verdict.breaks) == 1
     assert "rm_balances" in verdict.breaks[0].problem
     assert users[0] in verdict.breaks[0].problem
@@ -132,7 +135,7 @@ def test_an_export_is_json_lines_whose_hashes_chain(fresh_services: Services) ->
     result = audit(fresh_services, "export", "--from", "3")
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    with fresh_services.pool.connection() as conn:
+    with fresh_services.resources.pool.connection() as conn:
         rows = conn.execute(
             "SELECT position FROM rm_event_feed.events WHERE position >= 3 ORDER BY position"
         ).fetchall()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner, Result
 
-from interfaces.bootstrap import Services
 from interfaces.cli.environment import EXIT_CONFIG, EXIT_UNAVAILABLE
 from interfaces.cli.main import cli
+from interfaces.services import Services
 from tests.support.stack import free_port, process_environment
 
 pytestmark = pytest.mark.integration

@@ -17,9 +17,9 @@ import pytest
 from application.context import CommandContext
 from application.outages import CommitOutcomeUnknownError
 from domain.money import Amount
-from infrastructure.idempotency import Claim, StoredResponse
-from interfaces.bootstrap import Services
-from interfaces.http.errors import retry_headers, status_of
+from infrastructure.postgres.idempotency import Claim, StoredResponse
+from interfaces.http.edge.errors import retry_headers, status_of
+from interfaces.services import Services
 
 pytestmark = pytest.mark.integration
 
@@ -34,25 +34,29 @@ class SeveredCompletion:
 
     def write(self, cursor: Any, result: Any) -> None:
         self.writes += 1
-        self.services.idempotency.complete(self.claim, StoredResponse(200, b"{}"), cursor=cursor)
+        self.services.resources.idempotency.complete(
+            self.claim, StoredResponse(200, b"{}"), cursor=cursor
+        )
         backend = cursor.connection.info.backend_pid
-        with psycopg.connect(self.services.database_url, autocommit=True) as admin:
+        with psycopg.connect(self.services.resources.database_url, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
 
 
 def test_a_connection_lost_during_commit_is_reported_unknown_and_not_retried(
     services: Services,
 ) -> None:
-    user = services.users.create_user(f"severed-{uuid.uuid4().hex}", None, "BOTH", CommandContext())
+    user = services.use_cases.users.create_user(
+        f"severed-{uuid.uuid4().hex}", None, "BOTH", CommandContext()
+    )
     user_id = user.user.user_id
     where = f"key_test POST /severed/{uuid.uuid4().hex}"
-    claim = services.idempotency.claim(where, "k1", "fp")
+    claim = services.resources.idempotency.claim(where, "k1", "fp")
     assert isinstance(claim, Claim)
     completion = SeveredCompletion(services, claim)
     context = CommandContext(request_id="severed", completion=completion)
 
     with pytest.raises(CommitOutcomeUnknownError) as raised:
-        services.balances.adjust(user_id, "credit", Amount(700), "severed", context)
+        services.use_cases.balances.adjust(user_id, "credit", Amount(700), "severed", context)
 
     assert completion.writes == 1  # never retried in-process
     assert status_of(raised.value) == 503
@@ -60,6 +64,6 @@ def test_a_connection_lost_during_commit_is_reported_unknown_and_not_retried(
     assert "same Idempotency-Key is safe" in raised.value.message
     assert retry_headers(raised.value) == {"Retry-After": "1"}
     # Terminated before COMMIT: nothing was applied, and the ledger still works.
-    assert services.balances.account(user_id).available_stroops == 0
-    services.balances.adjust(user_id, "credit", Amount(700), "after", CommandContext())
-    assert services.balances.account(user_id).available_stroops == 700
+    assert services.use_cases.balances.account(user_id).available_stroops == 0
+    services.use_cases.balances.adjust(user_id, "credit", Amount(700), "after", CommandContext())
+    assert services.use_cases.balances.account(user_id).available_stroops == 700

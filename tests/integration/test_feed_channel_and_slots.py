@@ -9,8 +9,8 @@ import uuid
 import pytest
 import redis
 
-from infrastructure.feed_channel import FeedAnnouncer, FeedListener
-from infrastructure.slots import Slots
+from infrastructure.redis.feed_channel import FeedAnnouncer, FeedListener
+from infrastructure.redis.slots import Slots
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

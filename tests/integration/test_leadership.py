@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from infrastructure.leadership import Leadership, held_locks, lock_key
-from interfaces.bootstrap import Services
-from interfaces.workers.runner import Runner, default_loops
+from infrastructure.postgres.leadership import Leadership, held_locks, lock_key
+from interfaces.services import Services
+from interfaces.workers.loops import default_loops, runner_of
 from tests.support.processes import PROCESS_START_TIMEOUT_S
 from tests.support.stack import process_environment
 from tests.support.waiting import wait_until
@@ -45,11 +45,11 @@ def test_a_standby_runner_takes_over_within_seconds_when_the_leader_is_killed(
 
         def held() -> bool:
             assert leader.poll() is None, "the runner subprocess exited"
-            with services.pool.connection() as conn:
+            with services.resources.pool.connection() as conn:
                 return key in held_locks(conn)
 
         wait_until(held, timeout_s=PROCESS_START_TIMEOUT_S, message="the subprocess runner to lead")
-        standby = Runner(services, default_loops(services))
+        standby = runner_of(services, default_loops(services))
         standby.start()
         try:
             assert not standby.leading["projection:users"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from infrastructure.database import connection_pool
 from infrastructure.embedded.postgres import EmbeddedPostgres
+from infrastructure.postgres.database import connection_pool
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

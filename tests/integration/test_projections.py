@@ -10,8 +10,9 @@ import pytest
 from application.context import CommandContext
 from domain.money import Amount
 from domain.postings import broken_invariants
-from interfaces.bootstrap import Services, ensure_projections
-from interfaces.workers.runner import Runner, default_loops
+from interfaces.bootstrap import ensure_projections
+from interfaces.services import Services
+from interfaces.workers.loops import default_loops, runner_of
 from projections.store import ProjectionStore
 from tests.support.read_models import snapshot
 from tests.support.waiting import wait_until
@@ -23,20 +24,25 @@ CONTEXT = CommandContext(request_id="projections")
 def populate(services: Services, users: int) -> list[str]:
     ids = []
     for n in range(users):
-        created = services.users.create_user(f"p-{uuid.uuid4().hex}", None, "BOTH", CONTEXT)
+        created = services.use_cases.users.create_user(
+            f"p-{uuid.uuid4().hex}", None, "BOTH", CONTEXT
+        )
         user = created.user.user_id
-        services.balances.adjust(user, "credit", Amount(1_000 + n), "seed", CONTEXT)
-        services.balances.adjust(user, "debit", Amount(7), "fee", CONTEXT)
+        services.use_cases.balances.adjust(user, "credit", Amount(1_000 + n), "seed", CONTEXT)
+        services.use_cases.balances.adjust(user, "debit", Amount(7), "fee", CONTEXT)
         ids.append(user)
     return ids
 
 
 def small_pages(services: Services) -> None:
     """Pages of 5 events, so a runner stopped early is stopped in the middle of the log."""
-    services.projections = {
-        name: ProjectionStore(store.projection, services.pool, services.ledger, page_size=5)
-        for name, store in services.projections.items()
-    }
+    stores, resources = services.resources.projections, services.resources
+    stores.update(
+        {
+            name: ProjectionStore(store.projection, resources.pool, resources.ledger, page_size=5)
+            for name, store in stores.items()
+        }
+    )
 
 
 def test_each_projection_applies_every_event_once_across_a_runner_restart(
@@ -46,19 +52,21 @@ def test_each_projection_applies_every_event_once_across_a_runner_restart(
     small_pages(services)
     ensure_projections(services)
     populate(services, 12)
-    first = Runner(services, default_loops(services))
+    first = runner_of(services, default_loops(services))
     first.start()
-    wait_until(lambda: services.projections["event_feed"].position() > 10, message="progress")
+    wait_until(
+        lambda: services.resources.projections["event_feed"].position() > 10, message="progress"
+    )
     first.stop()
     populate(services, 5)
-    second = Runner(services, default_loops(services))
+    second = runner_of(services, default_loops(services))
     second.start()
-    head = services.ledger.head_position()
-    for store in services.projections.values():
+    head = services.resources.ledger.head_position()
+    for store in services.resources.projections.values():
         wait_until(lambda s=store: s.position() >= head, message=f"{store.name} to catch up")
     second.stop()
 
-    with services.pool.connection() as conn:
+    with services.resources.pool.connection() as conn:
         events = conn.execute("SELECT count(*) AS n FROM rm_event_feed.events").fetchone()
         stored = conn.execute("SELECT count(*) AS n FROM ledger_events").fetchone()
         balances = conn.execute(
@@ -68,7 +76,7 @@ def test_each_projection_applies_every_event_once_across_a_runner_restart(
     ledger_balances = services.views.ledger_entries.balances()
     assert broken_invariants(ledger_balances) == []
     for row in balances:
-        expected = services.balances.account(row["user_id"]).available_stroops
+        expected = services.use_cases.balances.account(row["user_id"]).available_stroops
         assert row["available_stroops"] == expected
         assert ledger_balances[f"user:{row['user_id']}:available"] == expected
 
@@ -79,11 +87,11 @@ def test_rebuild_yields_exactly_what_incremental_processing_built(
     services = fresh_services
     ensure_projections(services)
     populate(services, 6)
-    for store in services.projections.values():
+    for store in services.resources.projections.values():
         store.catch_up()
     before = snapshot(services)
     assert before["rm_users.users"] and before["rm_ledger_entries.entries"]
-    for store in services.projections.values():
+    for store in services.resources.projections.values():
         store.rebuild()
     assert snapshot(services) == before
 
@@ -93,19 +101,19 @@ def test_a_rebuild_while_the_runner_runs_loses_and_duplicates_nothing(
 ) -> None:
     services = fresh_services
     ensure_projections(services)
-    runner = Runner(services, default_loops(services))
+    runner = runner_of(services, default_loops(services))
     runner.start()
     try:
         populate(services, 4)
-        services.projections["ledger_entries"].rebuild()
+        services.resources.projections["ledger_entries"].rebuild()
         populate(services, 4)
-        head = services.ledger.head_position()
-        for store in services.projections.values():
+        head = services.resources.ledger.head_position()
+        for store in services.resources.projections.values():
             wait_until(lambda s=store: s.position() >= head, message=f"{store.name}")
     finally:
         runner.stop()
     live = snapshot(services)
-    for store in services.projections.values():
+    for store in services.resources.projections.values():
         store.rebuild()
     assert snapshot(services) == live
 
@@ -116,18 +124,18 @@ def test_a_projection_whose_version_changed_is_rebuilt_when_its_loop_starts(
     services = fresh_services
     ensure_projections(services)
     populate(services, 2)
-    store = services.projections["users"]
+    store = services.resources.projections["users"]
     store.catch_up()
-    with services.pool.connection() as conn:
+    with services.resources.pool.connection() as conn:
         conn.execute("UPDATE rm_users.tracking SET version = 0")
         conn.execute("DELETE FROM rm_users.users")
     assert store.status().needs_rebuild
-    runner = Runner(services, default_loops(services))
+    runner = runner_of(services, default_loops(services))
     runner.start()
     try:
         wait_until(lambda: not store.status().needs_rebuild, message="rebuild")
         wait_until(lambda: store.status().lag == 0, message="catch up")
     finally:
         runner.stop()
-    with services.pool.connection() as conn:
+    with services.resources.pool.connection() as conn:
         assert conn.execute("SELECT count(*) AS n FROM rm_users.users").fetchone()["n"] == 2

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from dramatiq.brokers.redis import RedisBroker
 
-from infrastructure.broker import RetryPolicy, redis_broker
+from infrastructure.redis.broker import RetryPolicy, redis_broker
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import pytest
 from application.context import CommandContext
 from application.wallets import WalletPolicy, Wallets
 from domain.wallets import ACTIVE, FUNDED, STEP_FUND
-from interfaces.bootstrap import Services
+from interfaces.services import Services
 
 pytestmark = pytest.mark.integration
 CONTEXT = CommandContext(request_id="activation")
@@ -23,11 +23,11 @@ def activate(wallets: Wallets, services: Services, user_id: str) -> None:
     wallet = wallets.get(user_id)
     for _ in range(3):  # fund, trust, and one more call that must change nothing
         wallets.advance(wallet.id, CONTEXT)
-    assert services.ledger.get(type(wallet), wallet.id).status == ACTIVE  # type: ignore[union-attr]
+    assert services.resources.ledger.get(type(wallet), wallet.id).status == ACTIVE  # type: ignore[union-attr]
 
 
 def new_user(services: Services) -> str:
-    created = services.users.create_user(f"act-{uuid.uuid4().hex}", None, "BOTH", CONTEXT)
+    created = services.use_cases.users.create_user(f"act-{uuid.uuid4().hex}", None, "BOTH", CONTEXT)
     return created.user.user_id
 
 
@@ -36,8 +36,8 @@ def test_on_sandbox_a_wallet_is_funded_by_friendbot_then_trusts_usdc(
 ) -> None:
     services = fresh_services
     user_id = new_user(services)
-    activate(services.wallets, services, user_id)
-    account = services.network.account(services.wallets.get(user_id).address)
+    activate(services.use_cases.wallets, services, user_id)
+    account = services.resources.network.account(services.use_cases.wallets.get(user_id).address)
     assert account is not None
     assert account.trusts_usdc
 
@@ -47,14 +47,14 @@ def test_on_mainnet_the_platform_wallet_funds_new_wallets_with_one_recorded_tran
 ) -> None:
     services = fresh_services
     platform = new_user(services)
-    activate(services.wallets, services, platform)
-    platform_address = services.wallets.get(platform).address
+    activate(services.use_cases.wallets, services, platform)
+    platform_address = services.use_cases.wallets.get(platform).address
     mainnet = Wallets(
-        services.ledger,
-        services.keys,
-        services.network,
+        services.resources.ledger,
+        services.resources.keys,
+        services.resources.network,
         WalletPolicy("mainnet", lambda: platform_address),
-        services.clock,
+        services.resources.clock,
     )
 
     user_id = new_user(services)
@@ -64,7 +64,7 @@ def test_on_mainnet_the_platform_wallet_funds_new_wallets_with_one_recorded_tran
     assert funded.status == FUNDED
     envelope = funded.envelope(STEP_FUND)
     assert envelope is not None
-    found = services.network.lookup(envelope.hash)
+    found = services.resources.network.lookup(envelope.hash)
     assert found is not None
     assert found.outcome.value == "applied"
     activate(mainnet, services, user_id)
@@ -77,11 +77,11 @@ def test_on_mainnet_without_an_active_platform_wallet_the_step_waits(
     from application.chain_steps import StepPending
 
     mainnet = Wallets(
-        services.ledger,
-        services.keys,
-        services.network,
+        services.resources.ledger,
+        services.resources.keys,
+        services.resources.network,
         WalletPolicy("mainnet", lambda: None),
-        services.clock,
+        services.resources.clock,
     )
     user_id = new_user(services)
     with pytest.raises(StepPending):

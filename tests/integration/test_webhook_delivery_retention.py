@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from infrastructure.webhooks.deliveries import DELIVERED, FAILED, Attempt
-from interfaces.bootstrap import Services
+from application.webhook_deliveries import DELIVERED, FAILED, Attempt
+from interfaces.services import Services
 
 pytestmark = pytest.mark.integration
 RETENTION_DAYS = 30
@@ -16,10 +16,10 @@ RETENTION_DAYS = 30
 
 def logged(services: Services, endpoint_id: str, age_days: int, outcome: str = DELIVERED) -> str:
     delivery_id = f"dlv_{uuid.uuid4().hex}"
-    services.channels.deliveries.record(
+    services.resources.deliveries.record(
         Attempt(delivery_id, endpoint_id, f"evt_{uuid.uuid4().hex}", 1, 1, outcome)
     )
-    with services.pool.connection() as conn:
+    with services.resources.pool.connection() as conn:
         conn.execute(
             "UPDATE webhook_deliveries SET attempted_at = now() - make_interval(days => %s)"
             " WHERE delivery_id = %s",
@@ -36,12 +36,12 @@ def test_attempts_past_retention_are_purged_and_recent_ones_kept(services: Servi
     ]
     recent = logged(services, endpoint_id, RETENTION_DAYS - 1)
 
-    while services.channels.deliveries.purge_older_than(RETENTION_DAYS):
+    while services.resources.deliveries.purge_older_than(RETENTION_DAYS):
         pass  # other tests' rows may be purged too; only this endpoint's are asserted
 
     remaining = {
-        a.delivery_id for a in services.channels.deliveries.attempts(endpoint_id, None, 10)
+        a.delivery_id for a in services.resources.deliveries.attempts(endpoint_id, None, 10)
     }
     assert remaining == {recent}
-    assert not any(services.channels.deliveries.delivered(d) for d in old)
-    assert services.channels.deliveries.delivered(recent)
+    assert not any(services.resources.deliveries.delivered(d) for d in old)
+    assert services.resources.deliveries.delivered(recent)

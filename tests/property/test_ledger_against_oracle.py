@@ -26,7 +26,7 @@ from domain.accounts import Account, account_id_for
 from domain.errors import DomainError
 from domain.money import Amount
 from domain.postings import EXTERNAL_ADJUSTMENTS, apply, broken_invariants, from_rows
-from infrastructure.event_store import event_store_env
+from infrastructure.postgres.event_store import event_store_env
 from tests.support.oracle import Oracle
 
 pytestmark = [pytest.mark.property, pytest.mark.integration]

@@ -27,9 +27,10 @@ from domain.accounts import Account
 from domain.errors import DomainError
 from domain.escrow_settlement import record_step
 from domain.escrow_steps import FUND, next_step
+from domain.milestones import Milestone
 from domain.money import Amount
 from domain.order_states import BUYER, CLOSED, DECISIONS, SELLER, SPLIT
-from domain.orders import Order, new_milestone
+from domain.orders import Order
 from domain.postings import EXTERNAL_STELLAR, apply, broken_invariants, from_rows
 
 pytestmark = pytest.mark.property
@@ -80,8 +81,8 @@ class OrdersMachine(RuleBasedStateMachine):
         if parts and amount >= parts:
             share = amount // parts
             amounts = [share] * (parts - 1) + [amount - share * (parts - 1)]
-            milestones = [new_milestone(f"m{i}", f"M{i}", a) for i, a in enumerate(amounts)]
-        order = Order(
+            milestones = [Milestone(f"m{i}", f"M{i}", a) for i, a in enumerate(amounts)]
+        order = Order.open(
             id=uuid.uuid4(),
             buyer_id=users[buyer],
             seller_id=users[(buyer + seller_offset) % 3],

@@ -14,7 +14,9 @@ from tests.support.stack import ApiServer, Stack
 @contextmanager
 def api_instance(stack: Stack, **overrides: Any) -> Iterator[ApiServer]:
     settings = stack.services.settings.with_overrides(**overrides)
-    services = build_services(settings, stack.services.database_url, stack.services.redis_url)
+    services = build_services(
+        settings, stack.services.resources.database_url, stack.services.resources.redis_url
+    )
     server = ApiServer(services).start()
     try:
         yield server

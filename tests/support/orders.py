@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from application.context import SYSTEM
+from application.wallets import platform_address
 from domain.money import Amount
 from domain.users import PLATFORM_EXTERNAL_USER_ID
 from tests.support.money import ACTIVATION_TIMEOUT_S, SETTLE_TIMEOUT_S, active_user, funded_user
@@ -29,11 +30,13 @@ class Parties:
 def platform_ready(stack: Stack) -> str:
     """The platform user's wallet, created and activated if need be; returns its address."""
     services = stack.services
-    services.users.create_user(PLATFORM_EXTERNAL_USER_ID, None, "BOTH", SYSTEM)
+    services.use_cases.users.create_user(PLATFORM_EXTERNAL_USER_ID, None, "BOTH", SYSTEM)
 
     return str(
         wait_until(
-            services.platform_address, timeout_s=ACTIVATION_TIMEOUT_S, message="platform wallet"
+            lambda: platform_address(services.resources.ledger),
+            timeout_s=ACTIVATION_TIMEOUT_S,
+            message="platform wallet",
         )
     )
 

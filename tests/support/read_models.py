@@ -6,13 +6,13 @@ from typing import Any
 
 from psycopg import sql
 
-from interfaces.bootstrap import Services
+from interfaces.services import Services
 
 
 def snapshot(services: Services) -> dict[str, list[tuple[Any, ...]]]:
     rows: dict[str, list[tuple[Any, ...]]] = {}
-    with services.pool.connection() as conn:
-        for store in services.projections.values():
+    with services.resources.pool.connection() as conn:
+        for store in services.resources.projections.values():
             schema = store.projection.schema
             tables = conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'tracking'",

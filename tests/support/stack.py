@@ -17,14 +17,16 @@ import httpx
 import uvicorn
 from dramatiq.brokers.redis import RedisBroker
 
-from infrastructure.sandbox.server import SandboxServer
-from interfaces.bootstrap import Services, build_broker, build_services, ensure_projections
+from interfaces.bootstrap import build_broker, build_services, ensure_projections
 from interfaces.cli.worker import IDLE_POLL_MAX_MS
 from interfaces.http.app import create_app
-from interfaces.http.server import HttpServer
+from interfaces.http.edge.server import HttpServer
+from interfaces.services import Services
 from interfaces.settings import Settings, load_settings
 from interfaces.workers.actors import declare_actors
-from interfaces.workers.runner import Runner, default_runner
+from interfaces.workers.loops import default_runner
+from interfaces.workers.runner import Runner
+from sandbox.server import SandboxServer
 from tests.support.capture import SESSION
 from tests.support.waiting import wait_until
 
@@ -159,8 +161,8 @@ class Stack:
 
     def caught_up(self) -> None:
         """Waits until every read model has applied the whole log."""
-        head = self.services.ledger.head_position()
-        for store in self.services.projections.values():
+        head = self.services.resources.ledger.head_position()
+        for store in self.services.resources.projections.values():
             wait_until(lambda s=store: s.position() >= head, message=f"{store.name} to catch up")
 
     def restart_runner(self) -> Runner:
@@ -222,8 +224,8 @@ def process_environment(services: Services) -> dict[str, str]:
     """Environment for a real `ledgerline …` subprocess joining this stack's services."""
     settings = services.settings
     environ = {
-        "DATABASE_URL": services.database_url,
-        "REDIS_URL": services.redis_url,
+        "DATABASE_URL": services.resources.database_url,
+        "REDIS_URL": services.resources.redis_url,
         "LEDGERLINE_MASTER_KEY": MASTER_KEY,
         "WALLET_ENCRYPTION_KEY": str(settings.wallet_encryption_key),
         "LOG_LEVEL": "WARNING",

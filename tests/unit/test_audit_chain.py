@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from projections.event_feed.chain import GENESIS_HASH, canonical, link
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link
 
 pytestmark = pytest.mark.unit
 

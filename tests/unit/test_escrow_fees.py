@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.escrow_fees import distribution_payout, release_payout
-from infrastructure.sandbox.escrow_fees import distribution_split, release_split
+from sandbox.contracts.escrow_fees import distribution_split, release_split
 
 pytestmark = pytest.mark.unit
 STROOPS = st.integers(min_value=1, max_value=10**15)

@@ -8,17 +8,18 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.escrow_fees import release_payout
-from domain.escrow_steps import allocate, next_step
+from domain.escrow_steps import next_step
+from domain.milestones import Milestone
 from domain.order_states import BUYER, PLATFORM, SELLER
-from domain.orders import Order, new_milestone
+from domain.orders import Order
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 def order(*milestone_amounts: int, amount: int = 100) -> Order:
-    milestones = [new_milestone(f"m{i}", f"M{i}", a) for i, a in enumerate(milestone_amounts)]
-    return Order(
+    milestones = [Milestone(f"m{i}", f"M{i}", a) for i, a in enumerate(milestone_amounts)]
+    return Order.open(
         id=uuid.uuid4(),
         buyer_id="usr_b",
         seller_id="usr_s",
@@ -108,11 +109,6 @@ def test_the_opener_disputes_and_the_platform_waits_for_a_decision() -> None:
     assert next_step(o) is None
     o.request_resolution("SPLIT", 50, 50, "agent")
     assert next_step(o).distributions == ((SELLER, 30),)  # type: ignore[union-attr]
-
-
-def test_a_split_fills_the_first_milestones_with_the_sellers_share() -> None:
-    assert allocate([(0, 30), (1, 70)], 50) == [[0, 30, 0], [1, 20, 50]]
-    assert allocate([(2, 10)], 0) == [[2, 0, 10]]
 
 
 def test_nothing_is_planned_while_the_order_waits_or_once_it_is_closed() -> None:

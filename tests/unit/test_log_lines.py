@@ -11,7 +11,7 @@ import pytest
 from application.instruments import use_case_name
 from application.log_context import bound
 from application.tracing import span
-from interfaces.logs import JsonLines, PlainText
+from infrastructure.observability.logs import JsonLines, PlainText
 
 pytestmark = pytest.mark.unit
 

@@ -14,7 +14,7 @@ from application.outages import (
     service_unavailable,
 )
 from infrastructure.outages import is_outage, is_pool_timeout
-from interfaces.http.errors import EXCEPTION_HANDLERS, retry_headers, status_of
+from interfaces.http.edge.errors import EXCEPTION_HANDLERS, retry_headers, status_of
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from application.api_keys import TOKEN_PREFIX, IssuedKey, Principal
-from interfaces.http.responses import iso
+from interfaces.http.edge.responses import iso
 from interfaces.http.schemas.wire import AwareDatetime, Body, Request
 from projections.api_keys.view import ApiKeyRow
 

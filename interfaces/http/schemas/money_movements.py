@@ -8,7 +8,7 @@ from application.reconciliation import ReconciliationReport
 from domain.money import Amount, format_stroops
 from domain.wallets import ACTIVE
 from domain.withdrawals import Withdrawal
-from interfaces.http.responses import iso
+from interfaces.http.edge.responses import iso
 from interfaces.http.schemas.wire import AwareDatetime, Body, Request  # noqa: F401
 from projections.deposits.view import DepositRow
 from projections.sagas.view import SagaRow

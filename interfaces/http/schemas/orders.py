@@ -14,9 +14,10 @@ import msgspec
 
 from domain.disputes import Dispute
 from domain.errors import ValidationError
+from domain.milestones import Milestone
 from domain.money import Amount
 from domain.orders import Order
-from interfaces.http.responses import iso
+from interfaces.http.edge.responses import iso
 from interfaces.http.schemas.wire import AwareDatetime, Body, Request
 from projections.disputes.view import DisputeRow
 from projections.orders.view import OrderRow
@@ -151,24 +152,18 @@ class OrderBody(Body):
     updated_at: str | None
 
 
-def milestone_body(milestone: dict[str, Any], currency: str) -> MilestoneBody:
-    pending = None
-    if milestone["completionRequested"] and milestone["status"] != "COMPLETED":
-        pending = "completion"
-    elif milestone["approvalRequested"] and not milestone["approved"]:
-        pending = "approval"
-    elif milestone["releaseRequested"] and not milestone["released"]:
-        pending = "release"
+def milestone_body(milestone: Milestone, currency: str) -> MilestoneBody:
+    pending = milestone.pending_request()
     return MilestoneBody(
-        milestone_ref=milestone["ref"],
-        title=milestone["title"],
-        amount=Amount(milestone["amountStroops"], currency).to_wire(),
-        status=milestone["status"],
-        approved=milestone["approved"],
-        released=milestone["released"],
-        disputed=milestone["disputed"],
-        resolved=milestone["resolved"],
-        pending=pending,
+        milestone_ref=milestone.ref,
+        title=milestone.title,
+        amount=Amount(milestone.amount_stroops, currency).to_wire(),
+        status=milestone.status.value,
+        approved=milestone.approved,
+        released=milestone.released,
+        disputed=milestone.disputed,
+        resolved=milestone.resolved,
+        pending=pending.value if pending is not None else None,
     )
 
 
@@ -246,8 +241,8 @@ class DisputeBody(Body):
 def dispute_body(source: Dispute | DisputeRow, order: Order | None = None) -> DisputeBody:
     if isinstance(source, Dispute):
         ident, created, updated = source.public_id, source.created_on, source.modified_on
-        seller_net = order.resolved_net.get("SELLER") if order and source.resolved_at else None
-        buyer_net = order.resolved_net.get("BUYER") if order and source.resolved_at else None
+        resolved = order.payouts.resolved if order and source.resolved_at else {}
+        seller_net, buyer_net = resolved.get("SELLER"), resolved.get("BUYER")
     else:
         ident, created, updated = source.dispute_id, source.created_at, source.updated_at
         seller_net, buyer_net = source.seller_net_stroops, source.buyer_net_stroops

@@ -7,7 +7,7 @@ from typing import Literal
 from application.balances import BalanceChange
 from application.users import UserSnapshot
 from domain.money import Amount, format_stroops
-from interfaces.http.responses import iso
+from interfaces.http.edge.responses import iso
 from interfaces.http.schemas.wire import BalanceBody, Body, Request
 from projections.balances.view import BalanceRow
 from projections.ledger_entries.view import EntryRow

@@ -6,7 +6,7 @@ from __future__ import annotations
 from application.webhooks import SECRET_PREFIX, EndpointChange, RegisteredEndpoint
 from domain.webhooks import WebhookEndpoint
 from infrastructure.webhooks.deliveries import AttemptRow
-from interfaces.http.responses import iso
+from interfaces.http.edge.responses import iso
 from interfaces.http.schemas.wire import Body, Request
 from projections.webhook_endpoints.view import EndpointRow
 

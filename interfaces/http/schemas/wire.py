@@ -1,4 +1,5 @@
-"""The wire's base types: request and response bodies, aware timestamps, the balance shape."""
+"""The wire's base types: request and response bodies, aware timestamps, the `userId` query,
+the balance shape."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
+from litestar.params import QueryParameter
 
 # Timestamps on input must say their zone; a naive time is ambiguous for money deadlines.
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
+# `?userId=` on list routes (camelCase on the wire like every other name).
+UserIdQuery = Annotated[str | None, QueryParameter(name="userId")]
 
 
 class Request(msgspec.Struct, rename="camel", forbid_unknown_fields=True):

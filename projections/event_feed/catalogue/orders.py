@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain import identifiers
+from domain.escrow_payouts import PayoutRecord, PayoutTotals
+from domain.milestones import Milestone
 from domain.order_states import BUYER, SELLER
 from domain.orders import Order
 from projections.event_feed.catalogue import Payload, entry, iso_utc, originator, wire
@@ -55,30 +57,29 @@ def _escrow(e: Any) -> Payload:
 
 
 def _milestone(e: Any) -> Payload:
-    milestone = e.milestone
+    milestone = Milestone.from_record(e.milestone)
     return {
-        "milestoneRef": milestone["ref"],
-        "milestoneTitle": milestone["title"],
-        "milestoneAmount": wire(milestone["amountStroops"], e.summary["currency"]),
+        "milestoneRef": milestone.ref,
+        "milestoneTitle": milestone.title,
+        "milestoneAmount": wire(milestone.amount_stroops, e.summary["currency"]),
         "transactionHash": e.transaction_hash,
     }
 
 
 def _payout(e: Any) -> Payload:
     """A payout out of the escrow: the gross amount, each party's net share, and the fees."""
-    payout = e.payout
     currency = e.summary["currency"]
-    if payout is None:
+    if e.payout is None:
         return {}
-    net = dict(payout["net"])
-    balances = payout["balancesAfter"]
+    payout = PayoutRecord.from_record(e.payout)
+    balances = payout.balances_after
     return {
         "payout": {
-            "total": wire(payout["totalStroops"], currency),
-            "sellerAmount": wire(net.get(SELLER, 0), currency),
-            "buyerAmount": wire(net.get(BUYER, 0), currency),
-            "platformFee": wire(payout["platformFeeStroops"], currency),
-            "protocolFee": wire(payout["protocolFeeStroops"], currency),
+            "total": wire(payout.total_stroops, currency),
+            "sellerAmount": wire(payout.net_to(SELLER), currency),
+            "buyerAmount": wire(payout.net_to(BUYER), currency),
+            "platformFee": wire(payout.platform_fee_stroops, currency),
+            "protocolFee": wire(payout.protocol_fee_stroops, currency),
             "newSellerBalance": wire(balances.get(SELLER), currency),
             "newBuyerBalance": wire(balances.get(BUYER), currency),
         },
@@ -104,12 +105,8 @@ def _created(e: Any) -> Payload:
         "platformFeeBps": e.platform_fee_bps,
         "multiRelease": bool(e.milestones),
         "milestones": [
-            {
-                "milestoneRef": m["ref"],
-                "title": m["title"],
-                "amount": wire(m["amountStroops"], e.currency),
-            }
-            for m in e.milestones
+            {"milestoneRef": m.ref, "title": m.title, "amount": wire(m.amount_stroops, e.currency)}
+            for m in map(Milestone.from_record, e.milestones)
         ],
         "autoReleaseAfter": e.auto_release,
     }
@@ -211,7 +208,8 @@ def _resolution_requested(e: Any) -> Payload:
 
 def _outcome(e: Any) -> Payload:
     currency = e.summary["currency"]
-    paid, balances = e.outcome["paid"], e.outcome["balancesAfter"]
+    outcome = PayoutTotals.from_outcome_record(e.outcome)
+    paid, balances = outcome.paid, outcome.balances_after
     return {
         "decision": e.decision,
         "sellerAmount": wire(paid.get(SELLER, 0), currency),

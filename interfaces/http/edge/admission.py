@@ -1,0 +1,180 @@
+"""Whether a request may reach its handler, decided in the order ARCHITECTURE §10 prescribes:
+authenticate the API key and check the route's scope, apply the key's rate limit, then claim the
+Idempotency-Key. Every route declares its scope in `opt`; this is the one place it is enforced.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from application.api_keys import ApiKeys, Principal
+from domain.api_keys import SCOPES, grants
+from domain.errors import DomainError, ValidationError
+from infrastructure.postgres.idempotency import (
+    Claim,
+    IdempotencyStore,
+    StoredResponse,
+    fingerprint_of,
+)
+from infrastructure.redis.rate_limit import RedisRateLimiter
+from interfaces.http.edge.errors import (
+    InsufficientScopeError,
+    InvalidApiKeyError,
+    RateLimitedError,
+    UnauthorizedError,
+)
+
+PUBLIC: Final = "public"
+SIGNATURE: Final = "signature"  # authenticated by a body signature, not an API key
+AUTHENTICATED: Final = "authenticated"  # any valid key, whatever its scopes
+ROUTE_SCOPES: Final = (*SCOPES, PUBLIC, SIGNATURE, AUTHENTICATED)
+MUTATING_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IDEMPOTENCY_KEY_LENGTH_MAX: Final = 255
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+# lastUsedAt is an operational hint; writing it once a minute per key is plenty.
+USAGE_WRITE_INTERVAL_S: Final = 60
+
+
+def scope(name: str) -> dict[str, str]:
+    """The `opt` of a route: the one scope it requires, which the gate enforces."""
+    return {"scope": name}
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    method: str
+    path: str
+    required_scope: str
+    authorization: str | None
+    idempotency_key: str | None
+    client: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    principal: Principal | None
+    claim: Claim | None
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    error: DomainError
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    response: StoredResponse
+    headers: dict[str, str]
+
+
+class KeyUsage:
+    """Records when each key was last used, at most once per interval per process."""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self._written: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def touch(self, key_id: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._written.get(key_id, -USAGE_WRITE_INTERVAL_S) < USAGE_WRITE_INTERVAL_S:
+                return
+            self._written[key_id] = now
+        with self._pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO api_key_usage (key_id, last_used_at) VALUES (%s, now())"
+                " ON CONFLICT (key_id) DO UPDATE SET last_used_at = EXCLUDED.last_used_at",
+                (key_id,),
+            )
+
+
+@dataclass
+class Gate:
+    api_keys: ApiKeys
+    usage: KeyUsage
+    limiter: RedisRateLimiter
+    idempotency: IdempotencyStore
+    default_limit_per_minute: int
+    _clock: Any = field(default=time.time)
+
+    def admit(self, arrival: Arrival) -> Admitted | Refused | Replayed:
+        try:
+            principal = self._authenticate(arrival)
+        except DomainError as error:
+            return Refused(error, {})
+        limit = (principal.rate_limit_per_minute if principal else None) or (
+            self.default_limit_per_minute
+        )
+        identity = f"key:{principal.key_id}" if principal else f"ip:{arrival.client}"
+        decision = self.limiter.hit(identity, limit)
+        headers = decision.headers(self._clock())
+        if not decision.admitted:
+            return Refused(
+                RateLimitedError(
+                    "rate limit exceeded", limit=limit, retryAfter=decision.reset_after_s
+                ),
+                headers,
+            )
+        try:
+            claim = self._claim(arrival, principal)
+        except DomainError as error:
+            return Refused(error, headers)
+        if isinstance(claim, StoredResponse):
+            return Replayed(claim, headers)
+        return Admitted(principal, claim, headers)
+
+    def _authenticate(self, arrival: Arrival) -> Principal | None:
+        if arrival.required_scope in (PUBLIC, SIGNATURE):
+            return None
+        scheme, _, token = (arrival.authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise UnauthorizedError("an API key is required: Authorization: Bearer <key>")
+        principal = self.api_keys.authenticate(token.strip())
+        if principal is None:
+            raise InvalidApiKeyError("the API key is unknown, revoked or expired")
+        if arrival.required_scope != AUTHENTICATED and not grants(
+            principal.scopes, arrival.required_scope
+        ):
+            raise InsufficientScopeError(
+                f"this route needs the '{arrival.required_scope}' scope",
+                required=arrival.required_scope,
+                granted=sorted(principal.scopes),
+            )
+        if principal.key_id != "master":
+            self.usage.touch(principal.key_id)
+        return principal
+
+    def _claim(
+        self, arrival: Arrival, principal: Principal | None
+    ) -> Claim | StoredResponse | None:
+        key = arrival.idempotency_key
+        if key is None or arrival.method not in MUTATING_METHODS:
+            return None
+        if len(key) > IDEMPOTENCY_KEY_LENGTH_MAX or not _IDEMPOTENCY_KEY.fullmatch(key):
+            raise ValidationError(
+                f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_LENGTH_MAX} printable characters",
+                field="Idempotency-Key",
+            )
+        owner = principal.key_id if principal else f"public:{arrival.client}"
+        scope = f"{owner} {arrival.method} {arrival.path}"
+        return self.idempotency.claim(scope, key, fingerprint_of(arrival.body))
+
+    def settle(self, claim: Claim, status: int, body: bytes, completed: bool) -> None:
+        """After the handler: keep a successful response, release the claim of a failed one."""
+        response = StoredResponse(status, body)
+        if not 200 <= status < 300:
+            self.idempotency.abandon(claim)
+            return
+        if completed:
+            self.idempotency.amend(claim, response)
+        else:
+            self.idempotency.complete(claim, response)
+        self.idempotency.remember(claim, response)

@@ -1,0 +1,167 @@
+"""The success envelope `{data, meta: {requestId, timestamp, position?, pagination?}}` and the
+three ways a handler answers: a resource, a page, or the outcome of a command.
+
+`command` wires idempotency into the use case: when the request holds an Idempotency-Key claim,
+the rendered response is stored in the very transaction that records the command's events.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from litestar import Response
+
+from application.context import CommandContext
+from infrastructure.postgres.idempotency import Claim, IdempotencyStore, StoredResponse
+from interfaces.http.edge.edge_state import EdgeState
+from projections.pagination import Page
+
+T = TypeVar("T")
+R = TypeVar("R")
+I = TypeVar("I")  # noqa: E741
+
+JSON = "application/json"
+
+
+class Pagination(msgspec.Struct, rename="camel"):
+    has_more: bool
+    next_cursor: str | None
+
+
+class Meta(msgspec.Struct, rename="camel", omit_defaults=True):
+    request_id: str
+    timestamp: str
+    position: int | None = None
+    pagination: Pagination | None = None
+
+
+class Envelope(msgspec.Struct, Generic[T]):
+    data: T
+    meta: Meta
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class _ResponseCompletion:
+    """Stores the rendered response with the command's events (see application.context)."""
+
+    def __init__(
+        self, store: IdempotencyStore, claim: Claim, render: Callable[[Any], StoredResponse]
+    ) -> None:
+        self._store = store
+        self._claim = claim
+        self._render = render
+        # The result whose transaction wrote the record. A retried attempt may roll back a
+        # write; only the attempt whose result the use case returns committed it.
+        self.written_for: object | None = None
+        self.response: StoredResponse | None = None
+
+    def write(self, cursor: Any, result: Any) -> None:
+        response = self._render(result)
+        self._store.complete(self._claim, response, cursor=cursor)
+        self.written_for, self.response = result, response
+
+
+@dataclass(frozen=True)
+class Waiting(Generic[R]):
+    """`Prefer: wait=N`: reload the result until it is settled, for at most `seconds`."""
+
+    seconds: float
+    reload: Callable[[R], R]
+    settled: Callable[[R], bool]
+    poll_s: float = 0.05
+
+    def wait(self, result: R) -> tuple[R, bool]:
+        deadline = time.monotonic() + self.seconds
+        while not self.settled(result):
+            if time.monotonic() >= deadline:
+                return result, False
+            time.sleep(self.poll_s)
+            result = self.reload(result)
+        return result, True
+
+
+class Responder:
+    """Per-request answers; provided to handlers as a dependency."""
+
+    def __init__(self, state: EdgeState, idempotency: IdempotencyStore) -> None:
+        self._state = state
+        self._idempotency = idempotency
+
+    @property
+    def context(self) -> CommandContext:
+        principal = self._state.principal
+        return CommandContext(
+            request_id=self._state.request_id,
+            api_key_id=principal.key_id if principal else None,
+            correlation_id=self._state.request_id,
+            traceparent=self._state.traceparent,
+        )
+
+    def ok(self, data: Any, *, status: int = 200, position: int | None = None) -> Response[Any]:
+        return self._bytes(status, self._encode(data, position))
+
+    def page(self, page: Page[I], present: Callable[[I], Any]) -> Response[Any]:
+        meta = Meta(
+            request_id=self._state.request_id,
+            timestamp=now_iso(),
+            pagination=Pagination(page.has_more, page.next_cursor),
+        )
+        body = msgspec.json.encode(Envelope([present(i) for i in page.items], meta))
+        return self._bytes(200, body)
+
+    def command(
+        self,
+        run: Callable[[CommandContext], R],
+        present: Callable[[R], Any],
+        status: int | Callable[[R], int] = 200,
+        waiting: Waiting[R] | None = None,
+    ) -> Response[Any]:
+        """Runs a use case and answers with `present(result)` and the result's position. With
+        `waiting` (an asynchronous command and `Prefer: wait=N`), answers 200 with the settled
+        result if the saga settles in time, else `status` (202) with the result in flight."""
+
+        def render(result: R) -> StoredResponse:
+            code = status(result) if callable(status) else status
+            position = getattr(result, "position", None)
+            return StoredResponse(code, self._encode(present(result), position))
+
+        context = self.context
+        completion = None
+        if self._state.claim is not None:
+            completion = _ResponseCompletion(self._idempotency, self._state.claim, render)
+            context = replace(context, completion=completion)
+        result = run(context)
+        written = completion is not None and completion.written_for is result
+        if written:
+            self._state.completed_in_transaction = True
+        if waiting is not None and waiting.seconds > 0:
+            settled_result, settled = waiting.wait(result)
+            if settled:
+                position = getattr(result, "position", None)
+                return self._bytes(200, self._encode(present(settled_result), position))
+        if written and completion is not None and completion.response is not None:
+            return self._bytes(completion.response.status, completion.response.body)
+        response = render(result)
+        return self._bytes(response.status, response.body)
+
+    def _encode(self, data: Any, position: int | None) -> bytes:
+        meta = Meta(request_id=self._state.request_id, timestamp=now_iso(), position=position)
+        return msgspec.json.encode(Envelope(data, meta))
+
+    @staticmethod
+    def _bytes(status: int, body: bytes) -> Response[Any]:
+        return Response(content=body, status_code=status, media_type=JSON)

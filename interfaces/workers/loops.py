@@ -1,0 +1,197 @@
+"""The catalogue of `ledgerline runner`'s loops: one per projection, the outbox relay and the
+webhook dispatcher (which follow the log like projections), the deposit monitor, the reconciler,
+the auto-release timer and housekeeping. Each loop's step is one call into a use case or a store;
+the engine that leads and runs them is runner.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Final
+
+from dramatiq.brokers.redis import RedisBroker
+
+from application.context import SYSTEM
+from infrastructure.postgres.idempotency import PURGE_BATCH_MAX as IDEMPOTENCY_PURGE_BATCH_MAX
+from infrastructure.webhooks.deliveries import PURGE_BATCH_MAX as DELIVERY_PURGE_BATCH_MAX
+from interfaces.services import Services
+from interfaces.workers.deposit_monitor import DepositMonitor
+from interfaces.workers.outbox import OutboxRelay, sweep_stalled
+from interfaces.workers.runner import Loop, Runner
+from interfaces.workers.webhook_dispatch import WebhookDispatcher
+from projections.event_feed.projection import EventFeedProjection
+from projections.store import ProjectionStore
+
+PROJECTION_PAGES_PER_STEP: Final = 10
+HOUSEKEEPING_INTERVAL_S: Final = 60.0
+DEPOSIT_POLL_S: Final = 0.5
+AUTO_RELEASE_BATCH_MAX: Final = 100
+# Loops other than one per projection; without a broker only housekeeping runs.
+HOUSEKEEPING: Final = "housekeeping"
+OUTBOX: Final = "outbox"
+DEPOSIT_MONITOR: Final = "deposit-monitor"
+RECONCILER: Final = "reconciler"
+AUTO_RELEASE: Final = "auto-release"
+WEBHOOK_DISPATCH: Final = "webhook-dispatch"
+SAGA_LOOPS: Final = (OUTBOX, DEPOSIT_MONITOR, RECONCILER, AUTO_RELEASE, WEBHOOK_DISPATCH)
+# The event store's NOTIFY channel when its recorder does not name one.
+DEFAULT_LOG_CHANNEL: Final = "ledger_events"
+
+log = logging.getLogger(__name__)
+
+
+def projection_loop(store: ProjectionStore, on_page: Callable[[int], None] | None = None) -> Loop:
+    """`on_page`, when given, hears the position after every page committed (one per step)."""
+
+    def prepare() -> None:
+        store.ensure()
+        status = store.status()
+        if status.needs_rebuild:
+            log.info(
+                "projection %s is at version %s, rebuilding to %s",
+                store.name,
+                status.version,
+                status.expected_version,
+            )
+            store.rebuild()
+
+    def step() -> bool:
+        if on_page is None:
+            return store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP) > 0
+        advanced = store.catch_up(pages_max=1)
+        if advanced:
+            on_page(store.position())
+        return advanced > 0
+
+    return Loop(name=f"projection:{store.name}", step=step, prepare=prepare)
+
+
+def housekeeping_loop(services: Services, broker: RedisBroker | None) -> Loop:
+    resources, settings = services.resources, services.settings
+
+    def step() -> bool:
+        """True while a purge still finds a full batch, so a backlog clears without waiting."""
+        records = resources.idempotency.purge_expired()
+        if records:
+            log.info("purged %d expired idempotency records", records)
+        retention_days = settings.webhook_delivery_retention_days
+        attempts = resources.deliveries.purge_older_than(retention_days)
+        if attempts:
+            log.info(
+                "purged %d webhook delivery attempts older than %d days", attempts, retention_days
+            )
+        if broker is not None:
+            sweep_stalled(services.views.sagas, settings.saga_stall_s, broker)
+        return records == IDEMPOTENCY_PURGE_BATCH_MAX or attempts == DELIVERY_PURGE_BATCH_MAX
+
+    return Loop(HOUSEKEEPING, step, idle_wait_s=HOUSEKEEPING_INTERVAL_S, follows_log=False)
+
+
+def relay_loop(name: str, store: ProjectionStore) -> Loop:
+    """A follower of the log that acts rather than keeps rows (the outbox relay, the webhook
+    dispatcher): like a projection, but never rebuilt, since replaying it would enqueue every
+    step or delivery ever made again (harmless, being idempotent, but a flood)."""
+    return Loop(
+        name=name,
+        step=lambda: store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP) > 0,
+        prepare=store.ensure,
+    )
+
+
+def deposit_monitor_loop(services: Services, stopping: threading.Event) -> Loop:
+    resources = services.resources
+    monitor = DepositMonitor(
+        resources.network,
+        resources.cursors,
+        services.use_cases.deposits,
+        services.settings.stellar_network,
+        stopping,
+    )
+    return Loop(DEPOSIT_MONITOR, monitor.step, idle_wait_s=DEPOSIT_POLL_S, follows_log=False)
+
+
+def reconciler_loop(services: Services) -> Loop:
+    reconciler = services.use_cases.reconciler
+
+    def step() -> bool:
+        report = reconciler.reconcile_everything("schedule", SYSTEM)
+        if report.drifts:
+            log.warning("reconciliation found %d drifting wallets", len(report.drifts))
+        return False
+
+    return Loop(
+        RECONCILER, step, idle_wait_s=services.settings.reconcile_interval_s, follows_log=False
+    )
+
+
+def auto_release_loop(services: Services) -> Loop:
+    """Releases funded orders whose auto-release deadline passed with no dispute open."""
+    orders, clock = services.use_cases.orders, services.resources.clock
+
+    def step() -> bool:
+        released = orders.release_due(clock(), AUTO_RELEASE_BATCH_MAX, SYSTEM)
+        for order_id in released:
+            log.info("auto-released order %s: its deadline passed", order_id)
+        return len(released) == AUTO_RELEASE_BATCH_MAX
+
+    return Loop(
+        AUTO_RELEASE,
+        step,
+        idle_wait_s=services.settings.auto_release_interval_s,
+        follows_log=False,
+    )
+
+
+def loop_names(projection_names: Iterable[str]) -> list[str]:
+    """The names `default_loops` gives its loops (with a broker), for readiness without
+    building them."""
+    return [*(f"projection:{name}" for name in projection_names), HOUSEKEEPING, *SAGA_LOOPS]
+
+
+def default_loops(
+    services: Services,
+    broker: RedisBroker | None = None,
+    stopping: threading.Event | None = None,
+) -> list[Loop]:
+    """Every loop; without a broker (tests of the read side) the saga loops are left out.
+    `stopping`, the runner's own stop event, lets long steps end early when it is set."""
+    stopping = stopping or threading.Event()
+    resources = services.resources
+    # The event feed announces each page it commits, so SSE streams on every API instance wake.
+    announce = resources.announcer.announce
+    loops = [
+        projection_loop(store, announce if store.name == EventFeedProjection.name else None)
+        for store in resources.projections.values()
+    ]
+    loops.append(housekeeping_loop(services, broker))
+    if broker is not None:
+        pool, ledger = resources.pool, resources.ledger
+        loops += [
+            relay_loop(OUTBOX, ProjectionStore(OutboxRelay(broker), pool, ledger)),
+            deposit_monitor_loop(services, stopping),
+            reconciler_loop(services),
+            auto_release_loop(services),
+            relay_loop(WEBHOOK_DISPATCH, ProjectionStore(WebhookDispatcher(broker), pool, ledger)),
+        ]
+    return loops
+
+
+def runner_of(
+    services: Services, loops: list[Loop], stopping: threading.Event | None = None
+) -> Runner:
+    """A runner of `loops` against the services' database, woken by its event store."""
+    ledger = services.resources.ledger
+    return Runner(
+        services.resources.database_url,
+        loops,
+        log_channel=getattr(ledger.recorder, "channel_name", DEFAULT_LOG_CHANNEL),
+        stopping=stopping,
+    )
+
+
+def default_runner(services: Services, broker: RedisBroker | None = None) -> Runner:
+    """A runner of every loop, whose long steps hear its stop."""
+    stopping = threading.Event()
+    return runner_of(services, default_loops(services, broker, stopping), stopping)

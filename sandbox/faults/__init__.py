@@ -1,0 +1,1 @@
+"""Injected faults: the seeded rules, the ASGI gate that carries them out, dropped connections."""

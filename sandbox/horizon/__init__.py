@@ -1,0 +1,1 @@
+"""The Horizon simulator: routes, HAL resources, problem documents, paging and event streams."""

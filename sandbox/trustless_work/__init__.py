@@ -1,0 +1,1 @@
+"""The Trustless Work V1 simulator: REST routes, request bodies, backend, indexer and key limit."""
