@@ -158,12 +158,14 @@ def test_a_pool_with_no_connection_to_give_answers_503(outage_stack: Stack) -> N
     user_id = client.post("/users", json={"externalUserId": f"pool-{uuid.uuid4().hex}"}).json()[
         "data"
     ]["id"]
+    balance = f"/users/{user_id}/balance"
+    wait_until(lambda: client.get(balance).status_code == 200, message="the read model")
     pool = stack.services.resources.pool
     with ExitStack() as held:
         for _ in range(pool.max_size):
             held.enter_context(pool.connection())
-        assert_unavailable(client.get(f"/users/{user_id}/balance"))
-    assert client.get(f"/users/{user_id}/balance").status_code == 200
+        assert_unavailable(client.get(balance))
+    wait_until(lambda: client.get(balance).status_code == 200, message="the pool to serve again")
 
 
 def test_a_saga_step_that_meets_a_database_outage_waits_for_it_and_is_not_parked(
