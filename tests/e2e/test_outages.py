@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +25,7 @@ from interfaces.workers.saga_messages import PAY_WITHDRAWAL
 from sandbox.faults.fault_rules import FaultRule
 from sandbox.server import SandboxServer
 from tests.support.money import active_user, data_or_none, funded_user, withdraw
+from tests.support.scratch import scratch_dir
 from tests.support.stack import Stack, running_stack
 from tests.support.waiting import wait_until
 
@@ -41,16 +41,17 @@ class Stores:
 
 
 @pytest.fixture
-def stores(tmp_path: Path) -> Iterator[Stores]:
-    postgres = EmbeddedPostgres(tmp_path / "pg", durable=False)
-    redis = EmbeddedRedis(tmp_path / "redis", durable=False)
-    postgres.start()
-    redis.start()
-    try:
-        yield Stores(postgres, redis)
-    finally:
-        redis.stop()
-        postgres.stop()
+def stores() -> Iterator[Stores]:
+    with scratch_dir("outages") as directory:
+        postgres = EmbeddedPostgres(directory / "pg", durable=False)
+        redis = EmbeddedRedis(directory / "redis", durable=False)
+        postgres.start()
+        redis.start()
+        try:
+            yield Stores(postgres, redis)
+        finally:
+            redis.stop()
+            postgres.stop()
 
 
 @pytest.fixture

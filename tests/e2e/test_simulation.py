@@ -7,13 +7,12 @@ The long run (≥ 60 kills over ≥ 15 minutes) is documented in README and docs
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from simulation.campaign import simulate
 from simulation.limits import KILL_KINDS, Limits
 from simulation.report import render
+from tests.support.scratch import scratch_dir
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +21,10 @@ SHORT_RUN = Limits(duration_s=60, kills=len(KILL_KINDS), clients=2, workers=1, s
 
 @pytest.mark.parametrize("seed", [2])
 def test_a_short_seeded_run_with_every_kind_of_kill_keeps_every_invariant(
-    seed: int, tmp_path: Path
+    seed: int,
 ) -> None:
-    outcome = simulate(seed, SHORT_RUN, tmp_path / "run", progress=lambda line: None)
+    with scratch_dir("simulation") as directory:
+        outcome = simulate(seed, SHORT_RUN, directory, progress=lambda line: None)
 
     report = render(outcome)
     assert outcome.error is None, report

@@ -4,13 +4,12 @@ instead of every pooled connection failing once in turn."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import psycopg
 import pytest
 
 from infrastructure.embedded.postgres import EmbeddedPostgres
 from infrastructure.postgres.database import connection_pool
+from tests.support.scratch import scratch_dir
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -18,10 +17,12 @@ pytestmark = pytest.mark.integration
 CONNECTIONS = 4
 
 
-def test_after_a_restart_one_query_meets_it_and_the_next_finds_a_fresh_connection(
-    tmp_path: Path,
-) -> None:
-    server = EmbeddedPostgres(tmp_path / "pg", durable=False)
+def test_after_a_restart_one_query_meets_it_and_the_next_finds_a_fresh_connection() -> None:
+    with scratch_dir("pool-recovery") as directory:
+        restart_under_a_full_pool(EmbeddedPostgres(directory / "pg", durable=False))
+
+
+def restart_under_a_full_pool(server: EmbeddedPostgres) -> None:
     server.start()
     pool = connection_pool(server.url, size_min=CONNECTIONS, size_max=CONNECTIONS, name="recovery")
     try:
