@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-integration test-e2e lint fmt bench clean
+.PHONY: install run test test-unit test-integration test-e2e lint fmt bench chaos clean
 
 install: $(STAMP)
 
@@ -45,6 +45,13 @@ fmt: install
 # BENCH_EVENTS=20000 make bench BENCH_ARGS="--clients 4 --seconds 2" for a quick run.
 bench: install
 	$(BIN)/python ops/bench/run.py --json var/bench/last.json $(BENCH_ARGS)
+
+# A seeded fault campaign against the whole service (docs/operations.md, "Simulation"):
+# make chaos SEED=7 KILLS=60 DURATION=900. Without SEED a random one is drawn and printed.
+KILLS    ?= 60
+DURATION ?= 900
+chaos: install
+	$(BIN)/ledgerline simulate $(if $(SEED),--seed $(SEED)) --kills $(KILLS) --duration $(DURATION) $(CHAOS_ARGS)
 
 clean:
 	rm -rf var/test

@@ -4,7 +4,9 @@ A command hands its collected events to the committer and waits. The committer t
 every command waiting at that moment (natural batching: while one transaction commits, the next
 batch gathers) and records them together, each command's `on_recorded` seeing only its own
 positions. If the batch fails — a version conflict or a lost idempotency claim in any one
-command — each command is recorded again on its own, so one conflict never fails its neighbours.
+command — each command is recorded again on its own, so one conflict never fails its neighbours;
+but when the batch's commit outcome is unknown (the connection died during COMMIT), recording
+them again could apply them twice, so every command in it hears that instead.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from eventsourcing.application import ProcessingEvent
+
+from application.outages import CommitOutcomeUnknownError
 
 BATCH_COMMANDS_MAX: Final = 256
 
@@ -93,6 +97,10 @@ class GroupCommitter:
         merged.saved_kwargs["on_recorded"] = on_recorded
         try:
             recordings = self._record(merged)
+        except CommitOutcomeUnknownError as error:
+            for pending in batch:
+                pending.done.set_exception(error)
+            return
         except BaseException:
             for pending in batch:
                 self._alone(pending)

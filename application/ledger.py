@@ -13,6 +13,7 @@ records (a natural id taken once).
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -31,11 +32,13 @@ from application import instruments as outcomes
 from application.context import CommandContext
 from application.group_commit import GroupCommitter
 from application.instruments import Instruments, NoInstruments, caller_use_case
+from application.outages import ServiceUnavailableError
 from application.tracing import current_traceparent, span, tracer
 from domain.accounts import Account
 from domain.errors import ConflictError, DomainError, NotFoundError
 
 A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 CONFLICT_ATTEMPTS_MAX: Final = 8
@@ -74,6 +77,9 @@ class Ledger(Application[UUID]):
                 return retry_on_conflict(command)
         except ConcurrencyConflictError:
             self.instruments.command(name, outcomes.CONFLICT)
+            raise
+        except ServiceUnavailableError:
+            self.instruments.command(name, outcomes.ERROR)
             raise
         except DomainError:
             self.instruments.command(name, outcomes.REJECTED)
@@ -186,9 +192,16 @@ class Ledger(Application[UUID]):
             return self._committer
 
     def _record_processing(self, processing: ProcessingEvent[UUID]) -> list[Any]:
-        """What `Application.save` does once events are collected: record, snapshot, notify."""
+        """What `Application.save` does once events are collected: record, snapshot, notify.
+
+        Once the events are recorded the command has happened: a snapshot that cannot be
+        written (the database went away a moment later) is skipped, never reported as the
+        command failing — a caller told "failed" would retry a command already applied."""
         recordings = self._record(processing)
-        self._take_snapshots(processing)
+        try:
+            self._take_snapshots(processing)
+        except Exception as error:
+            log.warning("snapshot skipped after a recorded command: %s", error)
         self._notify(recordings)
         return recordings
 

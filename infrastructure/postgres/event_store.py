@@ -2,15 +2,20 @@
 
 The recorder keeps eventsourcing's per-transaction `LOCK TABLE … IN EXCLUSIVE MODE`, which makes
 positions commit in order so a follower never skips a late commit; we never enable
-POSTGRES_ENABLE_DB_FUNCTIONS, whose insert path drops that lock. Our one addition: a use case may
+POSTGRES_ENABLE_DB_FUNCTIONS, whose insert path drops that lock. Our additions: a use case may
 pass `on_recorded`, called with the new positions inside the same transaction, so an idempotent
-command's stored response commits or rolls back together with its events.
+command's stored response commits or rolls back together with its events; a connection lost
+while the transaction commits raises CommitOutcomeUnknownError and is never retried here (had it
+committed, a retry would apply the command again); and reads and writes retry a broken pooled
+connection briefly but never wait out a pool timeout twice, so an outage answers in bounded time.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from functools import wraps
+from typing import Any, Final, TypeVar
 
 from eventsourcing.persistence import (
     DatabaseError,
@@ -18,22 +23,60 @@ from eventsourcing.persistence import (
     OperationalError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.utils import retry
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
 from psycopg.conninfo import conninfo_to_dict
 
+from application.outages import commit_outcome_unknown
+from infrastructure.outages import is_pool_timeout
+from infrastructure.postgres.database import RECONNECT_TIMEOUT_S
 from infrastructure.postgres.idempotency import claim_lost, is_claim_lost
 
 # A writer waits at most this long for the log's table lock before giving up and retrying.
 LOCK_TIMEOUT_S: Final = 5
 AGGREGATE_CACHE_SIZE: Final = 10_000
+# How long a caller waits for a pooled connection (and a new connection to open) before the
+# store counts as unavailable.
+CONNECT_TIMEOUT_S: Final = 5
+# A broken pooled connection (the server restarted) fails at once: test the idle ones and try
+# again a few times, a moment apart. A pool timeout is not retried: it would only wait as long
+# again.
+STORE_ATTEMPTS_MAX: Final = 3
+STORE_RETRY_WAIT_S: Final = 0.1
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _bounded_retry(method: F) -> F:
+    """`method` (one of eventsourcing's, unwrapped from its own retry of ten attempts) retried
+    as described above."""
+    inner = getattr(method, "__wrapped__", method)
+
+    @wraps(inner)
+    def retrying(*args: Any, **kwargs: Any) -> Any:
+        for attempt in range(1, STORE_ATTEMPTS_MAX + 1):
+            try:
+                return inner(*args, **kwargs)
+            except (InterfaceError, OperationalError) as error:
+                if attempt == STORE_ATTEMPTS_MAX or is_pool_timeout(error):
+                    raise
+                # The server may have restarted: drop every broken idle connection at once,
+                # rather than meeting them one retry at a time.
+                args[0].datastore.pool.check()
+                time.sleep(STORE_RETRY_WAIT_S * attempt)
+        raise AssertionError("unreachable")
+
+    return retrying  # type: ignore[return-value]
 
 
 def event_store_env(database_url: str, *, pool_size: int = 5, overflow: int = 10) -> dict[str, str]:
     """The eventsourcing environment for `database_url`; nobody else reads these keys."""
     params = conninfo_to_dict(database_url)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "infrastructure.postgres.event_store:LedgerFactory",
         "POSTGRES_DBNAME": str(params.get("dbname", "postgres")),
         "POSTGRES_HOST": str(params.get("host", "127.0.0.1")),
         "POSTGRES_PORT": str(params.get("port", "5432")),
@@ -42,7 +85,7 @@ def event_store_env(database_url: str, *, pool_size: int = 5, overflow: int = 10
         "POSTGRES_LOCK_TIMEOUT": str(LOCK_TIMEOUT_S),
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(overflow),
-        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT_S),
         "POSTGRES_PRE_PING": "n",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "APPLICATION_RECORDER_TOPIC": "infrastructure.postgres.event_store:LedgerRecorder",
@@ -55,14 +98,27 @@ def event_store_env(database_url: str, *, pool_size: int = 5, overflow: int = 10
 OnRecorded = Callable[[Any, list[int]], None]
 
 
+def _nothing_more(cursor: Any, positions: list[int]) -> None:
+    """A command with nothing to record beside its events."""
+
+
 class LedgerRecorder(PostgresApplicationRecorder):
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # eventsourcing builds its pool without this option (default 300 s); see database.py.
+        self.datastore.pool.reconnect_timeout = RECONNECT_TIMEOUT_S
+
+    select_events = _bounded_retry(PostgresApplicationRecorder.select_events)
+    select_notifications = _bounded_retry(PostgresApplicationRecorder.select_notifications)
+    max_notification_id = _bounded_retry(PostgresApplicationRecorder.max_notification_id)
+
+    @_bounded_retry
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        on_recorded: OnRecorded | None = kwargs.pop("on_recorded", None)
-        if on_recorded is None or not stored_events:
-            return super().insert_events(stored_events, **kwargs)
+        on_recorded: OnRecorded = kwargs.pop("on_recorded", None) or _nothing_more
+        if not stored_events:
+            return []
         try:
             return self._insert_pipelined(stored_events, on_recorded)
         except DatabaseError as error:
@@ -76,15 +132,38 @@ class LedgerRecorder(PostgresApplicationRecorder):
         """Two round trips while the log's lock is held: lock+notify+insert, then whatever
         `on_recorded` queues plus COMMIT. Anything failing in either rolls the whole
         transaction back; an exception raised by `on_recorded` itself leaves the transaction
-        block by raising, so it rolls back too."""
-        with (
-            self.datastore.get_connection() as conn,
-            conn.pipeline() as pipeline,
-            conn.transaction(),
-            conn.cursor() as curs,
-        ):
-            self._insert_stored_events(curs, stored_events)
-            pipeline.sync()
-            positions = [row["notification_id"] for row in curs.fetchall()]
-            on_recorded(curs, positions)
+        block by raising, so it rolls back too. A connection lost once COMMIT may have been
+        sent leaves the outcome unknown."""
+        committing = False
+        try:
+            with (
+                self.datastore.get_connection() as conn,
+                conn.pipeline() as pipeline,
+                conn.transaction(),
+                conn.cursor() as curs,
+            ):
+                self._insert_stored_events(curs, stored_events)
+                pipeline.sync()
+                positions = [row["notification_id"] for row in curs.fetchall()]
+                on_recorded(curs, positions)
+                committing = True
+        except (InterfaceError, OperationalError) as error:
+            if committing:
+                raise commit_outcome_unknown() from error
+            raise
         return positions
+
+
+class SnapshotRecorder(PostgresAggregateRecorder):
+    """The snapshots' table, with the same bounded retries (a snapshot is read before every
+    load of a snapshotted aggregate, so its reads must fail as fast as the log's)."""
+
+    select_events = _bounded_retry(PostgresAggregateRecorder.select_events)
+    insert_events = _bounded_retry(PostgresAggregateRecorder.insert_events)
+
+
+class LedgerFactory(PostgresFactory):
+    """eventsourcing's PostgreSQL persistence with our two recorders."""
+
+    aggregate_recorder_class = SnapshotRecorder
+    application_recorder_class = LedgerRecorder

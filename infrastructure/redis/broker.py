@@ -2,7 +2,8 @@
 
 Built by the composition root before any actor is declared (Dramatiq binds actors to a broker
 when they are created). A message whose retries are exhausted is handed to the actor named in
-`on_retry_exhausted`, which parks its saga.
+`on_retry_exhausted`, which parks its saga. An outage of our own stores is retried without
+spending the budget (infrastructure/redis/saga_retries.py).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
     CurrentMessage,
-    Retries,
     ShutdownNotifications,
     TimeLimit,
 )
+
+from infrastructure.redis.saga_retries import SagaRetries
 
 NAMESPACE: Final = "ledgerline"
 
@@ -58,7 +60,7 @@ def redis_broker(
             ShutdownNotifications(),
             Callbacks(),
             CurrentMessage(),
-            Retries(
+            SagaRetries(
                 max_retries=policy.retries_max,
                 min_backoff=policy.backoff_min_ms,
                 max_backoff=policy.backoff_max_ms,

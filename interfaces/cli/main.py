@@ -15,6 +15,7 @@ from interfaces.cli.projections import projections
 from interfaces.cli.runner import runner
 from interfaces.cli.sandbox import sandbox
 from interfaces.cli.serve import serve
+from interfaces.cli.simulate import simulate
 from interfaces.cli.up import up
 from interfaces.cli.worker import worker
 
@@ -41,3 +42,4 @@ keys.add_command(rotate_vault)
 for command in (up, serve, runner, worker, projections, keys, sandbox, bootstrap, sagas, reconcile):
     cli.add_command(command)
 cli.add_command(audit)
+cli.add_command(simulate)

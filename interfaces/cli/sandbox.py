@@ -61,6 +61,14 @@ STOP_POLL_INTERVAL_S = 0.5
     help="Where AirTM's webhooks go (e.g. http://127.0.0.1:4000/api/v1/webhooks/airtm).",
 )
 @click.option(
+    "--trustless-rate-limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    envvar="SANDBOX_TRUSTLESS_RATE_LIMIT",
+    help="Trustless Work requests per key per minute before 429 (the real service's limit is 50).",
+)
+@click.option(
     "--state-file",
     default=None,
     envvar="SANDBOX_STATE_FILE",
@@ -74,6 +82,7 @@ def sandbox(
     usdc_issuer_secret: str | None,
     trustless_api_key: str,
     airtm_webhook_url: str | None,
+    trustless_rate_limit: int,
     state_file: Path | None,
 ) -> None:
     """Run the local Stellar Horizon + Trustless Work (V1) sandbox."""
@@ -85,6 +94,7 @@ def sandbox(
         api_key=trustless_api_key,
         airtm_webhook_url=airtm_webhook_url,
         state_file=state_file,
+        trustless_requests_per_window_max=trustless_rate_limit,
     )
     stop = threading.Event()
 

@@ -37,6 +37,8 @@ from interfaces.workers.loops import loop_names
 
 # Past this many unapplied events a read model is too stale to serve from.
 PROJECTION_LAG_READY_MAX: Final = 10_000
+# A probe waits this long for a pooled connection: readiness answers fast during an outage.
+PROBE_TIMEOUT_S: Final = 2.0
 VERSION: Final = version("ledgerline")
 NOT_READY: Final = "not ready: a dependency is down or a read model is missing or behind"
 
@@ -96,7 +98,7 @@ def _probe(check: Any) -> DependencyBody:
 
 
 def _database(pool: Pool) -> None:
-    with pool.connection() as conn:
+    with pool.connection(timeout=PROBE_TIMEOUT_S) as conn:
         conn.execute("SELECT 1")
 
 

@@ -4,7 +4,9 @@ catalogued in loops.py).
 
 A loop's step does a bounded amount of work and says whether it did any; idle loops sleep until
 the log signals new events or their interval passes. A failing step is logged and retried with
-backoff; it never takes the other loops down.
+backoff; it never takes the other loops down. An outage of PostgreSQL or Redis is one warning
+line, not a traceback, and its backoff stays short (OUTAGE_BACKOFF_MAX_S), so every loop is back
+within seconds of the store.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Final
 
 from application.log_context import bound
 from infrastructure.observability import metrics
+from infrastructure.outages import is_outage
 from infrastructure.postgres.leadership import Leadership
 from interfaces.workers.log_signal import LogSignal
 
@@ -25,6 +28,8 @@ STANDBY_POLL_S: Final = 1.0
 IDLE_WAIT_S: Final = 1.0
 ERROR_BACKOFF_S: Final = 0.2
 ERROR_BACKOFF_MAX_S: Final = 10.0
+# Asking a store that is down again costs one refused connection: back off less.
+OUTAGE_BACKOFF_MAX_S: Final = 2.0
 # On SIGTERM each loop finishes its step within this bound; its lock is released as it ends.
 RUNNER_STOP_S: Final = 10.0
 
@@ -109,8 +114,11 @@ class Runner:
             log.info("loop %s: leading", loop.name)
             try:
                 loop.prepare()
-            except Exception:
-                log.exception("loop %s failed to prepare; releasing leadership", loop.name)
+            except Exception as error:
+                if not is_outage(error):
+                    log.exception("loop %s failed to prepare; releasing leadership", loop.name)
+                else:
+                    log.warning("loop %s cannot prepare, a store is down: %s", loop.name, error)
                 leadership.release()
                 return False
         self._set_leading(loop.name, leading)
@@ -123,10 +131,8 @@ class Runner:
             try:
                 busy = loop.step()
                 backoff_s = ERROR_BACKOFF_S
-            except Exception:
-                log.exception("loop %s step failed; retrying in %.1fs", loop.name, backoff_s)
-                self._stopping.wait(backoff_s)
-                backoff_s = min(backoff_s * 2, ERROR_BACKOFF_MAX_S)
+            except Exception as error:
+                backoff_s = self._after_failure(loop, error, backoff_s)
                 continue
             if busy:
                 continue
@@ -135,6 +141,23 @@ class Runner:
             else:
                 self._stopping.wait(loop.idle_wait_s)
         self._set_leading(loop.name, False)
+
+    def _after_failure(self, loop: Loop, error: Exception, backoff_s: float) -> float:
+        """Waits out a failed step; returns the next backoff."""
+        if is_outage(error):
+            backoff_s = min(backoff_s, OUTAGE_BACKOFF_MAX_S)
+            log.warning(
+                "loop %s waits for a store (%s: %s); retrying in %.1fs",
+                loop.name,
+                type(error).__name__,
+                str(error).strip().splitlines()[0] if str(error).strip() else "",
+                backoff_s,
+            )
+            self._stopping.wait(backoff_s)
+            return min(backoff_s * 2, OUTAGE_BACKOFF_MAX_S)
+        log.exception("loop %s step failed; retrying in %.1fs", loop.name, backoff_s)
+        self._stopping.wait(backoff_s)
+        return min(backoff_s * 2, ERROR_BACKOFF_MAX_S)
 
     def _set_leading(self, name: str, leading: bool) -> None:
         self.leading[name] = leading

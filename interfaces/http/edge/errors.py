@@ -2,7 +2,10 @@
 `{"error": {"code", "message", "details"?, "requestId"}}`.
 
 Domain errors carry their own code; framework errors (malformed JSON, unknown route, body too
-large) are translated here too, so no business rule or bad input ever becomes a 500.
+large) are translated here too, so no business rule or bad input ever becomes a 500. Our own
+stores being unreachable (infrastructure/outages.py) is a 503 `SERVICE_UNAVAILABLE` with
+`Retry-After`, whichever route met it, and `COMMIT_OUTCOME_UNKNOWN` when the connection died
+while a command committed.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from application.access_tokens import ScopeEscalationError, TokensUnavailableError
 from application.ledger import ConcurrencyConflictError
+from application.outages import RETRY_AFTER_S, ServiceUnavailableError, service_unavailable
 from application.payment_providers import NoticeRejectedError
 from application.webhooks import SecretsNotConfiguredError
 from application.withdrawals import WithdrawalDestinationInvalidError
@@ -32,6 +36,7 @@ from domain.errors import (
     ProviderUnavailableError,
     ValidationError,
 )
+from infrastructure.outages import OUTAGE_ERRORS, is_outage
 from interfaces.http.edge.edge_state import request_id_from_scope
 from interfaces.http.schemas.wire import STORABLE_PATTERN, STORABLE_RULE
 
@@ -115,9 +120,11 @@ STATUS_BY_ERROR: Final[dict[type[DomainError], int]] = {
     PositionNotReachedError: 503,
     TokensUnavailableError: 503,
     ScopeEscalationError: 403,
+    ServiceUnavailableError: 503,
 }
-# Refusals that pass with time say when to try again (details.retryAfter, else this).
-RETRY_AFTER_DEFAULT_S: Final = 1
+# Statuses that tell the client to come back: they carry Retry-After (details.retryAfter, else
+# RETRY_AFTER_S).
+RETRY_LATER: Final = frozenset({429, 503})
 
 # msgspec words a refused storable-text pattern as the regex; say the rule instead.
 _STORABLE_MISMATCH: Final = f"Expected `str` matching regex {STORABLE_PATTERN!r}"
@@ -156,23 +163,47 @@ def request_id_of(request: Request[Any, Any, Any]) -> str:
     return request_id_from_scope(request.scope)
 
 
-def _response(request: Request[Any, Any, Any], status: int, body: bytes) -> Response[bytes]:
+def retry_headers(error: DomainError) -> dict[str, str]:
+    """`Retry-After` for an error that asks the client to come back."""
+    if status_of(error) not in RETRY_LATER:
+        return {}
+    return {"Retry-After": str(error.details.get("retryAfter", RETRY_AFTER_S))}
+
+
+def _response(
+    request: Request[Any, Any, Any],
+    status: int,
+    body: bytes,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
     return Response(
         content=body,
         status_code=status,
         media_type="application/json",
-        headers={"X-Request-ID": request_id_of(request)},
+        headers={"X-Request-ID": request_id_of(request), **(headers or {})},
     )
 
 
 def on_domain_error(request: Request[Any, Any, Any], error: DomainError) -> Response[bytes]:
     body = error_body(error.code, error.message, request_id_of(request), error.details)
-    status = status_of(error)
-    response = _response(request, status, body)
-    if status in (429, 503):
-        retry_after = error.details.get("retryAfter", RETRY_AFTER_DEFAULT_S)
-        response.headers["Retry-After"] = str(retry_after)
-    return response
+    return _response(request, status_of(error), body, retry_headers(error))
+
+
+def outage_of(error: BaseException) -> ServiceUnavailableError:
+    """The answer for a driver's outage exception: which store, in the message."""
+    text = f"{type(error).__module__} {error}".lower()
+    return service_unavailable("Redis" if "redis" in text else "PostgreSQL")
+
+
+def on_outage(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
+    log.warning(
+        "dependency outage on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(error).__name__,
+        str(error).strip().splitlines()[0] if str(error).strip() else "",
+    )
+    return on_domain_error(request, outage_of(error))
 
 
 def on_validation_error(
@@ -208,12 +239,15 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
 
 
 def on_unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
+    if is_outage(error):  # raised from a driver's error by code between us and the driver
+        return on_outage(request, error)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     body = error_body("INTERNAL_ERROR", "internal error", request_id_of(request))
     return _response(request, 500, body)
 
 
 EXCEPTION_HANDLERS: Final = {
+    **{outage: on_outage for outage in OUTAGE_ERRORS if not issubclass(outage, DomainError)},
     DomainError: on_domain_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,

@@ -19,6 +19,7 @@ from litestar.types import ASGIApp, Message, Receive, Send
 from application.tracing import current_traceparent
 from domain.api_keys import ADMIN
 from domain.errors import DomainError
+from infrastructure.outages import is_outage
 from interfaces.http.edge.admission import (
     MUTATING_METHODS,
     Admitted,
@@ -34,7 +35,13 @@ from interfaces.http.edge.edge_state import (
     traceparent_from_headers,
 )
 from interfaces.http.edge.edge_state import header_of as _header
-from interfaces.http.edge.errors import PayloadTooLargeError, error_body, status_of
+from interfaces.http.edge.errors import (
+    PayloadTooLargeError,
+    error_body,
+    outage_of,
+    retry_headers,
+    status_of,
+)
 from interfaces.http.edge.request_body import BODY_BYTES_MAX, check_body
 from interfaces.http.edge.request_target import check_target
 
@@ -119,7 +126,16 @@ class EdgeMiddleware(ASGIMiddleware):
             client=(scope.get("client") or ("unknown", 0))[0],
             body=body,
         )
-        outcome = await anyio.to_thread.run_sync(self.gate.admit, arrival)
+        try:
+            outcome = await anyio.to_thread.run_sync(self.gate.admit, arrival)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            log.warning(
+                "dependency outage admitting %s %s: %s", arrival.method, scope["path"], error
+            )
+            await self._refuse(send, request_id, outage_of(error), base_headers)
+            return
         headers = {**base_headers, **outcome.headers}
         if isinstance(outcome, Refused):
             await self._refuse(send, request_id, outcome.error, headers)
@@ -174,9 +190,15 @@ class EdgeMiddleware(ASGIMiddleware):
             self.gate.settle(state.claim, status, body, state.completed_in_transaction)
         except DomainError as error:
             log.warning("idempotency record not settled (%s): %s", error.code, error.message)
+        except Exception as error:
+            # The answer is sent; an unsettled claim expires after its lock (idempotency.LOCK_S)
+            # and a retry with the key then runs or replays the command.
+            if not is_outage(error):
+                raise
+            log.warning("idempotency record not settled, the store is unreachable: %s", error)
 
     async def _refuse(
         self, send: Send, request_id: str, error: DomainError, headers: dict[str, str]
     ) -> None:
         body = error_body(error.code, error.message, request_id, error.details)
-        await _send_bytes(send, status_of(error), body, headers)
+        await _send_bytes(send, status_of(error), body, {**retry_headers(error), **headers})
