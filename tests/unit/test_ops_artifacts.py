@@ -57,10 +57,22 @@ METRICS: dict[str, frozenset[str]] = {
         "ledgerline_provider_requests_total": ("provider", "outcome"),
         "ledgerline_provider_errors_total": ("provider", "kind"),
         "ledgerline_provider_request_duration_seconds": ("provider",),
+        "ledgerline_webhook_deliveries_total": ("outcome",),
+        "ledgerline_webhook_delivery_duration_seconds": (),
+        "ledgerline_sse_streams": (),
+        "ledgerline_sse_streams_opened_total": (),
+        "ledgerline_idempotency_replays_total": (),
+        "ledgerline_idempotency_conflicts_total": ("code",),
+        "ledgerline_auth_failures_total": ("code",),
+        "ledgerline_rate_limited_total": (),
     }.items()
 }
 HISTOGRAMS = frozenset(
-    {"ledgerline_http_request_duration_seconds", "ledgerline_provider_request_duration_seconds"}
+    {
+        "ledgerline_http_request_duration_seconds",
+        "ledgerline_provider_request_duration_seconds",
+        "ledgerline_webhook_delivery_duration_seconds",
+    }
 )
 # Values a matcher may compare a label with, where the set is closed.
 LABEL_VALUES: dict[tuple[str, str], frozenset[str]] = {
@@ -370,6 +382,14 @@ def test_processes_start_after_the_migration_has_succeeded() -> None:
     for service in ("api", "worker", "runner"):
         condition = services[service]["depends_on"]["migrate"]["condition"]
         assert condition == "service_completed_successfully", service
+
+
+def test_compose_publishes_the_api_on_the_loopback_unless_told_otherwise() -> None:
+    services = compose_services()
+    assert services["api"]["ports"] == ["${LEDGERLINE_API_BIND:-127.0.0.1}:4000:4000"]
+    for name, service in services.items():
+        for published in service.get("ports", []):
+            assert published.startswith(("127.0.0.1:", "${LEDGERLINE_API_BIND:-127.0.0.1}:")), name
 
 
 def test_compose_waits_longer_than_each_process_drains() -> None:
