@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-integration test-e2e lint fmt bench clean
+.PHONY: install run test test-unit test-integration test-e2e lint fmt bench load clean
 
 install: $(STAMP)
 
@@ -44,6 +44,12 @@ fmt: install
 
 bench: install
 	$(BIN)/python ops/bench/run.py
+
+# A marketplace mix against a running deployment (`make run`'s by default), e.g.
+#   make load LOAD_ARGS='--rate 5 --duration 120'
+#   make load LOAD_ARGS='--url https://ledger.internal/api/v1 --key ohk_live_… --mix user=1,read=4'
+load: install
+	$(BIN)/ledgerline load $(LOAD_ARGS)
 
 clean:
 	rm -rf var/test

@@ -19,6 +19,7 @@ from interfaces.cli.audit import audit
 from interfaces.cli.backups import backup, restore
 from interfaces.cli.environment import VERBOSITY
 from interfaces.cli.keys import keys
+from interfaces.cli.load import load
 from interfaces.cli.operations import bootstrap, reconcile, rotate_vault, sagas
 from interfaces.cli.projections import projections
 from interfaces.cli.runner import runner
@@ -60,6 +61,7 @@ for command in (up, serve, runner, worker, projections, keys, sandbox, bootstrap
 cli.add_command(audit)
 cli.add_command(backup)
 cli.add_command(restore)
+cli.add_command(load)
 
 
 def main() -> NoReturn:
