@@ -69,7 +69,7 @@ def test_reading_stops_at_the_first_transaction_older_than_the_aggregate_less_th
 
 
 def test_a_history_longer_than_the_bound_makes_the_step_wait_rather_than_guess() -> None:
-    busy = [tx(f"t{n}", 0) for n in range(chain_recall.PAGE_SIZE * chain_recall.PAGES_MAX + 1)]
+    busy = [tx(f"t{n}", 0) for n in range(chain_recall.PAGE_SIZE * chain_recall.PAGES_MAX)]
     history = History(busy)
     with pytest.raises(chain_recall.HistoryTooLongError):
         chain_recall.recall(history, "G…", NOW - timedelta(hours=1), chain_recall.pays_memo(MEMO))  # type: ignore[arg-type]
