@@ -97,9 +97,12 @@ def backup(output: Path | None, as_json: bool) -> None:
     help="Positions left unused after the restored head, so no position is ever reused.",
 )
 @click.option(
-    "--keep-redis",
-    is_flag=True,
-    help="Keep Redis's idempotency cache and queued saga messages (default: forget them).",
+    "--forget-redis/--keep-redis",
+    "forget_redis",
+    default=None,
+    help="Forget Redis's idempotency cache and queued saga messages (default: only when "
+    "restoring into the deployment's own DATABASE_URL; a restore beside it leaves the "
+    "running deployment's Redis alone).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def restore(
@@ -107,7 +110,7 @@ def restore(
     database_url: str | None,
     database_name: str | None,
     skip_positions: int,
-    keep_redis: bool,
+    forget_redis: bool | None,
     as_json: bool,
 ) -> None:
     """Restore a `ledgerline backup` into an empty database. Stop every Ledgerline process
@@ -123,7 +126,11 @@ def restore(
             restored = restore_backup(target, dump, skip_positions)
         except (BackupError, psycopg.Error) as error:
             raise click.ClickException(str(error).strip()) from None
-        forgotten = 0 if keep_redis else _forget_redis(runtime.redis_url, settings.broker_namespace)
+        if forget_redis is None:
+            forget_redis = target == runtime.database_url
+        forgotten = (
+            _forget_redis(runtime.redis_url, settings.broker_namespace) if forget_redis else None
+        )
     finally:
         runtime.close()
     report = {
@@ -139,7 +146,12 @@ def restore(
     click.echo(
         f"restored {restored.events} events (log head {restored.head_position}) in "
         f"{restored.seconds:.1f} s; new positions start at {restored.next_position}; "
-        f"{forgotten} Redis keys forgotten"
+        + (
+            f"{forgotten} Redis keys forgotten"
+            if forgotten is not None
+            else "Redis left alone (another database than DATABASE_URL's: --forget-redis "
+            "before pointing the deployment at it)"
+        )
     )
     click.echo(
         "next: start the runner (read models rebuild), check `ledgerline audit verify`, start "
