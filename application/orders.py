@@ -330,11 +330,15 @@ class Orders:
     def _require_active_wallet(self, user_id: str, role: str) -> None:
         wallet = self._ledger.get(Wallet, wallet_id_for(user_id))
         if wallet is None or wallet.status != ACTIVE:
-            hint = (
-                "run `ledgerline bootstrap` to create the platform wallet"
-                if role == "platform"
-                else "its activation has not finished"
-            )
+            # Say what is true now: a wallet that exists is activating (retry shortly); only a
+            # platform wallet that does not exist needs an operator (`ledgerline up` and the
+            # deployments' migrate step run `ledgerline bootstrap`, which creates it).
+            if wallet is not None:
+                hint = "its activation on chain has not finished; retry in a few seconds"
+            elif role == "platform":
+                hint = "the platform has no wallet: run `ledgerline bootstrap` once"
+            else:
+                hint = "it has no wallet"
             raise WalletNotReadyError(
                 f"the {role}'s wallet is not active yet ({hint})",
                 userId=user_id,

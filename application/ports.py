@@ -75,6 +75,37 @@ class PaymentsPage:
     cursor: str | None = None  # the paging token to continue after
 
 
+@dataclass(frozen=True, slots=True)
+class ContractCall:
+    """One contract function a transaction invoked, with the scalar arguments a guard may
+    match on."""
+
+    contract_id: str  # C…
+    function: str
+    integers: tuple[int, ...] = ()  # its top-level integer arguments (a milestone index, …)
+    strings: tuple[str, ...] = ()  # every string and symbol anywhere in its arguments
+
+
+@dataclass(frozen=True, slots=True)
+class ChainTransaction:
+    """A transaction in a ledger, as read back from an account's history."""
+
+    transaction_hash: str
+    envelope_xdr: str
+    successful: bool
+    created_at: datetime  # the close time of its ledger
+    stellar_ledger_sequence: int | None = None
+    valid_until: datetime | None = None  # its time bounds' end (None: unbounded)
+    memo_hash: bytes | None = None  # its MEMO_HASH, when it carries one
+    calls: tuple[ContractCall, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionsPage:
+    transactions: Sequence[ChainTransaction] = field(default_factory=tuple)
+    cursor: str | None = None  # the paging token to continue after (older transactions)
+
+
 class StellarNetwork(Protocol):
     passphrase: str
     usdc_asset: str  # "USDC:ISSUER"
@@ -101,6 +132,13 @@ class StellarNetwork(Protocol):
 
     def recent_transactions(self, address: str, limit: int) -> list[dict[str, object]]: ...
 
+    def account_transactions(
+        self, address: str, cursor: str | None, limit: int
+    ) -> TransactionsPage:
+        """The transactions in ledgers that `address` took part in, failed ones included,
+        newest first, older than `cursor` (None: from the newest); empty for an account the
+        network has never seen."""
+
 
 class WalletKeys(Protocol):
     def create(self, user_id: str) -> str:
@@ -117,8 +155,9 @@ class WalletKeys(Protocol):
         amount_stroops: int,
         asset: str,
         valid_until: datetime,
-        memo: str | None = None,
-    ) -> SignedEnvelope: ...
+        memo_hash: bytes | None = None,
+    ) -> SignedEnvelope:
+        """A payment from `source`; `memo_hash` (32 bytes) ties it to what it pays for."""
 
     def sign_change_trust(
         self, step: str, address: str, asset: str, valid_until: datetime
@@ -191,6 +230,10 @@ class EscrowProvider(Protocol):
 
     def find_contract(self, engagement_id: str, deployer: str) -> str | None:
         """The contract deployed for `engagement_id` (when a deploy's answer was lost)."""
+
+    def contract_function(self, call: EscrowCall) -> str:
+        """The contract function the transaction built for `call` invokes (what a step's
+        guard looks for in the signer's history)."""
 
     def balances(self, contract_ids: Sequence[str], multi_release: bool) -> dict[str, int]:
         """What each escrow contract holds, in stroops."""

@@ -1,12 +1,16 @@
 """A withdrawal's saga step: exactly one USDC payment on chain, and the books settled by it.
 
 `prepare` signs the payment and records its envelope before anything is submitted (or finds the
-one recorded); `submit` settles that envelope (`chain_steps.settle`: looked up first, the same
-bytes resubmitted only while they can land); `conclude` records what the chain did. In a ledger
-and successful: the withdrawal completes and its hold leaves the books. Stale (a sequence or
-time-bounds rejection): the envelope is voided and the next attempt signs a fresh one. Failed in
-a ledger or refused for good: the withdrawal fails and the hold returns to available. A
-withdrawal already settled by another worker is left alone.
+one recorded). The payment carries the MEMO_HASH of the withdrawal's id, and before signing a
+new one the step reads the wallet's history for a payment with that memo: a log restored from
+a backup taken before the payment was recorded then records the payment the chain holds
+instead of paying again (`chain_recall`). `submit` settles that envelope
+(`chain_steps.settle`: looked up first, the same bytes resubmitted only while they can land);
+`conclude` records what the chain did. In a ledger and successful: the withdrawal completes and
+its hold leaves the books. Stale (a sequence or time-bounds rejection): the envelope is voided
+and the next attempt signs a fresh one. Failed in a ledger or refused for good: the withdrawal
+fails and the hold returns to available. A withdrawal already settled by another worker is left
+alone.
 """
 
 from __future__ import annotations
@@ -18,13 +22,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from application import sagas
+from application import chain_recall, sagas
 from application.chain_steps import StepPending, deadline, needs_new_envelope, settle
 from application.context import CommandContext
 from application.ledger import Ledger
 from application.ports import Outcome, StellarNetwork, Submission, WalletKeys
 from domain.accounts import Account, account_id_for
-from domain.chain import SignedEnvelope
+from domain.chain import SignedEnvelope, memo_hash_of
 from domain.money import Amount
 from domain.postings import EXTERNAL_STELLAR
 from domain.withdrawals import STEP_PAY, Withdrawal
@@ -112,6 +116,16 @@ class WithdrawalPayments:
         def sign_once(withdrawal: Withdrawal) -> None:
             if withdrawal.step != STEP_PAY or withdrawal.envelope is not None:
                 return
+            memo_hash = memo_hash_of(withdrawal.public_id)
+            paid = chain_recall.recall(
+                self._network,
+                withdrawal.source_address,
+                withdrawal.modified_on,
+                chain_recall.pays_memo(memo_hash),
+            )
+            if paid is not None:  # paid before the log was restored: record it, pay nothing
+                withdrawal.record_envelope(chain_recall.as_envelope(STEP_PAY, paid))
+                return
             envelope = self._keys.sign_payment(
                 STEP_PAY,
                 withdrawal.source_address,
@@ -119,6 +133,7 @@ class WithdrawalPayments:
                 withdrawal.amount_stroops,
                 self._network.usdc_asset,
                 deadline(self._clock()),
+                memo_hash=memo_hash,
             )
             withdrawal.record_envelope(envelope)
 

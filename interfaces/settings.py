@@ -89,6 +89,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     order_max_stroops: int = 50_000 * 10**7
     var_dir: Path = Path("var")
     otel_exporter_otlp_endpoint: str | None = None
+    otel_exporter_otlp_traces_endpoint: str | None = None
     sandbox_url: str | None = None
     friendbot_url: str | None = None
     saga_retries_max: int = 10
@@ -188,6 +189,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         order_max_stroops=reader.amount("ORDER_MAX_AMOUNT", "50000.00"),
         var_dir=Path(environ.get("LEDGERLINE_VAR_DIR") or "var"),
         otel_exporter_otlp_endpoint=reader.url("OTEL_EXPORTER_OTLP_ENDPOINT", ("http", "https")),
+        otel_exporter_otlp_traces_endpoint=reader.url(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ("http", "https")
+        ),
         sandbox_url=reader.url("LEDGERLINE_SANDBOX_URL", ("http", "https")),
         friendbot_url=reader.url("FRIENDBOT_URL", ("http", "https"))
         or ("https://friendbot.stellar.org" if network == "testnet" else None),

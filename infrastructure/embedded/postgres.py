@@ -159,6 +159,9 @@ class EmbeddedPostgres:
             timeout=START_TIMEOUT_S + 10,
             check=False,
             cwd="/",
+            # The server pg_ctl starts keeps this session: a terminal's Ctrl+C reaches the
+            # process that started it, which stops it last, after everything that uses it.
+            start_new_session=True,
         )
         if result.returncode != 0:
             log = self.data_dir / "server.log"

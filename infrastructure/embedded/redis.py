@@ -95,6 +95,9 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=die_with_parent,
+            # Its own session: a terminal's Ctrl+C reaches the process that started it, which
+            # stops it last, after everything that uses it.
+            start_new_session=True,
         )
         self._wait_until_ready()
         (self.data_dir / "server.port").write_text(str(self.port))

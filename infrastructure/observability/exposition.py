@@ -25,7 +25,10 @@ from prometheus_client.registry import Collector
 from infrastructure.observability.metrics import PREFIX
 from infrastructure.postgres.database import Pool
 
-CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
+# Prometheus's text format 0.0.4. Litestar adds `; charset=utf-8` to every text/* media type
+# itself, so the route gives it without one (naming it twice was a malformed header).
+MEDIA_TYPE: Final = "text/plain; version=0.0.4"
+CONTENT_TYPE: Final = f"{MEDIA_TYPE}; charset=utf-8"
 
 log = logging.getLogger(__name__)
 

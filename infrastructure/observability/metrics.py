@@ -13,7 +13,11 @@ from collections import Counter as Tally
 from collections.abc import Sequence
 from typing import Final
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+# Every counter and histogram would also export a `*_created` series (its creation time): noise
+# to every scrape and dashboard, and nothing we alert on. Process-wide, before any is created.
+disable_created_metrics()
 
 PREFIX: Final = "ledgerline"
 
@@ -84,6 +88,46 @@ PROVIDER_REQUEST_DURATION = Histogram(
     buckets=LATENCY_BUCKETS_S,
 )
 
+WEBHOOK_DELIVERIES = Counter(
+    f"{PREFIX}_webhook_deliveries",
+    "Webhook delivery attempts by outcome: delivered (2xx), rejected (another status), "
+    "unreachable (no answer), refused (a private address, not posted).",
+    ["outcome"],
+)
+WEBHOOK_DELIVERY_DURATION = Histogram(
+    f"{PREFIX}_webhook_delivery_duration_seconds",
+    "Time one webhook delivery attempt took, whatever its outcome.",
+    buckets=LATENCY_BUCKETS_S,
+)
+SSE_STREAMS = Gauge(
+    f"{PREFIX}_sse_streams",
+    "Event streams (GET /events) open on this API process.",
+)
+SSE_STREAMS_OPENED = Counter(
+    f"{PREFIX}_sse_streams_opened",
+    "Event streams opened on this API process.",
+)
+IDEMPOTENCY_REPLAYS = Counter(
+    f"{PREFIX}_idempotency_replays",
+    "Requests answered with the stored response of an earlier one with the same Idempotency-Key.",
+)
+IDEMPOTENCY_CONFLICTS = Counter(
+    f"{PREFIX}_idempotency_conflicts",
+    "Idempotency-Key refusals: IDEMPOTENCY_KEY_REUSED (another body), "
+    "IDEMPOTENCY_KEY_IN_PROGRESS (the first request still runs).",
+    ["code"],
+)
+AUTH_FAILURES = Counter(
+    f"{PREFIX}_auth_failures",
+    "Requests refused at the edge for their credentials: UNAUTHORIZED (no key), "
+    "INVALID_API_KEY, INSUFFICIENT_SCOPE.",
+    ["code"],
+)
+RATE_LIMITED = Counter(
+    f"{PREFIX}_rate_limited",
+    "Requests refused at the edge by the per-key rate limit (429 RATE_LIMITED).",
+)
+
 # Provider names and error kinds, as labelled.
 HORIZON: Final = "horizon"
 TRUSTLESS_WORK: Final = "trustless_work"
@@ -116,6 +160,25 @@ class PrometheusInstruments:
     def reconciled(self, drift_stroops: int, drifting_wallets: int) -> None:
         RECONCILIATION_DRIFT.set(drift_stroops)
         RECONCILIATION_DRIFTING_WALLETS.set(drifting_wallets)
+
+
+_AUTH_CODES: Final = frozenset({"UNAUTHORIZED", "INVALID_API_KEY", "INSUFFICIENT_SCOPE"})
+_IDEMPOTENCY_CODES: Final = frozenset({"IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_KEY_IN_PROGRESS"})
+
+
+def edge_refused(code: str) -> None:
+    """The edge refused a request with error `code` before its handler ran."""
+    if code in _AUTH_CODES:
+        AUTH_FAILURES.labels(code).inc()
+    elif code == "RATE_LIMITED":
+        RATE_LIMITED.inc()
+    elif code in _IDEMPOTENCY_CODES:
+        IDEMPOTENCY_CONFLICTS.labels(code).inc()
+
+
+def webhook_attempt(outcome: str, seconds: float) -> None:
+    WEBHOOK_DELIVERIES.labels(outcome).inc()
+    WEBHOOK_DELIVERY_DURATION.observe(seconds)
 
 
 def provider_call(provider: str, outcome: str, seconds: float) -> None:

@@ -1,5 +1,6 @@
 """Horizon, as the `StellarNetwork` port: account reads, submissions that say exactly what
-happened, lookups by hash, Friendbot, and the payment feed.
+happened, lookups by hash, an account's transactions read back (`transaction_facts`), Friendbot,
+and the payment feed.
 
 Submissions are classified for the exactly-once sagas: APPLIED and FAILED are in a ledger,
 REJECTED never will be, UNKNOWN (timeouts, 5xx, 429, dropped connections) must be asked again.
@@ -24,12 +25,20 @@ from stellar_sdk.exceptions import (
     NotFoundError,
 )
 
-from application.ports import ChainAccount, Outcome, Payment, PaymentsPage, Submission
+from application.ports import (
+    ChainAccount,
+    Outcome,
+    Payment,
+    PaymentsPage,
+    Submission,
+    TransactionsPage,
+)
 from domain.errors import ProviderUnavailableError
 from domain.money import Amount
 from infrastructure.observability import metrics
 from infrastructure.observability.provider_calls import ObservedRequestsClient, ObservedTransport
 from infrastructure.stellar.result_codes import codes_of_result_xdr
+from infrastructure.stellar.transaction_facts import transaction_facts
 
 READ_TIMEOUT_S: Final = 10
 SUBMIT_TIMEOUT_S: Final = 35.0
@@ -150,6 +159,30 @@ class HorizonNetwork:
         except (BaseHorizonError, ConnectionError) as error:
             raise _unavailable("reading a wallet's transactions", error) from None
         return page["_embedded"]["records"]  # type: ignore[no-any-return]
+
+    def account_transactions(
+        self, address: str, cursor: str | None, limit: int
+    ) -> TransactionsPage:
+        request = (
+            self._server.transactions()
+            .for_account(address)
+            .order(desc=True)
+            .limit(limit)
+            .include_failed(True)
+        )
+        if cursor is not None:
+            request = request.cursor(cursor)
+        try:
+            page = request.call()
+        except NotFoundError:
+            return TransactionsPage()
+        except (BaseHorizonError, ConnectionError) as error:
+            raise _unavailable("reading a wallet's transactions", error) from None
+        records = page["_embedded"]["records"]
+        return TransactionsPage(
+            [transaction_facts(record, self.passphrase) for record in records],
+            str(records[-1]["paging_token"]) if records else None,
+        )
 
     # -- writes ------------------------------------------------------------------------------
 

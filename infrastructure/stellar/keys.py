@@ -40,13 +40,13 @@ class StellarKeys:
         amount_stroops: int,
         asset: str,
         valid_until: datetime,
-        memo: str | None = None,
+        memo_hash: bytes | None = None,
     ) -> SignedEnvelope:
         builder = self._builder(source).append_payment_op(
             destination=destination, asset=_asset(asset), amount=Amount(amount_stroops).to_wire()
         )
-        if memo:
-            builder.add_text_memo(memo)
+        if memo_hash is not None:
+            builder.add_hash_memo(memo_hash)
         return self._sign(step, source, builder, valid_until)
 
     def sign_change_trust(

@@ -47,6 +47,16 @@ _GENERIC_500_MESSAGES: Final = frozenset({"", "internal server error"})
 _TRANSIENT_STATUSES: Final = frozenset({408, 429, 502, 503, 504})
 _TX_CODE: Final = re.compile(r"\b(tx_[a-z_]+)\b")
 _OP_CODE: Final = re.compile(r"\b(op_[a-z_]+)\b")
+# The V1 contracts' function each built transaction invokes: (single-release, multi-release).
+CONTRACT_FUNCTIONS: Final = {
+    DEPLOY: ("deploy", "deploy"),
+    FUND: ("fund_escrow", "fund_escrow"),
+    COMPLETE: ("change_milestone_status", "change_milestone_status"),
+    APPROVE: ("approve_milestone", "approve_milestone"),
+    RELEASE: ("release_funds", "release_milestone_funds"),
+    DISPUTE: ("dispute_escrow", "dispute_milestone"),
+    RESOLVE: ("resolve_dispute", "resolve_milestone_dispute"),
+}
 _JSON: Final = msgspec.json.Encoder(decimal_format="number")
 _DECODE: Final = msgspec.json.Decoder(float_hook=Decimal)
 
@@ -145,6 +155,10 @@ class TrustlessWorkClient:
             if not items:
                 return None
         return None
+
+    def contract_function(self, call: EscrowCall) -> str:
+        single, multi = CONTRACT_FUNCTIONS[call.action]
+        return multi if call.multi_release else single
 
     def balances(self, contract_ids: Sequence[str], multi_release: bool) -> dict[str, int]:
         found: dict[str, int] = {}

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from application.webhook_deliveries import PostOutcome
+from infrastructure.observability import metrics
 from infrastructure.webhooks.signatures import standard_headers
 
 ERROR_LENGTH_MAX: Final = 500
@@ -50,14 +51,16 @@ class WebhookSender:
         if not self._private_targets_allowed:
             refusal = _private_target(url)
             if refusal is not None:
-                return PostOutcome(None, refusal, _elapsed_ms(started))
+                return _counted("refused", PostOutcome(None, refusal, _elapsed_ms(started)))
         try:
             response = self._client.post(url, content=body, headers=headers)
         except httpx.HTTPError as error:
             message = f"{type(error).__name__}: {error}"[:ERROR_LENGTH_MAX]
-            return PostOutcome(None, message, _elapsed_ms(started))
-        error_text = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-        return PostOutcome(response.status_code, error_text, _elapsed_ms(started))
+            return _counted("unreachable", PostOutcome(None, message, _elapsed_ms(started)))
+        delivered = 200 <= response.status_code < 300
+        error_text = None if delivered else f"HTTP {response.status_code}"
+        outcome = PostOutcome(response.status_code, error_text, _elapsed_ms(started))
+        return _counted("delivered" if delivered else "rejected", outcome)
 
     def close(self) -> None:
         self._client.close()
@@ -77,6 +80,11 @@ def _private_target(url: str) -> str | None:
         if not ip.is_global:
             return f"refused: {host} resolves to {ip}, not a public address"
     return None
+
+
+def _counted(kind: str, outcome: PostOutcome) -> PostOutcome:
+    metrics.webhook_attempt(kind, outcome.duration_ms / 1000)
+    return outcome
 
 
 def _elapsed_ms(started: float) -> int:

@@ -1,3 +1,3 @@
-from interfaces.cli.main import cli
+from interfaces.cli.main import main
 
-cli()
+main()

@@ -18,6 +18,7 @@ import click
 from application.trial_balance import fold, position_at
 from domain.money import Amount
 from interfaces.cli.environment import runtime_and_services
+from interfaces.cli.reporting import emit_json, json_option, position_bar
 from interfaces.services import Services
 from projections.event_feed.audit_chain import canonical
 from projections.event_feed.verification import Verifier
@@ -32,17 +33,35 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def verify() -> None:
+@json_option
+def verify(as_json: bool) -> None:
     """Recompute the hash chain and the ledger invariants; exit 1 at the first break."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        verdict = Verifier(services.resources.ledger, services.resources.pool).verify()
+        head = services.resources.ledger.head_position()
+        with position_bar(head, "verifying") as reached:
+            verdict = Verifier(services.resources.ledger, services.resources.pool).verify(reached)
+    first = verdict.first_break
+    if as_json:
+        emit_json(
+            {
+                "ok": first is None,
+                "events": verdict.events,
+                "head": verdict.head,
+                "feedPosition": verdict.feed_position,
+                "headHash": verdict.head_hash,
+                "breaks": [{"position": b.position, "problem": b.problem} for b in verdict.breaks],
+                "notes": verdict.notes,
+            }
+        )
+        if first is not None:
+            sys.exit(EXIT_BROKEN)
+        return
     for note in verdict.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(
         f"checked {verdict.events} events up to position {verdict.head}"
         f" (hash chain to {verdict.feed_position}, head hash {verdict.head_hash})"
     )
-    first = verdict.first_break
     if first is None:
         click.echo("OK: the hash chain and the ledger invariants hold")
         return
@@ -55,33 +74,46 @@ def verify() -> None:
 
 
 @audit.command("export")
-@click.option("--from", "first", default="1", show_default=True, help="POSITION or ISO time.")
-@click.option("--to", "last", default=None, help="POSITION or ISO time (default: feed end).")
-@click.option("--output", "-o", type=click.File("w"), default="-", help="Default: stdout.")
+@click.option(
+    "--from", "first", default="1", show_default=True, help="First POSITION or ISO 8601 time."
+)
+@click.option(
+    "--to", "last", default=None, help="Last POSITION or ISO 8601 time (default: the feed's end)."
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w"),
+    default="-",
+    help="File to write the JSON lines to (default: stdout).",
+)
 def export(first: str, last: str | None, output: TextIO) -> None:
-    """Write feed rows in [--from, --to] as JSON lines, each with its hash and previous hash."""
+    """Write feed rows in [--from, --to] as JSON lines, each with its hash and previous hash
+    (already machine-readable: one JSON object a line; the summary goes to stderr)."""
     with runtime_and_services(pool_size_max=2) as (_, services):
         feed = services.views.feed
         start = _position(services, first, "--from", earliest=True)
         end = feed.position() if last is None else _position(services, last, "--to")
         written = 0
-        for row in feed.export(start, end):
-            line = {
-                "position": row.position,
-                "type": row.type,
-                "public": row.public,
-                "previousHash": row.previous_hash,
-                "hash": row.hash,
-                "envelope": json.loads(row.envelope),
-            }
-            output.write(canonical(line) + "\n")
-            written += 1
+        with position_bar(end, "exporting") as reached:
+            for row in feed.export(start, end):
+                line = {
+                    "position": row.position,
+                    "type": row.type,
+                    "public": row.public,
+                    "previousHash": row.previous_hash,
+                    "hash": row.hash,
+                    "envelope": json.loads(row.envelope),
+                }
+                output.write(canonical(line) + "\n")
+                written += 1
+                reached(row.position)
     click.echo(f"exported {written} events from position {start} to {end}", err=True)
 
 
 @audit.command("replay")
 @click.option("--as-of", "as_of", required=True, help="POSITION or ISO 8601 time with a zone.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@json_option
 def replay(as_of: str, as_json: bool) -> None:
     """Balances of every ledger account at a point, folded from the event store."""
     with runtime_and_services(pool_size_max=2) as (_, services):
@@ -89,17 +121,15 @@ def replay(as_of: str, as_json: bool) -> None:
         trial = fold(services.resources.ledger, position)
     accounts = sorted(trial.balances.items())
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "asOf": position,
-                    "events": trial.events,
-                    "accounts": [
-                        {"account": a, "balanceStroops": b, "balance": signed_wire(b)}
-                        for a, b in accounts
-                    ],
-                }
-            )
+        emit_json(
+            {
+                "asOf": position,
+                "events": trial.events,
+                "accounts": [
+                    {"account": a, "balanceStroops": b, "balance": signed_wire(b)}
+                    for a, b in accounts
+                ],
+            }
         )
     else:
         click.echo(f"balances as of position {position} ({trial.events} events)")

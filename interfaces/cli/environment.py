@@ -17,7 +17,12 @@ import redis
 from infrastructure.observability.logs import configure_logging
 from infrastructure.observability.tracing import configure_tracing, shutdown_tracing
 from interfaces.bootstrap import build_services, ensure_projections
-from interfaces.runtime import Runtime, development_defaults, open_runtime
+from interfaces.runtime import (
+    EmbeddedUnavailableError,
+    Runtime,
+    development_defaults,
+    open_runtime,
+)
 from interfaces.services import Services
 from interfaces.settings import ConfigError, Settings, load_settings
 
@@ -28,6 +33,10 @@ EXIT_UNAVAILABLE: Final = 69
 DEPENDENCY_CONNECT_TIMEOUT_S: Final = 5
 # How each long-running command names itself in traces (others are "cli").
 SERVICE_NAMES: Final = {"serve": "api", "runner": "runner", "worker": "worker", "up": "up"}
+SERVICES: Final = frozenset(SERVICE_NAMES.values())
+# Where `ledgerline -v` keeps its count for the command it runs.
+VERBOSITY: Final = "ledgerline.verbosity"
+COMMAND_LOG_LEVELS: Final = ("WARNING", "INFO", "DEBUG")  # by the number of -v given
 # A thread that finished waiting on PostgreSQL or Redis queues for the GIL behind busy threads
 # for up to the switch interval (5 ms by default) per round trip; the group committer, which
 # holds the event log's lock across its round trips, would make every writer wait for that.
@@ -36,10 +45,20 @@ GIL_SWITCH_INTERVAL_S: Final = 0.0005
 
 def configure_process(settings: Settings, service: str) -> None:
     """What every process sets up first: the one interpreter setting our threaded processes
-    need, logging, and tracing (named `ledgerline-<service>`)."""
+    need, logging, and tracing (named `ledgerline-<service>`). Services log at LOG_LEVEL; an
+    operator's command is quiet (warnings only) unless `ledgerline -v …` asks for more."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    configure_logging(settings.log_level, settings.log_format)
-    configure_tracing(service, settings.otel_exporter_otlp_endpoint)
+    level = settings.log_level if service in SERVICES else command_log_level()
+    configure_logging(level, settings.log_format)
+    # The OTLP variables were validated with the settings; the SDK reads them from the process.
+    configure_tracing(service)
+
+
+def command_log_level() -> str:
+    """WARNING for an operator's command; INFO with -v, DEBUG with -vv."""
+    context = click.get_current_context(silent=True)
+    verbosity = int(context.find_root().meta.get(VERBOSITY, 0)) if context else 0
+    return COMMAND_LOG_LEVELS[min(verbosity, len(COMMAND_LOG_LEVELS) - 1)]
 
 
 def settings_or_exit() -> Settings:
@@ -96,7 +115,11 @@ def dependencies_reachable(runtime: Runtime) -> None:
 
 def reachable_runtime(settings: Settings) -> Runtime:
     """The runtime (embedded servers started if need be), once both stores answer."""
-    runtime = open_runtime(settings)
+    try:
+        runtime = open_runtime(settings)
+    except EmbeddedUnavailableError as error:
+        click.echo(f"ledgerline: {error}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
     try:
         dependencies_reachable(runtime)
     except SystemExit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from interfaces.cli.environment import runtime_and_services
+from interfaces.cli.reporting import emit_json, json_option, position_bar
 
 
 @click.group("projections")
@@ -13,21 +14,38 @@ def projections() -> None:
 
 
 @projections.command("status")
-def status() -> None:
+@json_option
+def status(as_json: bool) -> None:
     """Position, log head and lag of every read model."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        click.echo(f"{'projection':<16} {'version':>7} {'position':>10} {'head':>10} {'lag':>8}")
-        for store in services.resources.projections.values():
-            s = store.status()
-            version = "-" if s.version is None else str(s.version)
-            flag = "  (rebuild needed)" if s.needs_rebuild else ""
-            click.echo(f"{s.name:<16} {version:>7} {s.position:>10} {s.head:>10} {s.lag:>8}{flag}")
+        rows = [store.status() for store in services.resources.projections.values()]
+    if as_json:
+        emit_json(
+            [
+                {
+                    "name": s.name,
+                    "version": s.version,
+                    "position": s.position,
+                    "head": s.head,
+                    "lag": s.lag,
+                    "needsRebuild": s.needs_rebuild,
+                }
+                for s in rows
+            ]
+        )
+        return
+    click.echo(f"{'projection':<18} {'version':>7} {'position':>10} {'head':>10} {'lag':>8}")
+    for s in rows:
+        version = "-" if s.version is None else str(s.version)
+        flag = "  (rebuild needed)" if s.needs_rebuild else ""
+        click.echo(f"{s.name:<18} {version:>7} {s.position:>10} {s.head:>10} {s.lag:>8}{flag}")
 
 
 @projections.command("rebuild")
 @click.argument("name", required=False)
 @click.option("--all", "all_", is_flag=True, help="Rebuild every read model.")
-def rebuild(name: str | None, all_: bool) -> None:
+@json_option
+def rebuild(name: str | None, all_: bool, as_json: bool) -> None:
     """Rebuild NAME (or --all) from the log into fresh tables, then swap them in."""
     with runtime_and_services(pool_size_max=2) as (_, services):
         if all_ == (name is not None):
@@ -37,16 +55,11 @@ def rebuild(name: str | None, all_: bool) -> None:
             raise click.BadParameter(f"unknown projection {name!r}; known: {known}")
         names = list(services.resources.projections) if all_ else [str(name)]
         head = services.resources.ledger.head_position()
+        rebuilt: dict[str, int] = {}
         for each in names:
-            store = services.resources.projections[each]
-            with click.progressbar(length=max(head, 1), label=f"{each:<16}") as bar:
-                done = [0]
-
-                def progress(position: int, bar: object = bar, done: list[int] = done) -> None:
-                    step = min(position, head) - done[0]
-                    if step > 0:
-                        bar.update(step)  # type: ignore[attr-defined]
-                        done[0] += step
-
-                position = store.rebuild(progress)
-            click.echo(f"{each}: rebuilt to position {position}")
+            with position_bar(head, f"{each:<18}") as reached:
+                rebuilt[each] = services.resources.projections[each].rebuild(reached)
+            if not as_json:
+                click.echo(f"{each}: rebuilt to position {rebuilt[each]}")
+    if as_json:
+        emit_json([{"name": n, "position": p} for n, p in rebuilt.items()])

@@ -35,7 +35,10 @@ def serve(workers: int) -> None:
             "host": settings.host,
             "port": settings.port,
             "log_level": settings.log_level.lower(),
+            # Our access log is the telemetry middleware's line (request id, key id, route);
+            # uvicorn's own handlers stay off so its lines go through our one logging setup.
             "access_log": False,
+            "log_config": None,
             "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
             "lifespan": "on",
             **server_options(),

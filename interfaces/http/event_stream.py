@@ -23,6 +23,7 @@ import anyio
 import psycopg
 import redis
 
+from infrastructure.observability import metrics
 from interfaces.http.edge.errors import TooManyStreamsError
 from projections.event_feed.view import FeedFilter, StreamRead, StreamRow
 
@@ -79,6 +80,8 @@ class EventStream:
             )
 
     async def frames(self) -> AsyncIterator[bytes]:
+        metrics.SSE_STREAMS_OPENED.inc()
+        metrics.SSE_STREAMS.inc()
         try:
             hint = f"retry: {RECONNECT_HINT_MS}\n".encode()  # sent with the first event
             after = self._start.position
@@ -109,6 +112,7 @@ class EventStream:
                     continue  # still catching up
                 await self._live.wait(seen, min(beat_at - time.monotonic(), POLL_S))
         finally:
+            metrics.SSE_STREAMS.dec()
             await self._release()
 
     async def _renew_slot(self) -> None:

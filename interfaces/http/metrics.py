@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from litestar import Response, get
 
-from infrastructure.observability.exposition import CONTENT_TYPE, Exposition, SharedState
+from infrastructure.observability.exposition import MEDIA_TYPE, Exposition, SharedState
 from interfaces.http.edge.admission import PUBLIC, scope
 from interfaces.services import Services
 from interfaces.workers.outbox import OutboxRelay
@@ -55,6 +55,6 @@ def metrics_route(exposition: Exposition) -> Any:
     )
     def metrics() -> Response[bytes]:
         """This process's metrics and the shared state's, as Prometheus scrapes them."""
-        return Response(exposition.render(), media_type=CONTENT_TYPE)
+        return Response(exposition.render(), media_type=MEDIA_TYPE)
 
     return metrics

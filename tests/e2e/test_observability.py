@@ -14,11 +14,14 @@ from opentelemetry.sdk.trace import ReadableSpan
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
+from tests.support.capture import SESSION
 from tests.support.money import deposit, funded_user, wait_balance
 from tests.support.orders import order_awaiting_funding, parties, wait_order
-from tests.support.stack import Stack
+from tests.support.sse import EventStreamClient
+from tests.support.stack import MASTER_KEY, Stack
 from tests.support.traces import RecentSpans
 from tests.support.waiting import wait_until
+from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -172,4 +175,84 @@ def test_a_refused_command_is_counted_as_rejected(stack: Stack) -> None:
         value(after, "ledgerline_commands_total", **labels)
         - value(before, "ledgerline_commands_total", **labels)
         == 1
+    )
+
+
+def test_metrics_have_one_content_type_and_no_created_series(stack: Stack) -> None:
+    response = httpx.get(f"http://127.0.0.1:{stack.server.port}/metrics", timeout=30)
+    assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert "_created" not in response.text
+
+
+def test_edge_refusals_replays_and_conflicts_are_counted(stack: Stack) -> None:
+    user_id, _ = funded_user(stack, "1", prefix="metrics-edge")
+    limited = stack.key("read", rateLimitPerMinute=1)
+    before = scrape(stack)
+    anonymous = stack.client(key=None).get("/users")
+    unknown = stack.client(key="ohk_live_" + "x" * 40).get("/users")
+    reader = stack.client(key=limited)
+    refused_scope = reader.post(f"/users/{user_id}/balance/credit", json={"amount": "1"})
+    assert reader.get("/users").status_code == 200  # the one request a minute it may make
+    limited_again = reader.get("/users")
+    key = f"metrics-{uuid.uuid4().hex}"
+    path = f"/users/{user_id}/balance/credit"
+    first = stack.client(**{"Idempotency-Key": key}).post(
+        path, json={"amount": "1.00", "reason": "metrics"}
+    )
+    replay = stack.client(**{"Idempotency-Key": key}).post(
+        path, json={"amount": "1.00", "reason": "metrics"}
+    )
+    reused = stack.client(**{"Idempotency-Key": key}).post(
+        path, json={"amount": "2.00", "reason": "metrics"}
+    )
+    statuses = [r.status_code for r in (anonymous, unknown, refused_scope, limited_again)]
+    assert statuses == [401, 401, 403, 429]
+    assert (first.status_code, replay.headers.get("Idempotency-Replay"), reused.status_code) == (
+        200,
+        "true",
+        409,
+    )
+    after = scrape(stack)
+
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert moved("ledgerline_auth_failures_total", code="UNAUTHORIZED") == 1
+    assert moved("ledgerline_auth_failures_total", code="INVALID_API_KEY") == 1
+    assert moved("ledgerline_auth_failures_total", code="INSUFFICIENT_SCOPE") == 1
+    assert moved("ledgerline_rate_limited_total") == 1
+    assert moved("ledgerline_idempotency_replays_total") == 1
+    assert moved("ledgerline_idempotency_conflicts_total", code="IDEMPOTENCY_KEY_REUSED") == 1
+
+
+def test_open_event_streams_and_webhook_deliveries_are_counted(stack: Stack) -> None:
+    before = scrape(stack)
+    with EventStreamClient(stack.base_url, MASTER_KEY) as stream:
+        wait_until(
+            lambda: value(scrape(stack), "ledgerline_sse_streams") >= 1,
+            message="the open stream to be counted",
+        )
+        assert stream.status_code == 200
+    with WebhookReceiver() as receiver:
+        response = stack.client().post(
+            "/webhooks/endpoints", json={"url": receiver.url, "events": ["balance.*"]}
+        )
+        assert response.status_code == 201, response.text
+        SESSION.tokens.append(response.json()["data"]["secret"])  # shown once, never logged
+        funded_user(stack, "1", prefix="metrics-webhook")
+        wait_until(lambda: receiver.requests, message="a delivery")
+        wait_until(
+            lambda: (
+                value(scrape(stack), "ledgerline_webhook_deliveries_total", outcome="delivered")
+                > value(before, "ledgerline_webhook_deliveries_total", outcome="delivered")
+            ),
+            message="the delivery to be counted",
+        )
+        stack.client().delete(f"/webhooks/endpoints/{response.json()['data']['id']}")
+    after = scrape(stack)
+    assert value(after, "ledgerline_sse_streams_opened_total") > value(
+        before, "ledgerline_sse_streams_opened_total"
+    )
+    assert value(after, "ledgerline_webhook_delivery_duration_seconds_count") > value(
+        before, "ledgerline_webhook_delivery_duration_seconds_count"
     )

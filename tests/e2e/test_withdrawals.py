@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import pytest
 from stellar_sdk import Keypair
 
@@ -37,6 +40,17 @@ def test_a_withdrawal_pays_the_destination_once_and_leaves_the_books(stack: Stac
     assert payments[0].transaction_hash == done["stellarTransactionHash"]
     wait_balance(stack, user_id, "29.50")
     assert chain_usdc(stack, source) == 295_000_000
+
+
+def test_a_withdrawal_payment_carries_the_memo_hash_of_its_withdrawal_id(stack: Stack) -> None:
+    user_id, _ = funded_user(stack, "10")
+    _, destination = active_user(stack, prefix="dest")
+    done = wait_withdrawal(stack, withdraw(stack, user_id, "6", destination).json()["data"]["id"])
+    assert stack.sandbox is not None
+    record = stack.sandbox.chain.transaction(done["stellarTransactionHash"])
+    assert record is not None
+    expected = hashlib.sha256(done["id"].encode()).digest()
+    assert (record.memo_type, record.memo) == ("hash", base64.b64encode(expected).decode())
 
 
 def test_prefer_wait_answers_with_the_settled_withdrawal(stack: Stack) -> None:

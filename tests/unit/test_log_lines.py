@@ -11,7 +11,7 @@ import pytest
 from application.instruments import use_case_name
 from application.log_context import bound
 from application.tracing import span
-from infrastructure.observability.logs import JsonLines, PlainText
+from infrastructure.observability.logs import JsonLines, PlainText, configure_logging
 
 pytestmark = pytest.mark.unit
 
@@ -68,3 +68,36 @@ def test_text_lines_show_the_bound_fields_for_a_terminal() -> None:
 def test_a_use_case_is_named_by_its_method_not_its_closure() -> None:
     assert use_case_name("Orders.create.<locals>.attempt") == "Orders.create"
     assert use_case_name("Balances.adjust") == "Balances.adjust"
+
+
+def test_a_callers_extra_fields_are_kept_and_uvicorns_colour_copy_is_not() -> None:
+    access = record("GET /x 200")
+    access.__dict__.update(route="/x", status=200, durationMs=1.5, color_message="\x1b[1mGET")
+    line = json.loads(JsonLines().format(access))
+    assert (line["route"], line["status"], line["durationMs"]) == ("/x", 200, 1.5)
+    assert "color_message" not in line
+    assert PlainText().format(access).endswith("[route=/x status=200 durationMs=1.5]")
+
+
+def test_uvicorn_and_dramatiq_log_through_the_one_json_handler(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    uvicorn = logging.getLogger("uvicorn.error")
+    uvicorn.handlers[:] = [logging.StreamHandler(sys.stdout)]  # as uvicorn's own config would
+    uvicorn.propagate = False
+    try:
+        configure_logging("INFO", "json")
+        uvicorn.info("Started server process")
+        logging.getLogger("dramatiq.worker.Worker").info("Worker is ready")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = [json.loads(line) for line in captured.err.splitlines()]
+    assert [(line["logger"], line["message"]) for line in lines] == [
+        ("uvicorn.error", "Started server process"),
+        ("dramatiq.worker.Worker", "Worker is ready"),
+    ]

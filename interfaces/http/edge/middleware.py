@@ -19,6 +19,7 @@ from litestar.types import ASGIApp, Message, Receive, Send
 from application.tracing import current_traceparent
 from domain.api_keys import ADMIN
 from domain.errors import DomainError
+from infrastructure.observability import metrics
 from infrastructure.outages import is_outage
 from interfaces.http.edge.admission import (
     MUTATING_METHODS,
@@ -141,6 +142,7 @@ class EdgeMiddleware(ASGIMiddleware):
             await self._refuse(send, request_id, outcome.error, headers)
             return
         if isinstance(outcome, Replayed):
+            metrics.IDEMPOTENCY_REPLAYS.inc()
             headers["Idempotency-Replay"] = "true"
             await _send_bytes(send, outcome.response.status, outcome.response.body, headers)
             return
@@ -200,5 +202,6 @@ class EdgeMiddleware(ASGIMiddleware):
     async def _refuse(
         self, send: Send, request_id: str, error: DomainError, headers: dict[str, str]
     ) -> None:
+        metrics.edge_refused(error.code)
         body = error_body(error.code, error.message, request_id, error.details)
         await _send_bytes(send, status_of(error), body, {**retry_headers(error), **headers})
