@@ -113,6 +113,12 @@ def _environment() -> tuple[dict[str, str], Settings]:
     # runner and the worker this starts (the API's /metrics is enough in development).
     env.setdefault("LOG_FORMAT", "text")
     env.pop("METRICS_PORT", None)
+    if _starts_sandbox(env):
+        # The sandbox `up` starts plays AirTM too: its credentials are known before it runs, so
+        # PAYMENT_PROVIDERS=crypto,airtm needs nothing else set.
+        env.setdefault("AIRTM_API_KEY", DEFAULT_AIRTM_API_KEY)
+        env.setdefault("AIRTM_API_SECRET", DEFAULT_AIRTM_API_SECRET)
+        env.setdefault("AIRTM_WEBHOOK_SECRET", _sandbox_webhook_secret(env))
     try:
         settings = load_settings(env)
         if settings.master_key is None or settings.wallet_encryption_key is None:
@@ -125,6 +131,10 @@ def _environment() -> tuple[dict[str, str], Settings]:
     return env, settings
 
 
+def _starts_sandbox(env: Mapping[str, str]) -> bool:
+    return env.get("STELLAR_NETWORK", "sandbox") == "sandbox" and "STELLAR_HORIZON_URL" not in env
+
+
 def _run(
     env: dict[str, str],
     settings: Settings,
@@ -133,7 +143,7 @@ def _run(
     stopping: threading.Event,
 ) -> None:
     extra: dict[str, str] = {}
-    if settings.stellar_network == "sandbox" and "STELLAR_HORIZON_URL" not in os.environ:
+    if _starts_sandbox(os.environ):
         extra["Sandbox"] = _start_sandbox(env, settings, tree, stopping)
     for command, stop_within_s in SERVICES.items():
         tree.spawn(command, env, command, stop_within_s=stop_within_s)
