@@ -16,6 +16,7 @@ from domain.api_keys import READ, WRITE
 from domain.errors import DomainError, ValidationError
 from domain.money import Amount
 from domain.topups import PROCESSING, SUCCEEDED
+from interfaces.http.contract.answers import answers, or_existing, settles
 from interfaces.http.edge.admission import PUBLIC, scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.prefer import prefer_wait_s
@@ -33,6 +34,9 @@ from interfaces.http.schemas.wire import UserIdQuery
 from interfaces.settings import Settings
 from projections.topups.view import TopUpsView
 
+# What the payer's browser is sent to when TOPUP_SUCCESS_URL / TOPUP_CANCEL_URL are set.
+REDIRECTED = "redirected to TOPUP_SUCCESS_URL or TOPUP_CANCEL_URL (`Location`)"
+
 
 class AirtmLinksController(Controller):
     path = "/users"
@@ -40,7 +44,7 @@ class AirtmLinksController(Controller):
 
     @post(
         "/{user_id:str}/airtm/link",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | or_existing(errors=(404, 409, 422, 502, 504)),
         sync_to_thread=True,
         operation_id="linkAirtm",
     )
@@ -67,7 +71,12 @@ class TopUpsController(Controller):
     path = "/topups"
     tags = ["topups"]
 
-    @post("/", opt=scope(WRITE), sync_to_thread=True, operation_id="createTopUp")
+    @post(
+        "/",
+        opt=scope(WRITE) | settles(errors=(404, 422)),
+        sync_to_thread=True,
+        operation_id="createTopUp",
+    )
     def create(
         self,
         request: Request[Any, Any, Any],
@@ -112,7 +121,12 @@ class TopUpsController(Controller):
         read_your_writes.wait(request, "topups")
         return respond.page(topups_view.list(user_id, status, limit, cursor), topup_body)
 
-    @get("/{topup_id:str}", opt=scope(READ), sync_to_thread=True, operation_id="getTopUp")
+    @get(
+        "/{topup_id:str}",
+        opt=scope(READ) | answers(errors=(404,)),
+        sync_to_thread=True,
+        operation_id="getTopUp",
+    )
     def get_topup(
         self, topup_id: FromPath[str], topups: Provided[TopUps], respond: Respond
     ) -> Response[Envelope[TopUpBody]]:
@@ -121,7 +135,7 @@ class TopUpsController(Controller):
 
     @post(
         "/{topup_id:str}/refresh",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | answers(errors=(404, 409, 502, 504)),
         sync_to_thread=True,
         status_code=200,
         operation_id="refreshTopUp",
@@ -136,7 +150,7 @@ class TopUpsController(Controller):
 
     @post(
         "/{topup_id:str}/cancel",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | settles(errors=(404, 409)),
         sync_to_thread=True,
         operation_id="cancelTopUp",
     )
@@ -162,7 +176,7 @@ class TopUpsController(Controller):
 
     @get(
         "/{topup_id:str}/callback",
-        opt=scope(PUBLIC),
+        opt=scope(PUBLIC) | answers(also={302: REDIRECTED}, errors=(404,)),
         sync_to_thread=True,
         operation_id="topUpCallback",
     )

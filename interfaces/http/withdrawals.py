@@ -14,7 +14,7 @@ from domain import identifiers
 from domain.api_keys import READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
-from interfaces.http.contract.answers import settles
+from interfaces.http.contract.answers import answers, settles
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.prefer import prefer_wait_s
@@ -139,7 +139,7 @@ class WithdrawalsController(Controller):
 
     @post(
         "/{withdrawal_id:str}/commit",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | settles(errors=(404, 409, 422)),
         sync_to_thread=True,
         operation_id="commitWithdrawal",
     )
@@ -166,7 +166,7 @@ class WithdrawalsController(Controller):
 
     @post(
         "/{withdrawal_id:str}/refresh",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | answers(errors=(404, 409, 502, 504)),
         sync_to_thread=True,
         status_code=200,
         operation_id="refreshWithdrawal",

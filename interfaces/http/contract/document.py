@@ -44,6 +44,7 @@ PATH_IDS: Final = {
     "withdrawal_id": identifiers.WITHDRAWAL,
     "key_id": identifiers.API_KEY,
     "endpoint_id": identifiers.WEBHOOK_ENDPOINT,
+    "topup_id": identifiers.TOPUP,
 }
 EVENT_STREAM: Final = "text/event-stream"
 ALWAYS: Final = (400, 429, 503)
