@@ -76,14 +76,16 @@ class FiatWithdrawals:
         description: str | None,
         commit: bool,
         context: CommandContext,
-    ) -> tuple[Withdrawal, int]:
-        """Holds the amount and records the withdrawal (committed too when `commit`)."""
+    ) -> FiatWithdrawalChanged:
+        """Holds the amount and records the withdrawal (committed too when `commit`). The
+        outcome is what the edge renders, also inside the commit for an Idempotency-Key's
+        stored answer, so it is the same shape as every other withdrawal change."""
         check_cents(amount.stroops)
         link = self._links.linked(user_id)
         self._links.eligible(link.email)
         withdrawal_uuid = uuid4()
 
-        def hold_and_record() -> tuple[Withdrawal, int]:
+        def hold_and_record() -> FiatWithdrawalChanged:
             account = self._ledger.require(Account, account_id_for(user_id))
             withdrawal = Withdrawal(
                 id=withdrawal_uuid,
@@ -102,7 +104,7 @@ class FiatWithdrawals:
                 account,
                 withdrawal,
                 context=context,
-                outcome=lambda position: (withdrawal, position),
+                outcome=lambda position: FiatWithdrawalChanged(withdrawal, position),
             )
 
         return self._ledger.run(hold_and_record, touching=[account_id_for(user_id)])

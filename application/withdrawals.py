@@ -92,10 +92,11 @@ class Withdrawals:
         fiat destination, once the withdrawal is committed: at once when `commit`)."""
         if destination_type in FIAT_DESTINATIONS:
             self._check_common(amount, destination_type, description)
-            withdrawal, position = self.fiat.request(
+            changed = self.fiat.request(
                 user_id, amount, destination_type, destination_ref, description, commit, context
             )
-            return WithdrawalRequested(withdrawal, position)
+            assert changed.position is not None  # a request always records events
+            return WithdrawalRequested(changed.withdrawal, changed.position)
         wallet = self._check_request(
             user_id, amount, destination_type, destination_ref, description
         )

@@ -5,10 +5,12 @@ applied once, and reconciliation catching up what webhooks never said."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from ledgerline_sdk import Ledgerline
 
 from interfaces.bootstrap import public_api_url
 from sandbox.faults.fault_rules import AIRTM_WEBHOOKS
@@ -23,7 +25,7 @@ from tests.support.fiat import (
     settle_at_airtm,
     wait_status,
 )
-from tests.support.stack import Stack
+from tests.support.stack import MASTER_KEY, Stack
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -258,3 +260,40 @@ def test_fiat_withdrawals_respect_the_limits(stack: Stack) -> None:
     assert below.status_code == 422
     assert below.json()["error"]["details"]["limit"] == "withdrawal"
     assert balance(stack, user_id) == ("10.00", "0.00")
+
+
+def test_the_sdk_links_tops_up_and_withdraws_to_airtm(stack: Stack) -> None:
+    assert stack.sandbox is not None
+    with Ledgerline(MASTER_KEY, stack.base_url) as client:
+        user = client.users.create(f"sdk-fiat-{uuid.uuid4().hex}")
+        email = airtm_user(stack.sandbox)
+        link = client.users.link_airtm(user.id, email)
+        assert (link.email, link.eligible) == (email, True)
+        topup = client.topups.create(user.id, "20", wait_s=20)
+        assert topup.status == "TOPUP_AWAITING_USER_CONFIRMATION"
+        assert topup.confirmation_uri is not None
+        click({"confirmationUri": topup.confirmation_uri}, "confirm", email)
+        settle_at_airtm(stack)
+        wait_until(
+            lambda: client.topups.refresh(topup.id).status == "TOPUP_SUCCEEDED",
+            timeout_s=30,
+            interval_s=0.2,
+            message="the top-up to succeed",
+        )
+        assert [t.id for t in client.topups.iterate(user_id=user.id)] == [topup.id]
+        assert client.balances.get(user.id).available == "19.80"
+        held = client.withdrawals.create_fiat(user.id, "9.80", email, commit=False)
+        assert (held.status, held.committed) == ("WITHDRAWAL_CREATED", False)
+        wait_until(
+            lambda: client.withdrawals.get(held.id).airtm_payout_id,
+            message="the payout to be created at AirTM",
+        )
+        client.withdrawals.commit(held.id)
+        settle_at_airtm(stack)
+        wait_until(
+            lambda: client.withdrawals.refresh(held.id).status == "WITHDRAWAL_COMPLETED",
+            timeout_s=30,
+            interval_s=0.2,
+            message="the payout to complete",
+        )
+        assert client.balances.get(user.id).available == "10.00"

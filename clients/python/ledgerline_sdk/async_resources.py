@@ -40,6 +40,16 @@ class Users(_Resource):
     async def get(self, user_id: str) -> m.User:
         return await self._send(Call("GET", f"/users/{user_id}", m.User, reads_models=True))
 
+    async def link_airtm(
+        self, user_id: str, email: str, *, idempotency_key: str | None = None
+    ) -> m.AirtmLink:
+        """Links the user to the AirTM account of `email` (fiat top-ups and withdrawals);
+        linking again with the same e-mail returns the link."""
+        path = f"/users/{user_id}/airtm/link"
+        return await self._send(
+            Call("POST", path, m.AirtmLink, body={"email": email}, idempotency_key=idempotency_key)
+        )
+
     async def list(self, *, limit: int | None = None, cursor: str | None = None) -> Page[m.User]:
         params = {"limit": limit, "cursor": cursor}
         return await self._send(page_of("/users", m.User, params))
@@ -407,6 +417,39 @@ class Withdrawals(_Resource):
         call = page_of("/withdrawals", m.Withdrawal, params)
         return await self._send(call)
 
+    async def create_fiat(
+        self,
+        user_id: str,
+        amount: str,
+        destination_ref: str,
+        *,
+        destination_type: str = "airtm_balance",
+        commit: bool = True,
+        description: str | None = None,
+        wait_s: float | None = None,
+        idempotency_key: str | None = None,
+    ) -> m.Withdrawal:
+        """Pays `amount` out through AirTM (`destination_type` "airtm_balance" to the AirTM
+        account of the e-mail `destination_ref`, or "bank"); with `commit=False` the payout
+        waits for `commit`."""
+        body = _body(
+            userId=user_id,
+            amount=amount,
+            destinationType=destination_type,
+            destinationRef=destination_ref,
+            description=description,
+            commit=commit,
+        )
+        call = Call(
+            "POST",
+            "/withdrawals",
+            m.Withdrawal,
+            body=body,
+            wait_s=wait_s,
+            idempotency_key=idempotency_key,
+        )
+        return await self._send(call)
+
     async def cancel(
         self, withdrawal_id: str, *, reason: str | None = None, idempotency_key: str | None = None
     ) -> m.Withdrawal:
@@ -414,6 +457,87 @@ class Withdrawals(_Resource):
         path = f"/withdrawals/{withdrawal_id}/cancel"
         return await self._send(
             Call("POST", path, m.Withdrawal, body=body, idempotency_key=idempotency_key)
+        )
+
+    async def commit(
+        self,
+        withdrawal_id: str,
+        *,
+        wait_s: float | None = None,
+        idempotency_key: str | None = None,
+    ) -> m.Withdrawal:
+        """Commits a fiat withdrawal created with `commit=False`."""
+        path = f"/withdrawals/{withdrawal_id}/commit"
+        return await self._send(
+            Call("POST", path, m.Withdrawal, wait_s=wait_s, idempotency_key=idempotency_key)
+        )
+
+    async def refresh(
+        self, withdrawal_id: str, *, idempotency_key: str | None = None
+    ) -> m.Withdrawal:
+        """Asks AirTM where a fiat withdrawal's payout is now and applies it."""
+        path = f"/withdrawals/{withdrawal_id}/refresh"
+        return await self._send(Call("POST", path, m.Withdrawal, idempotency_key=idempotency_key))
+
+
+class TopUps(_Resource):
+    """Fiat top-ups through AirTM (when the service runs with the AirTM provider)."""
+
+    async def create(
+        self,
+        user_id: str,
+        amount: str,
+        *,
+        description: str | None = None,
+        wait_s: float | None = None,
+        idempotency_key: str | None = None,
+    ) -> m.TopUp:
+        """Starts a top-up; with `wait_s` it returns once the payin exists, with the
+        `confirmation_uri` the user must visit to confirm it."""
+        body = _body(userId=user_id, amount=amount, description=description)
+        call = Call(
+            "POST", "/topups", m.TopUp, body=body, wait_s=wait_s, idempotency_key=idempotency_key
+        )
+        return await self._send(call)
+
+    async def get(self, topup_id: str) -> m.TopUp:
+        return await self._send(Call("GET", f"/topups/{topup_id}", m.TopUp))
+
+    async def list(
+        self,
+        *,
+        user_id: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[m.TopUp]:
+        params = {"userId": user_id, "status": status, "limit": limit, "cursor": cursor}
+        return await self._send(page_of("/topups", m.TopUp, params))
+
+    async def iterate(
+        self, *, user_id: str | None = None, status: str | None = None, limit: int | None = None
+    ) -> AsyncIterator[m.TopUp]:
+        cursor = None
+        while True:
+            page = await self.list(user_id=user_id, status=status, limit=limit, cursor=cursor)
+            for item in page.items:
+                yield item
+            if not page.has_more:
+                return
+            cursor = page.next_cursor
+
+    async def refresh(self, topup_id: str, *, idempotency_key: str | None = None) -> m.TopUp:
+        """Asks AirTM where the payin is now and applies it (crediting once if it succeeded)."""
+        path = f"/topups/{topup_id}/refresh"
+        return await self._send(Call("POST", path, m.TopUp, idempotency_key=idempotency_key))
+
+    async def cancel(
+        self, topup_id: str, *, wait_s: float | None = None, idempotency_key: str | None = None
+    ) -> m.TopUp:
+        """Cancels a top-up the user has not confirmed yet."""
+        path = f"/topups/{topup_id}/cancel"
+        return await self._send(
+            Call("POST", path, m.TopUp, wait_s=wait_s, idempotency_key=idempotency_key)
         )
 
 

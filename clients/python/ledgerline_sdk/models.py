@@ -183,6 +183,39 @@ class Withdrawal(Model, frozen=True, kw_only=True):
     parked: bool = False
     created_at: str | None = None
     updated_at: str | None = None
+    committed: bool = True
+    airtm_payout_id: str | None = None
+    provider_fee: str | None = None
+    net_amount: str | None = None
+
+
+class AirtmLink(Model, frozen=True, kw_only=True):
+    user_id: str
+    airtm_user_id: str
+    email: str
+    eligible: bool
+    airtm_linked_at: str | None = None
+
+
+class TopUp(Model, frozen=True, kw_only=True):
+    """A top-up through AirTM: the user confirms it at `confirmation_uri`."""
+
+    id: str
+    user_id: str
+    amount: str
+    currency: str
+    status: str
+    provider: str
+    description: str | None = None
+    airtm_payin_id: str | None = None
+    confirmation_uri: str | None = None
+    fee: str | None = None
+    credited: str | None = None
+    failure_reason: str | None = None
+    cancel_requested: bool = False
+    parked: bool = False
+    created_at: str | None = None
+    updated_at: str | None = None
 
 
 class Deposit(Model, frozen=True, kw_only=True):
