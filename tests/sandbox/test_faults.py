@@ -201,7 +201,9 @@ def test_a_dropped_connection_reaches_the_client_as_a_connection_error(
 ) -> None:
     envelope, _ = payment
     sandbox.faults.inject(FaultRule(route=HORIZON_SUBMIT, mode="drop_connection", count=2))
-    with pytest.raises(httpx.RemoteProtocolError):
+    # A dropped connection is seen as the server closing mid-answer or, when the close reaches
+    # the client's read first (a loaded machine), as a failed read: both are a lost answer.
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         httpx.post(sandbox.horizon_url + "/transactions", data={"tx": envelope.to_xdr()})
     no_retries = Server(sandbox.horizon_url, client=RequestsClient(num_retries=0))
     with pytest.raises(ConnectionError):
