@@ -180,9 +180,9 @@ def _complete_operation(
     primary["headers"] = headers.success_headers(mutating)
     answered: dict[str, Any] = {primary_code: primary}
     for status, meaning in operation.declared["also"].items():
-        alternative = copy.deepcopy(primary)
-        alternative["description"] = meaning
-        answered[str(status)] = alternative
+        answered[str(status)] = (
+            _redirect(meaning) if 300 <= status < 400 else _alternative(primary, meaning)
+        )
     errors = _error_statuses(operation, mutating)
     for status in errors:
         error = {"$ref": f"#/components/responses/{schema_name(status)}"}
@@ -190,6 +190,18 @@ def _complete_operation(
         answered[str(status)] = error if declared is None else _either(declared, status)
     spec["responses"] = {code: answered[code] for code in sorted(answered)}
     return errors
+
+
+def _alternative(primary: dict[str, Any], meaning: str) -> dict[str, Any]:
+    alternative = copy.deepcopy(primary)
+    alternative["description"] = meaning
+    return alternative
+
+
+def _redirect(meaning: str) -> dict[str, Any]:
+    """A redirect has no body: where it sends the browser is its `Location`."""
+    location = {"description": "Where to go.", "schema": {"type": "string", "format": "uri"}}
+    return {"description": meaning, "headers": {"Location": location}}
 
 
 def _either(declared: dict[str, Any], status: int) -> dict[str, Any]:
