@@ -18,6 +18,7 @@ from psycopg import Connection, sql
 from application.ledger import Ledger, topic_of
 from application.log_context import bound
 from projections.projection import Projection
+from projections.stalls import EventNotAppliedError
 from projections.storable import storable_cursor
 
 PAGE_SIZE: Final = 1000
@@ -180,7 +181,10 @@ class ProjectionStore:
             with storable_cursor(conn.cursor()) as cursor:
                 for position, event in events:
                     with bound(position=position):
-                        self.projection.apply(cursor, event, position)
+                        try:
+                            self.projection.apply(cursor, event, position)
+                        except Exception as error:  # named, so the runner can show the stall
+                            raise EventNotAppliedError(self.name, position, error) from error
             conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
         return end - start
 
