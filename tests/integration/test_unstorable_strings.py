@@ -55,7 +55,16 @@ def record_unstorable_strings(services: Services, tag: str, odd: str) -> dict[st
     key = services.use_cases.api_keys.issue(
         f"key{odd}", ["read"], datetime.now(UTC) + timedelta(days=1), None, CONTEXT
     )
-    return {"buyer": buyer, "seller": seller, "order": order, "key": key.key_id}
+    endpoint = services.use_cases.webhooks.register(
+        "https://hooks.example.com/ledgerline", ["*"], f"hook{odd}", CONTEXT
+    )
+    return {
+        "buyer": buyer,
+        "seller": seller,
+        "order": order,
+        "key": key.key_id,
+        "endpoint": endpoint.endpoint.public_id,
+    }
 
 
 def test_strings_postgresql_cannot_store_are_escaped_and_rebuild_gives_the_same_rows(
@@ -80,9 +89,14 @@ def test_strings_postgresql_cannot_store_are_escaped_and_rebuild_gives_the_same_
             "SELECT metadata, milestones FROM rm_orders.orders WHERE order_id = %s",
             (ids["order"],),
         ).fetchone()
+        hook = conn.execute(
+            "SELECT description FROM rm_webhook_endpoints.endpoints WHERE endpoint_id = %s",
+            (ids["endpoint"],),
+        ).fetchone()
         feed = conn.execute("SELECT count(*) AS n FROM rm_event_feed.events").fetchone()
     assert title["title"] == "title\\u0000"
     assert key["name"] == "key\\u0000"
+    assert hook["description"] == "hook\\u0000"
     assert row["metadata"] == {"k\\u0000": ["v\\u0000", 1]}
     assert row["milestones"][0]["title"] == "step\\u0000"
     assert feed["n"] == services.resources.ledger.head_position()
