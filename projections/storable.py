@@ -81,9 +81,10 @@ def storable_cursor(cursor: Cursor[Any]) -> Cursor[Any]:
     """`cursor`, made to escape every string parameter and json value it sends (its own
     adapters only: other cursors on the connection are untouched)."""
     adapters = cursor.adapters
-    # The text dumper is registered first so the untyped one stays the default for `%s`.
+    # psycopg's own order: the last one registered is the default for `%s`, and a str must
+    # stay untyped there (PostgreSQL then casts it as the column needs), as without the escape.
+    adapters.register_dumper(str, _StorableBinary)
     adapters.register_dumper(str, _StorableText)
     adapters.register_dumper(str, _StorableUnknown)
-    adapters.register_dumper(str, _StorableBinary)
     set_json_dumps(storable_json, context=cursor)
     return cursor

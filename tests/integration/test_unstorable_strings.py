@@ -15,7 +15,6 @@ from application.order_terms import MilestoneTerms, OrderTerms
 from domain.money import Amount
 from interfaces.bootstrap import ensure_projections
 from interfaces.services import Services
-from projections.storable import storable, storable_value
 from tests.support.read_models import snapshot
 
 pytestmark = pytest.mark.integration
@@ -105,12 +104,6 @@ def test_strings_postgresql_cannot_store_are_escaped_and_rebuild_gives_the_same_
     for store in services.resources.projections.values():
         store.rebuild()
     assert snapshot(services) == before
-
-
-def test_the_escape_changes_only_what_postgresql_cannot_store() -> None:
-    assert storable("plain \\u0000 text, ünïcödé 🎉") == "plain \\u0000 text, ünïcödé 🎉"
-    assert storable(f"a{NUL}b{SURROGATE}c\udfff") == "a\\u0000b\\ud83dc\\udfff"
-    assert storable_value({NUL: [SURROGATE, 3, None]}) == {"\\u0000": ["\\ud83d", 3, None]}
 
 
 def test_no_log_holds_a_lone_surrogate_since_the_event_store_cannot_encode_one(
