@@ -9,17 +9,19 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from psycopg import Cursor
 
 from application.context import CommandContext
 from domain.users import User
 from interfaces.bootstrap import ensure_projections
+from interfaces.cli.main import cli
 from interfaces.services import Services
 from interfaces.workers.loops import default_loops, runner_of
 from projections.projection import Projection, handles
-from projections.stalls import Stalls
+from projections.stalls import EventNotAppliedError, Stalls
 from projections.store import ProjectionStore
-from tests.support.stack import ApiServer
+from tests.support.stack import ApiServer, process_environment
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -95,3 +97,20 @@ def test_a_projection_that_cannot_apply_an_event_stops_only_itself_and_shows_it(
         PickyProjection.fixed = False
         runner.stop()
         server.stop()
+
+
+def test_projections_status_names_the_event_a_stalled_read_model_cannot_apply(
+    fresh_services: Services,
+) -> None:
+    services = fresh_services
+    ensure_projections(services)
+    stalls = Stalls(services.resources.pool)
+    stalls.record(EventNotAppliedError("users", 7, ValueError("no\x00pe")))
+
+    result = CliRunner().invoke(cli, ["projections", "status"], env=process_environment(services))
+    assert result.exit_code == 0, result.output
+    users = next(line for line in result.output.splitlines() if line.startswith("users "))
+    assert users.endswith("(cannot apply position 7: ValueError: no\\u0000pe)")
+
+    stalls.clear("users", 7)
+    assert stalls.all() == {}
