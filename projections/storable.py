@@ -35,6 +35,7 @@ from psycopg.types.string import StrBinaryDumper, StrDumper, StrDumperUnknown
 # NUL (PostgreSQL text and jsonb refuse it) and every surrogate code point; a surrogate in a
 # Python str is always unpaired, since a valid pair decodes to one astral code point.
 UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
+SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _escape_match(match: re.Match[str]) -> str:
@@ -43,6 +44,10 @@ def _escape_match(match: re.Match[str]) -> str:
 
 def storable(text: str) -> str:
     """`text` with every code point PostgreSQL cannot store written as its `\\uXXXX` escape."""
+    # Every string a projection writes passes here: the common case (no NUL, and ASCII or no
+    # surrogate) returns without running the substitution.
+    if "\x00" not in text and (text.isascii() or SURROGATE.search(text) is None):
+        return text
     return UNSTORABLE.sub(_escape_match, text)
 
 
@@ -62,19 +67,30 @@ def storable_json(value: Any) -> str:
     return json.dumps(storable_value(value))
 
 
-class _StorableUnknown(StrDumperUnknown):
+class _Escaping:
+    """Mixed into psycopg's str dumpers: the escape before their own encoding."""
+
     def dump(self, obj: str) -> bytes:
-        return super().dump(storable(obj))  # type: ignore[return-value]
+        # storable(obj), inlined: it runs once per string parameter. A NUL is looked for; a
+        # lone surrogate is found by the UTF-8 encoding the dumper does anyway.
+        if "\x00" in obj:
+            obj = UNSTORABLE.sub(_escape_match, obj)
+        try:
+            return super().dump(obj)  # type: ignore[misc, no-any-return]
+        except UnicodeEncodeError:
+            return super().dump(UNSTORABLE.sub(_escape_match, obj))  # type: ignore[misc, no-any-return]
 
 
-class _StorableText(StrDumper):
-    def dump(self, obj: str) -> bytes:
-        return super().dump(storable(obj))  # type: ignore[return-value]
+class _StorableUnknown(_Escaping, StrDumperUnknown):  # type: ignore[misc]
+    pass
 
 
-class _StorableBinary(StrBinaryDumper):
-    def dump(self, obj: str) -> bytes:
-        return super().dump(storable(obj))  # type: ignore[return-value]
+class _StorableText(_Escaping, StrDumper):  # type: ignore[misc]
+    pass
+
+
+class _StorableBinary(_Escaping, StrBinaryDumper):  # type: ignore[misc]
+    pass
 
 
 def storable_cursor(cursor: Cursor[Any]) -> Cursor[Any]:
