@@ -44,7 +44,7 @@ def _escape_match(match: re.Match[str]) -> str:
 
 def storable(text: str) -> str:
     """`text` with every code point PostgreSQL cannot store written as its `\\uXXXX` escape."""
-    # Every string a projection writes passes here: the common case (no NUL, and ASCII or no
+    # Every string inside a json value passes here: the common case (no NUL, and ASCII or no
     # surrogate) returns without running the substitution.
     if "\x00" not in text and (text.isascii() or SURROGATE.search(text) is None):
         return text
