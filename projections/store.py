@@ -18,6 +18,8 @@ from psycopg import Connection, sql
 from application.ledger import Ledger, topic_of
 from application.log_context import bound
 from projections.projection import Projection
+from projections.stalls import EventNotAppliedError
+from projections.storable import storable_cursor
 
 PAGE_SIZE: Final = 1000
 WAIT_POLL_S: Final = 0.02
@@ -174,10 +176,15 @@ class ProjectionStore:
             row = conn.execute("SELECT position FROM tracking FOR UPDATE").fetchone()
             if row is None or row["position"] != start:
                 raise StaleProjectionError(f"{schema} moved from {start}")
-            with conn.cursor() as cursor:
+            # Handlers write through a cursor that escapes what PostgreSQL cannot store, so an
+            # old event holding a NUL or a lone surrogate applies like any other (storable.py).
+            with storable_cursor(conn.cursor()) as cursor:
                 for position, event in events:
                     with bound(position=position):
-                        self.projection.apply(cursor, event, position)
+                        try:
+                            self.projection.apply(cursor, event, position)
+                        except Exception as error:  # named, so the runner can show the stall
+                            raise EventNotAppliedError(self.name, position, error) from error
             conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
         return end - start
 

@@ -45,6 +45,8 @@ class SharedState:
     projection_lags: Callable[[], Mapping[str, int]]
     outbox_lag: Callable[[], int]
     saga_counts: Callable[[], Mapping[tuple[str, str], int]]  # by (kind, status)
+    # The position each stalled read model cannot apply (projections/stalls.py); none: empty.
+    projection_stalls: Callable[[], Mapping[str, int]] = dict
 
 
 class ClusterCollector(Collector):
@@ -87,9 +89,20 @@ class ClusterCollector(Collector):
             "Positions of the log a read model has yet to apply.",
             labels=["projection"],
         )
-        for name, behind in state.projection_lags().items():
+        lags = state.projection_lags()
+        for name, behind in lags.items():
             lag.add_metric([name], behind)
         yield lag
+        stalls = state.projection_stalls()
+        stalled = GaugeMetricFamily(
+            f"{PREFIX}_projection_stalled_position",
+            "The log position a read model cannot apply (it retries there); 0 while it applies"
+            " every event.",
+            labels=["projection"],
+        )
+        for name in sorted({*lags, *stalls}):
+            stalled.add_metric([name], stalls.get(name, 0))
+        yield stalled
         yield _gauge(
             "outbox_lag_events",
             "Positions of the log the outbox relay has yet to turn into saga messages.",

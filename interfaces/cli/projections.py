@@ -6,6 +6,7 @@ import click
 
 from interfaces.cli.environment import runtime_and_services
 from interfaces.cli.reporting import emit_json, json_option, position_bar
+from projections.stalls import Stalls
 
 
 @click.group("projections")
@@ -16,9 +17,11 @@ def projections() -> None:
 @projections.command("status")
 @json_option
 def status(as_json: bool) -> None:
-    """Position, log head and lag of every read model."""
+    """Position, log head and lag of every read model, and the event a stalled one cannot
+    apply."""
     with runtime_and_services(pool_size_max=2) as (_, services):
         rows = [store.status() for store in services.resources.projections.values()]
+        stalls = Stalls(services.resources.pool).all()
     if as_json:
         emit_json(
             [
@@ -29,6 +32,9 @@ def status(as_json: bool) -> None:
                     "head": s.head,
                     "lag": s.lag,
                     "needsRebuild": s.needs_rebuild,
+                    "stall": {"position": stall.position, "error": stall.error}
+                    if (stall := stalls.get(s.name))
+                    else None,
                 }
                 for s in rows
             ]
@@ -38,6 +44,8 @@ def status(as_json: bool) -> None:
     for s in rows:
         version = "-" if s.version is None else str(s.version)
         flag = "  (rebuild needed)" if s.needs_rebuild else ""
+        if stall := stalls.get(s.name):
+            flag += f"  (cannot apply position {stall.position}: {stall.error})"
         click.echo(f"{s.name:<18} {version:>7} {s.position:>10} {s.head:>10} {s.lag:>8}{flag}")
 
 

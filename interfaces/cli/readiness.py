@@ -30,11 +30,7 @@ def still_waiting(
         for name, dependency in ready["dependencies"].items()
         if dependency["status"] != "up"
     ]
-    lagging = [
-        f"{name} needs a rebuild" if p["needsRebuild"] else f"{name} {p['lag']} behind"
-        for name, p in ready["projections"].items()
-        if p["lag"] > 0 or p["needsRebuild"]
-    ]
+    lagging = [_behind(name, p) for name, p in ready["projections"].items() if _lags(p)]
     if lagging:
         waiting.append(f"read models to reach the log head ({', '.join(lagging)})")
     if platform_user_id is not None:
@@ -42,6 +38,19 @@ def still_waiting(
         if status != ACTIVE:
             waiting.append(f"the platform wallet to be active on chain ({status})")
     return waiting
+
+
+def _lags(projection: dict[str, Any]) -> bool:
+    return bool(projection["lag"] > 0 or projection["needsRebuild"] or projection.get("stall"))
+
+
+def _behind(name: str, projection: dict[str, Any]) -> str:
+    stall = projection.get("stall")
+    if stall:  # it will not get there by waiting: say what stops it
+        return f"{name} cannot apply position {stall['position']}: {stall['error']}"
+    if projection["needsRebuild"]:
+        return f"{name} needs a rebuild"
+    return f"{name} {projection['lag']} behind"
 
 
 def _wallet_status(http: httpx.Client, base_url: str, master_key: str | None, user_id: str) -> str:

@@ -24,7 +24,7 @@ from infrastructure.postgres.leadership import held_locks, lock_key
 from interfaces.http.contract.answers import answers
 from interfaces.http.edge.admission import PUBLIC, scope
 from interfaces.http.edge.dependencies import ProjectionStores, Provided, Respond
-from interfaces.http.edge.responses import Envelope, now_iso
+from interfaces.http.edge.responses import Envelope, iso, now_iso
 from interfaces.http.schemas.vocabulary import (
     Connection,
     DependencyStatus,
@@ -34,6 +34,7 @@ from interfaces.http.schemas.vocabulary import (
 from interfaces.http.schemas.wire import AmountText, Body, Timestamp
 from interfaces.settings import Settings
 from interfaces.workers.loops import loop_names
+from projections.stalls import Stalls
 
 # Past this many unapplied events a read model is too stale to serve from.
 PROJECTION_LAG_READY_MAX: Final = 10_000
@@ -57,10 +58,20 @@ class DependencyBody(Body):
     error: str | None = None
 
 
+class ProjectionStallBody(Body):
+    """An event the read model cannot apply: it waits before `position`, retrying."""
+
+    position: int
+    error: str
+    since: Timestamp
+
+
 class ProjectionLagBody(Body):
     position: int
     lag: int
     needs_rebuild: bool
+    # Present while the projection cannot apply the event at `stall.position`.
+    stall: ProjectionStallBody | None = None
 
 
 class ReadyBody(Body):
@@ -142,7 +153,9 @@ class HealthController(Controller):
         """Readiness: dependencies with latency, projection lag and whether some runner leads
         each loop; 503 when a dependency is down or a read model is missing or too far behind.
         A loop without a leader is reported, not failed on: this instance can still serve, and
-        a projection left unled shows up as lag."""
+        a projection left unled shows up as lag. So is a stalled projection (one that cannot
+        apply an event): it names the position and the error, and fails readiness only once
+        its lag passes the threshold, since every other read model still serves."""
         dependencies = {
             "database": _probe(lambda: _database(pool)),
             "redis": _probe(redis.ping),
@@ -150,9 +163,18 @@ class HealthController(Controller):
         lags: dict[str, ProjectionLagBody] = {}
         leadership: dict[str, bool] = {}
         if dependencies["database"].status == "up":
+            stalls = Stalls(pool).all()
             for name, store in projections.items():
                 status = store.status()
-                lags[name] = ProjectionLagBody(status.position, status.lag, status.needs_rebuild)
+                stall = stalls.get(name)
+                lags[name] = ProjectionLagBody(
+                    status.position,
+                    status.lag,
+                    status.needs_rebuild,
+                    stall=ProjectionStallBody(stall.position, stall.error, iso(stall.since) or "")
+                    if stall
+                    else None,
+                )
             with pool.connection() as conn:
                 held = held_locks(conn)
             leadership = {name: lock_key(name) in held for name in loop_names(projections)}

@@ -14,6 +14,7 @@ from interfaces.services import Services
 from interfaces.workers.outbox import OutboxRelay
 from interfaces.workers.saga_messages import QUEUE as SAGA_QUEUE
 from interfaces.workers.webhook_messages import QUEUE as WEBHOOK_QUEUE
+from projections.stalls import Stalls
 from projections.store import ProjectionStore
 
 METRICS_PATH: Final = "/metrics"
@@ -25,6 +26,7 @@ def shared_state(services: Services) -> SharedState:
     ledger, stores = resources.ledger, resources.projections
     # Opened only to read its position: a relay without a broker applies nothing.
     outbox = ProjectionStore(OutboxRelay(None), resources.pool, ledger)
+    stalls = Stalls(resources.pool)
 
     def projection_lags() -> dict[str, int]:
         head = ledger.head_position()
@@ -42,6 +44,7 @@ def shared_state(services: Services) -> SharedState:
         projection_lags=projection_lags,
         outbox_lag=outbox_lag,
         saga_counts=services.views.sagas.counts,
+        projection_stalls=lambda: {name: s.position for name, s in stalls.all().items()},
     )
 
 

@@ -14,6 +14,7 @@ from typing import Final
 from dramatiq.brokers.redis import RedisBroker
 
 from application.context import SYSTEM
+from infrastructure.outages import is_outage
 from infrastructure.postgres.idempotency import PURGE_BATCH_MAX as IDEMPOTENCY_PURGE_BATCH_MAX
 from infrastructure.webhooks.deliveries import PURGE_BATCH_MAX as DELIVERY_PURGE_BATCH_MAX
 from interfaces.services import Services
@@ -22,6 +23,7 @@ from interfaces.workers.outbox import OutboxRelay, sweep_stalled
 from interfaces.workers.runner import Loop, Runner
 from interfaces.workers.webhook_dispatch import WebhookDispatcher
 from projections.event_feed.projection import EventFeedProjection
+from projections.stalls import EventNotAppliedError, Stalls
 from projections.store import ProjectionStore
 
 PROJECTION_PAGES_PER_STEP: Final = 10
@@ -50,11 +52,17 @@ DEFAULT_LOG_CHANNEL: Final = "ledger_events"
 log = logging.getLogger(__name__)
 
 
-def projection_loop(store: ProjectionStore, on_page: Callable[[int], None] | None = None) -> Loop:
-    """`on_page`, when given, hears the position after every page committed (one per step)."""
+def projection_loop(
+    store: ProjectionStore, stalls: Stalls, on_page: Callable[[int], None] | None = None
+) -> Loop:
+    """`on_page`, when given, hears the position after every page committed (one per step).
+    An event the projection cannot apply is recorded in `stalls` (readiness and the metrics
+    show it) and retried by the runner's backoff; the stall is cleared once passed."""
+    watch = StallWatch(store, stalls)
 
     def prepare() -> None:
         store.ensure()
+        stalls.ensure()
         status = store.status()
         if status.needs_rebuild:
             log.info(
@@ -63,17 +71,49 @@ def projection_loop(store: ProjectionStore, on_page: Callable[[int], None] | Non
                 status.version,
                 status.expected_version,
             )
-            store.rebuild()
+            with watch:
+                store.rebuild()
+            watch.passed()
 
     def step() -> bool:
-        if on_page is None:
-            return store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP) > 0
-        advanced = store.catch_up(pages_max=1)
+        with watch:
+            if on_page is None:
+                advanced = store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP)
+            else:
+                advanced = store.catch_up(pages_max=1)
+                if advanced:
+                    on_page(store.position())
         if advanced:
-            on_page(store.position())
+            watch.passed()
         return advanced > 0
 
     return Loop(name=f"projection:{store.name}", step=step, prepare=prepare)
+
+
+class StallWatch:
+    """Records an event a projection cannot apply, and forgets it once the projection moves
+    on. A dependency outage is no stall: it passes through for the runner to wait out."""
+
+    def __init__(self, store: ProjectionStore, stalls: Stalls) -> None:
+        self._store, self._stalls = store, stalls
+        # A stall may be left from an earlier leader or process: look once after advancing.
+        self._maybe_stalled = True
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        if isinstance(error, EventNotAppliedError) and not is_outage(error.error):
+            try:
+                self._stalls.record(error)
+            except Exception as unrecorded:  # the step's own error is the one to report
+                log.warning("could not record the stall of %s: %s", self._store.name, unrecorded)
+            self._maybe_stalled = True
+
+    def passed(self) -> None:
+        if self._maybe_stalled:
+            self._stalls.clear(self._store.name, self._store.position())
+            self._maybe_stalled = False
 
 
 def housekeeping_loop(services: Services, broker: RedisBroker | None) -> Loop:
@@ -189,8 +229,9 @@ def default_loops(
     resources = services.resources
     # The event feed announces each page it commits, so SSE streams on every API instance wake.
     announce = resources.announcer.announce
+    stalls = Stalls(resources.pool)
     loops = [
-        projection_loop(store, announce if store.name == EventFeedProjection.name else None)
+        projection_loop(store, stalls, announce if store.name == EventFeedProjection.name else None)
         for store in resources.projections.values()
     ]
     loops.append(housekeeping_loop(services, broker))

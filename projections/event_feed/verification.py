@@ -148,7 +148,7 @@ class Verifier:
                 rows = conn.execute(
                     "SELECT account, balance_stroops FROM rm_ledger_entries.account_balances"
                 ).fetchall()
-                by_account = {r["account"]: r["balance_stroops"] for r in rows}
+                by_account = {r["account"]: int(r["balance_stroops"]) for r in rows}
                 checks.append(ModelCheck("rm_ledger_entries", entries, by_account))
         if feed is None:
             notes.append("rm_event_feed is not built: the hash chain was not verified")

@@ -1,7 +1,9 @@
 """Statement lines: one line per side of every posting, with the account's running balance.
 
 Lines are appended in log order, so each account's running balance is the fold of its postings
-up to that position — the same number an auditor gets by replaying the log.
+up to that position — the same number an auditor gets by replaying the log. Running balances are
+`numeric`: only user and escrow accounts have a ceiling within bigint, and the external and
+platform accounts those are credited from grow without one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from projections.projection import Projection
 
 class LedgerEntriesProjection(Projection):
     name = "ledger_entries"
-    version = 1
+    # 2: running balances are numeric, since accounts without a ceiling (platform:fees,
+    # external:*) may sum past bigint (domain/ceilings.py); single amounts stay bigint.
+    version = 2
     ddl: ClassVar[tuple[str, ...]] = (
         """CREATE TABLE entries (
             account                text        NOT NULL,
@@ -28,14 +32,14 @@ class LedgerEntriesProjection(Projection):
             event_id               text        NOT NULL,
             event_type             text        NOT NULL,
             amount_stroops         bigint      NOT NULL,
-            balance_after_stroops  bigint      NOT NULL,
+            balance_after_stroops  numeric     NOT NULL,
             counterparty           text        NOT NULL,
             occurred_at            timestamptz NOT NULL,
             PRIMARY KEY (account, position, line)
         )""",
         """CREATE TABLE account_balances (
             account         text   PRIMARY KEY,
-            balance_stroops bigint NOT NULL,
+            balance_stroops numeric NOT NULL,
             position        bigint NOT NULL
         )""",
     )

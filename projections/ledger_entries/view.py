@@ -54,14 +54,14 @@ class LedgerEntriesView(AccountBalances):
                     "limit": limit + 1,
                 },
             ).fetchall()
-        return page_of([EntryRow(**r) for r in rows], limit, lambda r: r.sort_key)
+        return page_of([_entry(r) for r in rows], limit, lambda r: r.sort_key)
 
     def balances(self) -> dict[str, int]:
         with self._pool.connection() as conn:
             rows = conn.execute(
                 "SELECT account, balance_stroops FROM rm_ledger_entries.account_balances"
             ).fetchall()
-        return {r["account"]: r["balance_stroops"] for r in rows}
+        return {r["account"]: int(r["balance_stroops"]) for r in rows}
 
     def balance_of(self, account: str) -> int:
         with self._pool.connection() as conn:
@@ -70,3 +70,8 @@ class LedgerEntriesView(AccountBalances):
                 (account,),
             ).fetchone()
         return int(row["balance_stroops"]) if row else 0
+
+
+def _entry(row: dict[str, Any]) -> EntryRow:
+    # Running balances are numeric (read as Decimal, always whole): stroops are ints.
+    return EntryRow(**{**row, "balance_after_stroops": int(row["balance_after_stroops"])})

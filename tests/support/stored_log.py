@@ -94,6 +94,8 @@ def _plain(value: Any) -> Any:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)  # a numeric count of stroops: the same row as when it was a bigint
     if isinstance(value, Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, dict):

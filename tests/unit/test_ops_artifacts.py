@@ -40,6 +40,7 @@ METRICS: dict[str, frozenset[str]] = {
         "ledgerline_commands_total": ("command", "outcome"),
         "ledgerline_events_appended_total": ("type",),
         "ledgerline_projection_lag_events": ("projection",),
+        "ledgerline_projection_stalled_position": ("projection",),
         "ledgerline_outbox_lag_events": (),
         "ledgerline_queue_messages": ("queue", "state"),
         "ledgerline_saga_steps_total": ("kind", "outcome"),
