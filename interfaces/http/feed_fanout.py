@@ -23,10 +23,9 @@ from typing import Any, Final, TypeVar
 
 import anyio
 
-from application.ledger import Ledger
 from infrastructure.outages import is_outage
 from interfaces.http.commit_signal import CommitSignal
-from projections.event_feed.log_tail import FeedEvent, TailRead, read_published
+from projections.event_feed.log_tail import FeedEvent, LogTail, TailRead
 from projections.event_feed.view import FeedFilter
 
 T = TypeVar("T")
@@ -89,7 +88,7 @@ class Subscription:
 class FeedFanout:
     def __init__(
         self,
-        ledger: Ledger,
+        tail: LogTail,
         signal: CommitSignal,
         reads: anyio.CapacityLimiter,
         *,
@@ -97,7 +96,7 @@ class FeedFanout:
         window_max: int = WINDOW_EVENTS_MAX,
         buffer_max: int = SUBSCRIBER_BUFFER_MAX,
     ) -> None:
-        self._ledger = ledger
+        self._tail = tail
         self._signal = signal
         self._reads = reads
         self._page_size = page_size
@@ -128,7 +127,7 @@ class FeedFanout:
     async def current(self) -> int:
         """How far the reader has read (the log's head before its first read)."""
         if self.position is None:
-            return await self.in_thread(self._ledger.head_position)
+            return await self.in_thread(self._tail.head)
         return self.position
 
     def subscribe(self, wanted: FeedFilter) -> Subscription | None:
@@ -151,7 +150,7 @@ class FeedFanout:
 
     async def read_log(self, after: int, stop: int | None) -> TailRead:
         """One page of the log after `after` (catch-up, or the reader's own read)."""
-        return await self.in_thread(read_published, self._ledger, after, self._page_size, stop)
+        return await self.in_thread(self._tail.read, after, self._page_size, stop)
 
     async def in_thread(self, function: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(function, *args, limiter=self._reads)
@@ -161,9 +160,7 @@ class FeedFanout:
             seen = self._signal.generation  # before reading: a commit during it is not lost
             try:
                 if self.position is None:
-                    self.position = self.window_from = await self.in_thread(
-                        self._ledger.head_position
-                    )
+                    self.position = self.window_from = await self.in_thread(self._tail.head)
                 while await self._read_page():
                     pass
             except Exception as error:

@@ -20,6 +20,7 @@ from interfaces.http.commit_signal import CommitSignal
 from interfaces.http.event_stream import EventStream, StreamStart
 from interfaces.http.feed_fanout import FeedFanout
 from interfaces.settings import Settings
+from projections.event_feed.log_tail import LogTail
 from projections.event_feed.view import FeedFilter, FeedView
 
 # Log reads running at once in this process (the reader's and streams' catch-ups), so streams
@@ -44,7 +45,7 @@ class LiveFeed:
         self.signal = signal
         self.closing = False
         self.reads = anyio.CapacityLimiter(FEED_READS_MAX)
-        self.fanout = FeedFanout(ledger, signal, self.reads)
+        self.fanout = FeedFanout(LogTail(ledger), signal, self.reads)
 
     async def start(self) -> None:
         if not self.signal.started:

@@ -79,3 +79,16 @@ def feed_event(position: int, event: object) -> FeedEvent | None:
     return FeedEvent(
         row, entry.aggregate_type, body["aggregateId"], frozenset(entry.user_ids(event))
     )
+
+
+class LogTail:
+    """The published feed as `ledger` reads it from the log."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    def head(self) -> int:
+        return self._ledger.head_position()
+
+    def read(self, after: int, limit: int, stop: int | None = None) -> TailRead:
+        return read_published(self._ledger, after, limit, stop)
