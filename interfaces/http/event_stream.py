@@ -28,8 +28,8 @@ import redis
 from infrastructure.observability import metrics
 from infrastructure.outages import is_outage
 from interfaces.http.edge.errors import TooManyStreamsError
-from interfaces.http.feed_fanout import Subscription
-from projections.event_feed.view import FeedFilter, StreamRow
+from interfaces.http.feed_fanout import Subscription, frame
+from projections.event_feed.view import FeedFilter
 
 if TYPE_CHECKING:
     from interfaces.http.live_feed import LiveFeed
@@ -51,10 +51,6 @@ class StreamStart:
     """Where a stream begins: after `position`, or at the feed's current end when None."""
 
     position: int | None
-
-
-def frame(row: StreamRow) -> bytes:
-    return f"id: {row.position}\nevent: {row.type}\ndata: {row.envelope}\n\n".encode()
 
 
 class EventStream:
@@ -127,7 +123,7 @@ class EventStream:
             recent = self._fanout.recent(after, upto, self._wanted)
             if recent is not None:
                 if recent:
-                    yield self._frames([e.row for e in recent])
+                    yield self._framed(b"".join(e.frame for e in recent))
                 yield max(after, upto)
                 return
         while not self._live.closing and (upto is None or after < upto):
@@ -144,9 +140,9 @@ class EventStream:
                 log.warning("event stream could not read the log: %s", error)
                 await anyio.sleep(RETRY_S)
                 continue
-            wanted = [e.row for e in read.events if e.wanted_by(self._wanted)]
+            wanted = [frame(e.row) for e in read.events if e.wanted_by(self._wanted)]
             if wanted:
-                yield self._frames(wanted)
+                yield self._framed(b"".join(wanted))
             after = read.scanned_to
             yield after
             if upto is None and not read.full:
@@ -158,14 +154,15 @@ class EventStream:
             async for chunk in self._beat():
                 yield chunk
             events = await subscription.take(self._until_beat())
-            fresh = [e.row for e in events if e.position > after]
+            fresh = [e for e in events if e.position > after]
             if fresh:
-                yield self._frames(fresh)
+                yield self._framed(b"".join(e.frame for e in fresh))
                 after = fresh[-1].position
                 yield after
 
-    def _frames(self, rows: list[StreamRow]) -> bytes:
-        framed = self._hint + b"".join(frame(row) for row in rows)
+    def _framed(self, frames: bytes) -> bytes:
+        """`frames`, with the reconnection hint before the stream's first event."""
+        framed = self._hint + frames
         self._hint = b""
         return framed
 

@@ -19,6 +19,7 @@ import collections
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import anyio
@@ -26,7 +27,7 @@ import anyio
 from infrastructure.outages import is_outage
 from interfaces.http.commit_signal import CommitSignal
 from projections.event_feed.log_tail import FeedEvent, LogTail, TailRead
-from projections.event_feed.view import FeedFilter
+from projections.event_feed.view import FeedFilter, StreamRow
 
 T = TypeVar("T")
 
@@ -44,6 +45,22 @@ RETRY_S: Final = 0.5
 log = logging.getLogger(__name__)
 
 
+def frame(row: StreamRow) -> bytes:
+    return f"id: {row.position}\nevent: {row.type}\ndata: {row.envelope}\n\n".encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """An event as the reader hands it out, its SSE frame encoded once for every stream."""
+
+    event: FeedEvent
+    frame: bytes
+
+    @property
+    def position(self) -> int:
+        return self.event.position
+
+
 class Subscription:
     """What one stream receives from the reader: events after `joined_at` its filter wants."""
 
@@ -52,12 +69,12 @@ class Subscription:
         self.joined_at = joined_at
         self.cut_loose = False
         self._buffer_max = buffer_max
-        self._events: collections.deque[FeedEvent] = collections.deque()
+        self._events: collections.deque[Published] = collections.deque()
         self._ready = asyncio.Event()
 
-    def offer(self, events: list[FeedEvent]) -> bool:
+    def offer(self, events: list[Published]) -> bool:
         """Keeps the wanted ones; False when the buffer overflowed (the subscription ends)."""
-        wanted = [e for e in events if e.wanted_by(self.wanted)]
+        wanted = [e for e in events if e.event.wanted_by(self.wanted)]
         if len(self._events) + len(wanted) > self._buffer_max:
             self._events.clear()
             self.cut_loose = True
@@ -71,7 +88,7 @@ class Subscription:
     def end(self) -> None:
         self._ready.set()
 
-    async def take(self, timeout_s: float) -> list[FeedEvent]:
+    async def take(self, timeout_s: float) -> list[Published]:
         """The events buffered so far, waiting up to `timeout_s` for one (empty on timeout,
         on close, or when cut loose)."""
         if not self._events and not self.cut_loose:
@@ -101,7 +118,7 @@ class FeedFanout:
         self._reads = reads
         self._page_size = page_size
         self._buffer_max = buffer_max
-        self._window: collections.deque[FeedEvent] = collections.deque(maxlen=window_max)
+        self._window: collections.deque[Published] = collections.deque(maxlen=window_max)
         # Every published event in (window_from, position] is in the window.
         self.window_from = 0
         self.position: int | None = None
@@ -142,11 +159,11 @@ class FeedFanout:
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscriptions.discard(subscription)
 
-    def recent(self, after: int, upto: int, wanted: FeedFilter) -> list[FeedEvent] | None:
+    def recent(self, after: int, upto: int, wanted: FeedFilter) -> list[Published] | None:
         """Wanted events in (after, upto] from the window; None when it does not reach back."""
         if after < self.window_from:
             return None
-        return [e for e in self._window if after < e.position <= upto and e.wanted_by(wanted)]
+        return [e for e in self._window if after < e.position <= upto and e.event.wanted_by(wanted)]
 
     async def read_log(self, after: int, stop: int | None) -> TailRead:
         """One page of the log after `after` (catch-up, or the reader's own read)."""
@@ -182,12 +199,13 @@ class FeedFanout:
         return read.full
 
     def _hand_out(self, read: TailRead) -> None:
-        for event in read.events:
+        published = [Published(event, frame(event.row)) for event in read.events]
+        for event in published:
             if len(self._window) == self._window.maxlen:
                 self.window_from = self._window[0].position
             self._window.append(event)
         self.position = read.scanned_to
-        if read.events:
+        if published:
             for subscription in list(self._subscriptions):
-                if not subscription.offer(read.events):
+                if not subscription.offer(published):
                     self._subscriptions.discard(subscription)
