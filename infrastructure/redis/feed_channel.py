@@ -1,9 +1,9 @@
 """The Redis pub/sub channel on which the event feed announces that it moved.
 
-The feed's loop publishes its new position after each page it commits; every API instance
-listens and wakes its SSE streams, which then read the feed table itself. A message is only a
-wake-up: a lost one costs a stream at most its poll interval, never an event, because streams
-read rows from PostgreSQL, not from the channel.
+The feed's loop publishes its new position after each page it commits. API processes no longer
+need it: their SSE streams follow the log's own NOTIFY (interfaces/http/feed_fanout.py). A
+message is only a wake-up: a lost one costs a listener at most its poll interval, never an
+event, because listeners read rows from PostgreSQL, not from the channel.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from infrastructure.observability.exposition import Exposition
 from interfaces.http.admin import AdminController
 from interfaces.http.api_keys import ApiKeysController, me_alias
 from interfaces.http.audit import AuditController
+from interfaces.http.commit_signal import CommitSignal
 from interfaces.http.contract.docs_page import DocumentPlugin, SwaggerPage
 from interfaces.http.contract.document import Contract
 from interfaces.http.disputes import DisputesController
@@ -35,6 +36,7 @@ from interfaces.http.wallets import WalletsController
 from interfaces.http.webhook_endpoints import WebhookEndpointsController
 from interfaces.http.withdrawals import DepositsController, WithdrawalsController
 from interfaces.services import Services
+from interfaces.workers.loops import DEFAULT_LOG_CHANNEL
 
 API_PREFIX: Final = "/api/v1"
 DOCS_PATH: Final = f"{API_PREFIX}/docs"
@@ -70,8 +72,11 @@ def create_app(services: Services) -> Litestar:
             IncomingWebhooksController,
         ],
     )
+    # One LISTEN per process: it wakes the feed reader and the waits of read-your-writes.
+    channel = getattr(resources.ledger.recorder, "channel_name", DEFAULT_LOG_CHANNEL)
+    signal = CommitSignal(resources.database_url, channel)
     live_feed = LiveFeed(
-        services.views.feed, resources.slots, services.settings, resources.redis_url
+        services.views.feed, resources.slots, services.settings, resources.ledger, signal
     )
     contract = Contract()
     edge = EdgeMiddleware(gate)
@@ -84,7 +89,7 @@ def create_app(services: Services) -> Litestar:
     app = Litestar(
         route_handlers=[api, metrics_route(Exposition(shared_state(services)))],
         middleware=[TelemetryMiddleware(), edge, query],
-        dependencies=app_dependencies(services),
+        dependencies=app_dependencies(services, signal),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="Ledgerline",

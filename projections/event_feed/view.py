@@ -1,6 +1,7 @@
-"""Reads of the event feed in position order: live streams, log pages for auditors, exports.
+"""Reads of the event feed in position order: webhook replays, log pages for auditors, exports
+(live SSE reads the log itself, log_tail.py).
 
-Positions have gaps, so every read pages by "greater than the last position seen". A stream
+Positions have gaps, so every read pages by "greater than the last position seen". A replay
 reads the feed's tracking position first and then rows up to it: rows and position commit
 together, so everything at or below it is visible, and a reader that saw all of them may move
 its cursor to that position without ever skipping a row that commits later.

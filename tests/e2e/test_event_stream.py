@@ -76,13 +76,41 @@ def test_a_stream_resumed_across_an_api_restart_sees_every_event_once_in_order(
     assert got[-1] >= last
 
 
+def test_a_stream_hears_of_a_commit_from_the_log_with_the_same_envelope_the_feed_stores(
+    stack: Stack,
+) -> None:
+    """Streams follow the log itself: with the runner (and so the event_feed projection) down,
+    a stream still gets each event, and its frame is the text the feed stores once it runs."""
+    user = new_user(stack)
+    key = stack.key("read")
+    assert stack.runner is not None
+    stack.caught_up()
+    stack.runner.stop()
+    try:
+        with EventStreamClient(stack.base_url, key, {"userId": user, "after": "0"}) as stream:
+            last = [credit(stack, user) for _ in range(3)][-1]
+            stream.wait_for_position(last)
+    finally:
+        stack.restart_runner()
+    got = {frame.position: frame.data for frame in stream.frames}
+    stack.caught_up()
+    with stack.services.resources.pool.connection() as conn:
+        stored = conn.execute(
+            "SELECT position, envelope::text AS envelope FROM rm_event_feed.events"
+            " WHERE position = ANY(%s) ORDER BY position",
+            (list(got),),
+        ).fetchall()
+    assert {r["position"]: r["envelope"] for r in stored} == got
+    assert stream.positions() == published_for(stack, user, last)
+
+
 def test_a_stream_on_another_instance_sees_every_event_once_in_order(stack: Stack) -> None:
     user = new_user(stack)
     key = stack.key("read")
     params = {"userId": user, "after": "0"}
     with api_instance(stack) as other:
         # Commands go through the stack's instance; the stream lives on the other one, so
-        # it only hears of new events through Redis (or its poll).
+        # it only hears of new events through the log's NOTIFY (or its idle re-read).
         with EventStreamClient(other.base_url, key, params) as remote:
             for _ in range(4):
                 last = credit(stack, user)

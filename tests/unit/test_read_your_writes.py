@@ -11,15 +11,19 @@ from typing import Any, cast
 import pytest
 
 from domain.errors import ValidationError
+from interfaces.http.edge import read_your_writes as read_your_writes_module
 from interfaces.http.edge.errors import PositionNotReachedError
 from interfaces.http.edge.handler_threads import HANDLER_THREADS, use_handler_threads
-from interfaces.http.edge.prefer import PREFER_WAITS_MAX, wait_slot
+from interfaces.http.edge.prefer import PREFER_WAIT_MAX_S, PREFER_WAITS_MAX, wait_slot
 from interfaces.http.edge.read_your_writes import (
+    MIN_POSITION_WAIT_S,
     MIN_POSITION_WAITS_MAX,
     POSITION_MAX,
     ReadYourWrites,
     min_position,
 )
+from interfaces.http.edge.responses import Waiting
+from interfaces.workers.log_signal import LogSignal
 
 pytestmark = pytest.mark.unit
 
@@ -133,3 +137,64 @@ def test_only_so_many_requests_wait_for_a_saga_at_once() -> None:
             assert one_more is False
     with wait_slot() as again:
         assert again is True
+
+
+class MovingStore:
+    """A read model the test moves, as the runner would after a commit."""
+
+    def __init__(self, position: int = 10) -> None:
+        self.applied = position
+        self.looked = threading.Event()
+
+    def position(self) -> int:
+        self.looked.set()
+        return self.applied
+
+    def wait_for(self, position: int, timeout_s: float) -> bool:
+        raise AssertionError("with the commit signal, waits never poll the store's own way")
+
+
+def test_a_wait_woken_by_a_commit_returns_as_soon_as_the_read_model_reached_the_position() -> None:
+    store, signal = MovingStore(position=10), LogSignal("postgresql://unused", "unused")
+    read_your_writes = reading({"m": store}, signal=signal)
+    outcomes: list[str] = []
+
+    def wait() -> None:
+        read_your_writes.wait(asking("11"), "m")
+        outcomes.append("answered")
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    assert store.looked.wait(10)
+    store.applied = 11
+    signal.notify()
+    waiter.join(timeout=MIN_POSITION_WAIT_S / 2)  # well before the bound
+    assert outcomes == ["answered"]
+
+
+def test_a_position_never_reached_is_still_a_503_after_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(read_your_writes_module, "MIN_POSITION_WAIT_S", 0.1)
+    store, signal = MovingStore(position=10), LogSignal("postgresql://unused", "unused")
+    with pytest.raises(PositionNotReachedError):
+        reading({"m": store}, signal=signal).wait(asking("11"), "m")
+
+
+def test_a_prefer_wait_reloads_at_each_commit_until_the_saga_settles() -> None:
+    signal = LogSignal("postgresql://unused", "unused")
+    settled_at = threading.Event()
+    reloads: list[int] = []
+
+    def reload(result: int) -> int:
+        reloads.append(result)
+        return 1 if settled_at.is_set() else 0
+
+    outcome: list[tuple[int, bool]] = []
+    waiting = Waiting(seconds=PREFER_WAIT_MAX_S, reload=reload, settled=lambda r: r == 1)
+    waiter = threading.Thread(target=lambda: outcome.append(waiting.wait(0, signal)))
+    waiter.start()
+    settled_at.set()
+    signal.notify()
+    waiter.join(timeout=PREFER_WAIT_MAX_S / 2)
+    assert outcome == [(1, True)]

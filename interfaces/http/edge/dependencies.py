@@ -26,6 +26,7 @@ from interfaces.http.edge.edge_state import edge_state
 from interfaces.http.edge.read_your_writes import ReadYourWrites
 from interfaces.http.edge.responses import Responder
 from interfaces.services import Services
+from interfaces.workers.log_signal import LogSignal
 from projections.store import ProjectionStore
 
 T = TypeVar("T")
@@ -37,7 +38,7 @@ VIEW_SUFFIX = "_view"
 Respond = Provided[Responder]
 
 
-def app_dependencies(services: Services) -> dict[str, Provide]:
+def app_dependencies(services: Services, signal: LogSignal | None = None) -> dict[str, Provide]:
     resources = services.resources
     named: dict[str, object] = {
         **{f.name: getattr(services.use_cases, f.name) for f in fields(services.use_cases)},
@@ -49,13 +50,15 @@ def app_dependencies(services: Services) -> dict[str, Provide]:
         "pool": resources.pool,
         "redis": resources.redis,
         "projections": resources.projections,
-        "read_your_writes": ReadYourWrites(resources.projections, resources.ledger.head_position),
+        "read_your_writes": ReadYourWrites(
+            resources.projections, resources.ledger.head_position, signal=signal
+        ),
     }
     provided = {
         name: Provide(_constant(value), sync_to_thread=False, use_cache=True)
         for name, value in named.items()
     }
-    provided["respond"] = Provide(_responder(resources.idempotency), sync_to_thread=False)
+    provided["respond"] = Provide(_responder(resources.idempotency, signal), sync_to_thread=False)
     return provided
 
 
@@ -63,10 +66,12 @@ def _constant(value: object) -> Callable[[], Any]:
     return lambda: value
 
 
-def _responder(idempotency: IdempotencyStore) -> Callable[[Request[Any, Any, Any]], Responder]:
+def _responder(
+    idempotency: IdempotencyStore, signal: LogSignal | None
+) -> Callable[[Request[Any, Any, Any]], Responder]:
     def respond(request: Request[Any, Any, Any]) -> Responder:
         state = edge_state(request.scope)
         assert state is not None, "every route runs behind EdgeMiddleware"
-        return Responder(state, idempotency)
+        return Responder(state, idempotency, signal)
 
     return respond

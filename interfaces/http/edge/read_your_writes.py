@@ -24,6 +24,7 @@ from litestar import Request
 from domain.errors import ValidationError
 from interfaces.http.edge.errors import PositionNotReachedError
 from interfaces.http.edge.handler_threads import HANDLER_THREADS
+from interfaces.workers.log_signal import LogSignal
 from projections.store import ProjectionStore
 
 MIN_POSITION_HEADER: Final = "x-min-position"
@@ -31,6 +32,8 @@ MIN_POSITION_WAIT_S: Final = 5.0
 MIN_POSITION_WAITS_MAX: Final = HANDLER_THREADS // 4
 POSITION_MAX: Final = 2**63 - 1  # positions are PostgreSQL bigint notification ids
 RETRY_AFTER_S: Final = 1
+RECHECK_FIRST_S: Final = 0.002
+RECHECK_MAX_S: Final = 0.02
 _POSITION = re.compile(r"[0-9]{1,19}")
 
 
@@ -52,9 +55,12 @@ class ReadYourWrites:
         stores: Mapping[str, ProjectionStore],
         head: Callable[[], int],
         waits_max: int = MIN_POSITION_WAITS_MAX,
+        *,
+        signal: LogSignal | None = None,
     ) -> None:
         self._stores = stores
         self._head = head
+        self._signal = signal
         self._waits = threading.BoundedSemaphore(waits_max)
 
     def wait(self, request: Request[Any, Any, Any], *projections: str) -> None:
@@ -79,10 +85,27 @@ class ReadYourWrites:
             deadline = time.monotonic() + MIN_POSITION_WAIT_S
             for name in behind:
                 left_s = max(0.0, deadline - time.monotonic())
-                if not self._stores[name].wait_for(wanted, left_s):
+                if not self._reached(name, wanted, left_s):
                     raise self._not_reached(name, wanted, f"not within {MIN_POSITION_WAIT_S:g} s")
         finally:
             self._waits.release()
+
+    def _reached(self, name: str, wanted: int, timeout_s: float) -> bool:
+        """Whether read model `name` applied `wanted` within `timeout_s`."""
+        store = self._stores[name]
+        if self._signal is None:
+            return store.wait_for(wanted, timeout_s)
+        deadline = time.monotonic() + timeout_s
+        seen = self._signal.generation
+        recheck_s = RECHECK_FIRST_S
+        while store.position() < wanted:
+            left_s = deadline - time.monotonic()
+            if left_s <= 0:
+                return False
+            moved = self._signal.wait(seen, min(recheck_s, left_s))
+            recheck_s = RECHECK_FIRST_S if moved != seen else min(recheck_s * 2, RECHECK_MAX_S)
+            seen = moved
+        return True
 
     def _not_reached(self, name: str, wanted: int, why: str) -> PositionNotReachedError:
         return PositionNotReachedError(

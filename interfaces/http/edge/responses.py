@@ -21,6 +21,7 @@ from infrastructure.postgres.idempotency import Claim, IdempotencyStore, StoredR
 from interfaces.http.edge.edge_state import EdgeState
 from interfaces.http.edge.prefer import wait_slot
 from interfaces.http.schemas.wire import Timestamp, described
+from interfaces.workers.log_signal import LogSignal
 from projections.pagination import Page
 
 T = TypeVar("T")
@@ -80,20 +81,27 @@ class _ResponseCompletion:
 
 @dataclass(frozen=True)
 class Waiting(Generic[R]):
-    """`Prefer: wait=N`: reload the result until it is settled, for at most `seconds`."""
+    """`Prefer: wait=N`: reload the result until it is settled, for at most `seconds`. A saga
+    settles by appending events, so with the commit signal each reload follows a commit (and
+    at the latest `poll_s` after the last, should a notification be lost)."""
 
     seconds: float
     reload: Callable[[R], R]
     settled: Callable[[R], bool]
     poll_s: float = 0.05
 
-    def wait(self, result: R) -> tuple[R, bool]:
+    def wait(self, result: R, signal: LogSignal | None = None) -> tuple[R, bool]:
         with wait_slot() as waiting:
             deadline = time.monotonic() + self.seconds
+            seen = signal.generation if signal is not None else 0
             while not self.settled(result):
-                if not waiting or time.monotonic() >= deadline:
+                left_s = deadline - time.monotonic()
+                if not waiting or left_s <= 0:
                     return result, False
-                time.sleep(self.poll_s)
+                if signal is None:
+                    time.sleep(min(self.poll_s, left_s))
+                else:
+                    seen = signal.wait(seen, min(self.poll_s, left_s))
                 result = self.reload(result)
             return result, True
 
@@ -101,9 +109,12 @@ class Waiting(Generic[R]):
 class Responder:
     """Per-request answers; provided to handlers as a dependency."""
 
-    def __init__(self, state: EdgeState, idempotency: IdempotencyStore) -> None:
+    def __init__(
+        self, state: EdgeState, idempotency: IdempotencyStore, signal: LogSignal | None = None
+    ) -> None:
         self._state = state
         self._idempotency = idempotency
+        self._signal = signal
 
     @property
     def context(self) -> CommandContext:
@@ -153,7 +164,7 @@ class Responder:
         if written:
             self._state.completed_in_transaction = True
         if waiting is not None and waiting.seconds > 0:
-            settled_result, settled = waiting.wait(result)
+            settled_result, settled = waiting.wait(result, self._signal)
             if settled:
                 position = getattr(result, "position", None)
                 return self._bytes(200, self._encode(present(settled_result), position))
