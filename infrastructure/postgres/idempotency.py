@@ -25,6 +25,12 @@ LOCK_S: Final = 60
 CLAIM_LOST_SQLSTATE: Final = "LL409"
 CACHE_PREFIX: Final = "ledgerline:idem:"
 PURGE_BATCH_MAX: Final = 1000
+# Relaxed commits: claiming and releasing a key do not wait for their WAL to reach disk (their
+# statements end in `RETURNING set_config('synchronous_commit', 'off', true)`). Safe: a
+# claim lost in a crash only lets a retry run the command afresh, and the completion that
+# depends on a claim commits synchronously, which flushes the WAL up to and past the claim, so
+# no durable completion ever lacks its claim; a lost release only waits out its lock (LOCK_S).
+# It spares every idempotent command one of its durable commits.
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +96,9 @@ class IdempotencyStore:
                 # passed without completing: the command never committed, so it is safe).
                 " WHERE r.expires_at < now() OR (r.status = 'IN_PROGRESS'"
                 "  AND r.locked_until < now() AND r.fingerprint = EXCLUDED.fingerprint)"
-                " RETURNING claim_token",
+                # A claim is a lock, not a fact: it commits without its own fsync (see
+                # "relaxed" above). Only a written row evaluates RETURNING; only it commits.
+                " RETURNING claim_token, set_config('synchronous_commit', 'off', true)",
                 {
                     "scope": scope,
                     "key": key,
@@ -138,17 +146,6 @@ class IdempotencyStore:
                 raise claim_lost(claim.key) from None
             raise
 
-    def amend(self, claim: Claim, response: StoredResponse) -> None:
-        """Replaces a completed record's response with the one finally sent (a command that
-        stored its provisional 202 in-transaction, then waited for its saga to settle)."""
-        with self._pool.connection() as conn:
-            conn.execute(
-                "UPDATE idempotency_records SET response_status = %s, response_body = %s"
-                " WHERE scope = %s AND idempotency_key = %s AND claim_token = %s"
-                " AND status = 'COMPLETED'",
-                (response.status, response.body, claim.scope, claim.key, claim.token),
-            )
-
     def remember(self, claim: Claim, response: StoredResponse) -> None:
         """Caches a completed response in Redis (after the transaction that stored it)."""
         self._remember(claim.scope, claim.key, claim.fingerprint, response)
@@ -158,7 +155,8 @@ class IdempotencyStore:
         with self._pool.connection() as conn:
             conn.execute(
                 "DELETE FROM idempotency_records WHERE scope = %s AND idempotency_key = %s"
-                " AND claim_token = %s AND status = 'IN_PROGRESS'",
+                " AND claim_token = %s AND status = 'IN_PROGRESS'"
+                " RETURNING set_config('synchronous_commit', 'off', true)",  # relaxed commit
                 (claim.scope, claim.key, claim.token),
             )
 

@@ -167,14 +167,17 @@ class Gate:
         scope = f"{owner} {arrival.method} {arrival.path}"
         return self.idempotency.claim(scope, key, fingerprint_of(arrival.body))
 
-    def settle(self, claim: Claim, status: int, body: bytes, completed: bool) -> None:
-        """After the handler: keep a successful response, release the claim of a failed one."""
+    def settle(self, claim: Claim, status: int, body: bytes, stored: StoredResponse | None) -> None:
+        """After the handler: keep a successful response, release the claim of a failed one.
+        A command that `stored` its response in its own transaction is complete already: its
+        record is never rewritten (a replay answers what the transaction stored — for an
+        asynchronous command waited on with `Prefer: wait`, its 202 acceptance), only cached."""
+        if stored is not None:
+            self.idempotency.remember(claim, stored)
+            return
         response = StoredResponse(status, body)
         if not 200 <= status < 300:
             self.idempotency.abandon(claim)
             return
-        if completed:
-            self.idempotency.amend(claim, response)
-        else:
-            self.idempotency.complete(claim, response)
+        self.idempotency.complete(claim, response)
         self.idempotency.remember(claim, response)
