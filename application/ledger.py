@@ -33,6 +33,7 @@ from application.context import CommandContext
 from application.group_commit import GroupCommitter, Prepared
 from application.instruments import Instruments, NoInstruments, caller_use_case
 from application.outages import ServiceUnavailableError
+from application.snapshotting import BackgroundSnapshots
 from application.tracing import current_traceparent, span, tracer
 from application.working_set import WorkingSet
 from domain.accounts import Account
@@ -59,6 +60,7 @@ class Ledger(Application[UUID]):
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)
         self._committer: GroupCommitter | None = None
+        self._background_snapshots: BackgroundSnapshots | None = None
         self._committer_lock = threading.Lock()
         self._aggregate_locks = AggregateLocks()
         self._batch = threading.local()  # the committer thread's working set, while it decides
@@ -67,6 +69,8 @@ class Ledger(Application[UUID]):
     def close(self) -> None:
         if getattr(self, "_committer", None) is not None:
             self._committer.close()  # type: ignore[union-attr]
+        if getattr(self, "_background_snapshots", None) is not None:
+            self._background_snapshots.close()  # type: ignore[union-attr]
         super().close()
 
     def run(self, command: Callable[[], R], *, touching: Iterable[UUID] = ()) -> R:
@@ -306,6 +310,12 @@ class Ledger(Application[UUID]):
         self.instruments.appended(types)
         return results[0]
 
+    def _snapshots(self) -> BackgroundSnapshots:
+        with self._committer_lock:
+            if self._background_snapshots is None:
+                self._background_snapshots = BackgroundSnapshots(self._take_snapshots, self.name)
+            return self._background_snapshots
+
     def _group_committer(self) -> GroupCommitter:
         with self._committer_lock:
             if self._committer is None:
@@ -317,14 +327,11 @@ class Ledger(Application[UUID]):
     def _record_processing(self, processing: ProcessingEvent[UUID]) -> list[Any]:
         """What `Application.save` does once events are collected: record, snapshot, notify.
 
-        Once the events are recorded the command has happened: a snapshot that cannot be
-        written (the database went away a moment later) is skipped, never reported as the
-        command failing — a caller told "failed" would retry a command already applied."""
+        Once the events are recorded the command has happened: snapshots are taken afterwards
+        on their own thread (application.snapshotting), never reported as the command failing
+        — a caller told "failed" would retry a command already applied."""
         recordings = self._record(processing)
-        try:
-            self._take_snapshots(processing)
-        except Exception as error:
-            log.warning("snapshot skipped after a recorded command: %s", error)
+        self._snapshots().after_recording(processing)
         self._notify(recordings)
         return recordings
 
