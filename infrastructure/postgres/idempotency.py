@@ -33,6 +33,8 @@ PURGE_BATCH_MAX: Final = 1000
 # It spares every idempotent command one of its durable commits.
 
 log = logging.getLogger(__name__)
+# `claim` was not handed the cache's value: it reads the cache itself.
+UNREAD: Final = object()
 
 
 class IdempotencyKeyReusedError(ConflictError):
@@ -73,9 +75,17 @@ class IdempotencyStore:
         self._cache = cache
         self._ttl_s = ttl_s
 
-    def claim(self, scope: str, key: str, fingerprint: str) -> Claim | StoredResponse:
-        """Claims the key, or returns the response stored for it; raises when it is taken."""
-        cached = self._cached(scope, key)
+    def claim(
+        self, scope: str, key: str, fingerprint: str, cached_raw: bytes | object | None = UNREAD
+    ) -> Claim | StoredResponse:
+        """Claims the key, or returns the response stored for it; raises when it is taken.
+        `cached_raw` is the cache's value for `cache_key(scope, key)` when the caller already
+        read it (with the rate limit, in one round trip)."""
+        cached = (
+            self._cached(scope, key)
+            if cached_raw is UNREAD
+            else _decoded(cached_raw if isinstance(cached_raw, bytes) else None)
+        )
         if cached is not None:
             if cached.fingerprint != fingerprint:
                 raise _reused(key)
@@ -116,7 +126,7 @@ class IdempotencyStore:
                 (scope, key),
             ).fetchone()
         if row is None:  # purged between the two statements: claim again
-            return self.claim(scope, key, fingerprint)
+            return self.claim(scope, key, fingerprint, None)
         if row["fingerprint"] != fingerprint:
             raise _reused(key)
         if row["status"] != "COMPLETED":
@@ -170,25 +180,28 @@ class IdempotencyStore:
                 ).rowcount
             )
 
-    def _cache_key(self, scope: str, key: str) -> str:
+    def cache_key(self, scope: str, key: str) -> str:
+        """The Redis key a completed response of (scope, key) is cached under."""
         return CACHE_PREFIX + hashlib.sha256(f"{scope}\x1f{key}".encode()).hexdigest()
 
     def _cached(self, scope: str, key: str) -> _Cached | None:
         try:
-            raw = self._cache.get(self._cache_key(scope, key))
+            raw = self._cache.get(self.cache_key(scope, key))
         except redis.RedisError as error:
             log.warning("idempotency cache unavailable, reading PostgreSQL: %s", error)
             return None
-        if not raw:
-            return None
-        return msgspec.msgpack.decode(cast(bytes, raw), type=_Cached)
+        return _decoded(cast(bytes | None, raw))
 
     def _remember(self, scope: str, key: str, fingerprint: str, response: StoredResponse) -> None:
         value = msgspec.msgpack.encode(_Cached(fingerprint, response.status, response.body))
         try:
-            self._cache.set(self._cache_key(scope, key), value, ex=self._ttl_s)
+            self._cache.set(self.cache_key(scope, key), value, ex=self._ttl_s)
         except redis.RedisError as error:
             log.warning("idempotency cache unavailable, not caching: %s", error)
+
+
+def _decoded(raw: bytes | None) -> _Cached | None:
+    return msgspec.msgpack.decode(raw, type=_Cached) if raw else None
 
 
 def is_claim_lost(error: BaseException) -> bool:
