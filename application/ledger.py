@@ -5,10 +5,12 @@ Its notification id is the public *position* used by SSE ids, webhooks, audits a
 every given aggregate in one transaction (optimistic concurrency on each, group-committed with
 concurrent commands) and lets the edge record the command's outcome in that same transaction.
 `change` is the one load-check-change-commit: it loads an aggregate (refusing with the caller's
-not-found error), lets the use case change it, and commits only when events are pending; it runs
-serialised in this process with other commands on the same aggregates, and is retried from the
-load when another process won the race. `run` does the same for a command that creates what it
-records (a natural id taken once).
+not-found error), lets the use case change it, and commits only when events are pending; it is
+decided on the group committer's thread, in sequence with the other commands of its batch and
+against the state they left (application.group_commit, application.working_set), and is decided
+again from a fresh load when another process won the race. `run` does the load-decide-commit on
+the caller's thread, serialised in this process with other `run`s on the same aggregates, for a
+command that creates what it records (a natural id taken once).
 """
 
 from __future__ import annotations
