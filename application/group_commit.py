@@ -7,7 +7,8 @@ the committer (`Ledger.change`) loads its aggregates there and decides against t
 commands before it in the batch left them in, so N commands on one hot account are N decisions
 and one transaction, not N transactions in a row. A command refused while deciding (insufficient
 funds, a bad state) fails alone and leaves nothing behind; the others are recorded together,
-each `on_recorded` seeing only its own positions.
+each `on_recorded` seeing only its own positions. When the store does not answer while one
+command decides, the rest of its batch is told so at once (each would only wait as long again).
 
 If the batch fails to record — a stale decision (another process wrote an aggregate first: the
 version check refuses it), or a lost idempotency claim in any one command — each command is
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.persistence import InterfaceError, OperationalError
 
 from application.outages import CommitOutcomeUnknownError
 
@@ -114,10 +116,20 @@ class GroupCommitter:
 
     def _together(self, batch: list[_Pending]) -> None:
         ready: list[tuple[_Pending, Prepared]] = []
+        outage: BaseException | None = None
         with self._batch_scope():
             for pending in batch:
+                if outage is not None:
+                    # The store did not answer the command before: the rest of the batch
+                    # hears so at once instead of each waiting out its own timeout in turn.
+                    pending.done.set_exception(outage)
+                    continue
                 try:
                     prepared = pending.prepare()
+                except (InterfaceError, OperationalError) as error:
+                    outage = error
+                    pending.done.set_exception(error)
+                    continue
                 except BaseException as error:  # refused alone; prepare left nothing behind
                     pending.done.set_exception(error)
                     continue
