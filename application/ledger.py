@@ -5,10 +5,12 @@ Its notification id is the public *position* used by SSE ids, webhooks, audits a
 every given aggregate in one transaction (optimistic concurrency on each, group-committed with
 concurrent commands) and lets the edge record the command's outcome in that same transaction.
 `change` is the one load-check-change-commit: it loads an aggregate (refusing with the caller's
-not-found error), lets the use case change it, and commits only when events are pending; it runs
-serialised in this process with other commands on the same aggregates, and is retried from the
-load when another process won the race. `run` does the same for a command that creates what it
-records (a natural id taken once).
+not-found error), lets the use case change it, and commits only when events are pending; it is
+decided on the group committer's thread, in sequence with the other commands of its batch and
+against the state they left (application.group_commit, application.working_set), and is decided
+again from a fresh load when another process won the race. `run` does the load-decide-commit on
+the caller's thread, serialised in this process with other `run`s on the same aggregates, for a
+command that creates what it records (a natural id taken once).
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ from eventsourcing.utils import get_topic
 
 from application import instruments as outcomes
 from application.context import CommandContext
-from application.group_commit import GroupCommitter
+from application.group_commit import GroupCommitter, Prepared
 from application.instruments import Instruments, NoInstruments, caller_use_case
 from application.outages import ServiceUnavailableError
+from application.snapshotting import BackgroundSnapshots
 from application.tracing import current_traceparent, span, tracer
+from application.working_set import WorkingSet
 from domain.accounts import Account
 from domain.errors import ConflictError, DomainError, NotFoundError
 
@@ -58,13 +62,17 @@ class Ledger(Application[UUID]):
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)
         self._committer: GroupCommitter | None = None
+        self._background_snapshots: BackgroundSnapshots | None = None
         self._committer_lock = threading.Lock()
         self._aggregate_locks = AggregateLocks()
+        self._batch = threading.local()  # the committer thread's working set, while it decides
         self.instruments: Instruments = NoInstruments()
 
     def close(self) -> None:
         if getattr(self, "_committer", None) is not None:
             self._committer.close()  # type: ignore[union-attr]
+        if getattr(self, "_background_snapshots", None) is not None:
+            self._background_snapshots.close()  # type: ignore[union-attr]
         super().close()
 
     def run(self, command: Callable[[], R], *, touching: Iterable[UUID] = ()) -> R:
@@ -72,9 +80,18 @@ class Ledger(Application[UUID]):
         touching the same aggregates (so they queue instead of conflicting), and retried when a
         writer in another process won the race."""
         name = caller_use_case()
-        try:
+
+        def locked() -> R:
             with self._aggregate_locks.holding(touching):
                 return retry_on_conflict(command)
+
+        return self._counted(name, locked)
+
+    def _counted(self, name: str, command: Callable[[], R]) -> R:
+        """Runs `command`, counting how it ends when it does not record (a recorded command is
+        counted where it records)."""
+        try:
+            return command()
         except ConcurrencyConflictError:
             self.instruments.command(name, outcomes.CONFLICT)
             raise
@@ -103,10 +120,41 @@ class Ledger(Application[UUID]):
         aggregate, the last position recorded)`, the position None when nothing was; for a
         recorded command it is computed inside the transaction, so the edge can store it there.
 
-        Serialised in this process with other commands on `aggregate_id` and `touching` (every
-        other aggregate `decide` may change must be named there), and run again from the load
-        when a writer in another process won the race."""
+        `decide` runs on the group committer's thread, after the commands that reached the
+        committer before it in the same batch and against the state they left (see
+        group_commit): commands on one hot aggregate are decided in sequence and recorded in
+        one transaction instead of queueing for it. It is decided again on fresh state when the
+        batch could not be recorded, and the whole command is retried when a writer in another
+        process won the race (the version check refuses the stale decision). `touching` names
+        the other aggregates `decide` may change; it only matters for a `change` nested inside
+        a `run`, which holds their in-process locks."""
+        if self._committer_thread():
+            raise RuntimeError("a command's decision cannot issue another command")
+        if self._aggregate_locks.active():
+            # Nested in a `run` command holding its locks: decide in place on this thread.
+            return self._change_in_place(
+                cls, aggregate_id, decide, context, outcome, missing, touching
+            )
+        traceparent = current_traceparent() or context.traceparent
+        name = caller_use_case()
 
+        def prepare() -> Prepared:
+            return self._decide(
+                cls, aggregate_id, decide, context, outcome, missing, traceparent, name
+            )
+
+        return self._counted(name, lambda: retry_on_conflict(lambda: self._submit(prepare)))
+
+    def _change_in_place(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        decide: Callable[[A], Sequence[Aggregate] | None],
+        context: CommandContext,
+        outcome: Callable[[A, int | None], R],
+        missing: DomainError | None,
+        touching: Iterable[UUID],
+    ) -> R:
         def attempt() -> R:
             aggregate = self.require(cls, aggregate_id, missing)
             changed: list[Aggregate] = [aggregate, *(decide(aggregate) or ())]
@@ -118,6 +166,76 @@ class Ledger(Application[UUID]):
 
         return self.run(attempt, touching=[aggregate_id, *touching])
 
+    def _decide(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        decide: Callable[[A], Sequence[Aggregate] | None],
+        context: CommandContext,
+        outcome: Callable[[A, int | None], R],
+        missing: DomainError | None,
+        traceparent: str | None,
+        name: str,
+    ) -> Prepared:
+        """On the committer thread, inside its batch's working set: loads, decides, and
+        collects the command's events; a refusal undoes whatever it changed."""
+        working = self._working_set()
+        try:
+            aggregate = self.require(cls, aggregate_id, missing)
+            changed: list[Aggregate] = [aggregate, *(decide(aggregate) or ())]
+            working.adopt(changed)
+            touched = working.touched()
+            processing: ProcessingEvent[UUID] = ProcessingEvent()
+            processing.collect_events(*touched)
+        except BaseException:
+            working.undo()
+            raise
+        working.keep()
+        metadata = {**context.metadata(), "traceparent": traceparent}
+        for domain_event in processing.events:
+            object.__setattr__(domain_event, "metadata", metadata)
+        results: list[R] = []
+
+        def on_recorded(cursor: Any, positions: list[int]) -> None:
+            results[:] = [outcome(aggregate, max(positions))]
+            if context.completion is not None:
+                context.completion.write(cursor, results[0])
+
+        def answer(recordings: list[Any]) -> R:
+            if not recordings:
+                return outcome(aggregate, None)
+            self.instruments.command(name, outcomes.OK)
+            self.instruments.appended([type(e).__qualname__ for e in processing.events])
+            return results[0]
+
+        return Prepared(processing, on_recorded, answer)
+
+    def commands_waiting(self) -> int:
+        """Commands queued for the group committer's next batch."""
+        committer = self._committer
+        return 0 if committer is None else committer.waiting()
+
+    def _submit(self, prepare: Callable[[], Prepared]) -> Any:
+        return self._group_committer().submit(prepare)
+
+    def _committer_thread(self) -> bool:
+        committer = self._committer
+        return committer is not None and committer.is_committer_thread()
+
+    def _working_set(self) -> WorkingSet:
+        working: WorkingSet | None = getattr(self._batch, "working", None)
+        if working is None:
+            raise RuntimeError("deciding outside a group-commit batch")
+        return working
+
+    @contextmanager
+    def _batch_scope(self) -> Iterator[None]:
+        self._batch.working = WorkingSet()
+        try:
+            yield
+        finally:
+            self._batch.working = None
+
     def require(self, cls: type[A], aggregate_id: UUID, missing: DomainError | None = None) -> A:
         """The aggregate, or `missing` (by default the class's `not_found(id)`) raised when
         there is no such `cls`."""
@@ -127,11 +245,20 @@ class Ledger(Application[UUID]):
         return found
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        working: WorkingSet | None = getattr(self._batch, "working", None)
+        found = (
+            self._load(aggregate_id)
+            if working is None
+            else working.get(aggregate_id, lambda: self._load(aggregate_id))
+        )
+        if found is None or not isinstance(found, cls):
+            return None
+        return found
+
+    def _load(self, aggregate_id: UUID) -> Aggregate | None:
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            return None
-        if not isinstance(aggregate, cls):
             return None
         return aggregate
 
@@ -174,7 +301,7 @@ class Ledger(Application[UUID]):
             processing.collect_events(*aggregates)
             appending_since_ns = time.time_ns()
             try:
-                self._group_committer().commit(processing, on_recorded)
+                self._submit(lambda: Prepared(processing, on_recorded, lambda recs: recs))
             except (IntegrityError, DomainError):
                 raise  # a lost race (tried again) or a refusal: `run` counts how it ends
             except Exception:
@@ -185,23 +312,28 @@ class Ledger(Application[UUID]):
         self.instruments.appended(types)
         return results[0]
 
+    def _snapshots(self) -> BackgroundSnapshots:
+        with self._committer_lock:
+            if self._background_snapshots is None:
+                self._background_snapshots = BackgroundSnapshots(self._take_snapshots, self.name)
+            return self._background_snapshots
+
     def _group_committer(self) -> GroupCommitter:
         with self._committer_lock:
             if self._committer is None:
-                self._committer = GroupCommitter(self._record_processing, self.name)
+                self._committer = GroupCommitter(
+                    self._record_processing, self.name, self._batch_scope
+                )
             return self._committer
 
     def _record_processing(self, processing: ProcessingEvent[UUID]) -> list[Any]:
         """What `Application.save` does once events are collected: record, snapshot, notify.
 
-        Once the events are recorded the command has happened: a snapshot that cannot be
-        written (the database went away a moment later) is skipped, never reported as the
-        command failing — a caller told "failed" would retry a command already applied."""
+        Once the events are recorded the command has happened: snapshots are taken afterwards
+        on their own thread (application.snapshotting), never reported as the command failing
+        — a caller told "failed" would retry a command already applied."""
         recordings = self._record(processing)
-        try:
-            self._take_snapshots(processing)
-        except Exception as error:
-            log.warning("snapshot skipped after a recorded command: %s", error)
+        self._snapshots().after_recording(processing)
         self._notify(recordings)
         return recordings
 
@@ -237,6 +369,10 @@ class AggregateLocks:
     def __init__(self) -> None:
         self._stripes = [threading.Lock() for _ in range(LOCK_STRIPES)]
         self._held = threading.local()
+
+    def active(self) -> bool:
+        """Whether this thread is inside a command that holds its locks."""
+        return bool(getattr(self._held, "active", False))
 
     @contextmanager
     def holding(self, aggregate_ids: Iterable[UUID]) -> Iterator[None]:

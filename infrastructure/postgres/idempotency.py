@@ -25,8 +25,16 @@ LOCK_S: Final = 60
 CLAIM_LOST_SQLSTATE: Final = "LL409"
 CACHE_PREFIX: Final = "ledgerline:idem:"
 PURGE_BATCH_MAX: Final = 1000
+# Relaxed commits: claiming and releasing a key do not wait for their WAL to reach disk (their
+# statements end in `RETURNING set_config('synchronous_commit', 'off', true)`). Safe: a
+# claim lost in a crash only lets a retry run the command afresh, and the completion that
+# depends on a claim commits synchronously, which flushes the WAL up to and past the claim, so
+# no durable completion ever lacks its claim; a lost release only waits out its lock (LOCK_S).
+# It spares every idempotent command one of its durable commits.
 
 log = logging.getLogger(__name__)
+# `claim` was not handed the cache's value: it reads the cache itself.
+UNREAD: Final = object()
 
 
 class IdempotencyKeyReusedError(ConflictError):
@@ -67,9 +75,17 @@ class IdempotencyStore:
         self._cache = cache
         self._ttl_s = ttl_s
 
-    def claim(self, scope: str, key: str, fingerprint: str) -> Claim | StoredResponse:
-        """Claims the key, or returns the response stored for it; raises when it is taken."""
-        cached = self._cached(scope, key)
+    def claim(
+        self, scope: str, key: str, fingerprint: str, cached_raw: bytes | object | None = UNREAD
+    ) -> Claim | StoredResponse:
+        """Claims the key, or returns the response stored for it; raises when it is taken.
+        `cached_raw` is the cache's value for `cache_key(scope, key)` when the caller already
+        read it (with the rate limit, in one round trip)."""
+        cached = (
+            self._cached(scope, key)
+            if cached_raw is UNREAD
+            else _decoded(cached_raw if isinstance(cached_raw, bytes) else None)
+        )
         if cached is not None:
             if cached.fingerprint != fingerprint:
                 raise _reused(key)
@@ -90,7 +106,9 @@ class IdempotencyStore:
                 # passed without completing: the command never committed, so it is safe).
                 " WHERE r.expires_at < now() OR (r.status = 'IN_PROGRESS'"
                 "  AND r.locked_until < now() AND r.fingerprint = EXCLUDED.fingerprint)"
-                " RETURNING claim_token",
+                # A claim is a lock, not a fact: it commits without its own fsync (see
+                # "relaxed" above). Only a written row evaluates RETURNING; only it commits.
+                " RETURNING claim_token, set_config('synchronous_commit', 'off', true)",
                 {
                     "scope": scope,
                     "key": key,
@@ -108,7 +126,7 @@ class IdempotencyStore:
                 (scope, key),
             ).fetchone()
         if row is None:  # purged between the two statements: claim again
-            return self.claim(scope, key, fingerprint)
+            return self.claim(scope, key, fingerprint, None)
         if row["fingerprint"] != fingerprint:
             raise _reused(key)
         if row["status"] != "COMPLETED":
@@ -138,17 +156,6 @@ class IdempotencyStore:
                 raise claim_lost(claim.key) from None
             raise
 
-    def amend(self, claim: Claim, response: StoredResponse) -> None:
-        """Replaces a completed record's response with the one finally sent (a command that
-        stored its provisional 202 in-transaction, then waited for its saga to settle)."""
-        with self._pool.connection() as conn:
-            conn.execute(
-                "UPDATE idempotency_records SET response_status = %s, response_body = %s"
-                " WHERE scope = %s AND idempotency_key = %s AND claim_token = %s"
-                " AND status = 'COMPLETED'",
-                (response.status, response.body, claim.scope, claim.key, claim.token),
-            )
-
     def remember(self, claim: Claim, response: StoredResponse) -> None:
         """Caches a completed response in Redis (after the transaction that stored it)."""
         self._remember(claim.scope, claim.key, claim.fingerprint, response)
@@ -158,7 +165,8 @@ class IdempotencyStore:
         with self._pool.connection() as conn:
             conn.execute(
                 "DELETE FROM idempotency_records WHERE scope = %s AND idempotency_key = %s"
-                " AND claim_token = %s AND status = 'IN_PROGRESS'",
+                " AND claim_token = %s AND status = 'IN_PROGRESS'"
+                " RETURNING set_config('synchronous_commit', 'off', true)",  # relaxed commit
                 (claim.scope, claim.key, claim.token),
             )
 
@@ -172,25 +180,28 @@ class IdempotencyStore:
                 ).rowcount
             )
 
-    def _cache_key(self, scope: str, key: str) -> str:
+    def cache_key(self, scope: str, key: str) -> str:
+        """The Redis key a completed response of (scope, key) is cached under."""
         return CACHE_PREFIX + hashlib.sha256(f"{scope}\x1f{key}".encode()).hexdigest()
 
     def _cached(self, scope: str, key: str) -> _Cached | None:
         try:
-            raw = self._cache.get(self._cache_key(scope, key))
+            raw = self._cache.get(self.cache_key(scope, key))
         except redis.RedisError as error:
             log.warning("idempotency cache unavailable, reading PostgreSQL: %s", error)
             return None
-        if not raw:
-            return None
-        return msgspec.msgpack.decode(cast(bytes, raw), type=_Cached)
+        return _decoded(cast(bytes | None, raw))
 
     def _remember(self, scope: str, key: str, fingerprint: str, response: StoredResponse) -> None:
         value = msgspec.msgpack.encode(_Cached(fingerprint, response.status, response.body))
         try:
-            self._cache.set(self._cache_key(scope, key), value, ex=self._ttl_s)
+            self._cache.set(self.cache_key(scope, key), value, ex=self._ttl_s)
         except redis.RedisError as error:
             log.warning("idempotency cache unavailable, not caching: %s", error)
+
+
+def _decoded(raw: bytes | None) -> _Cached | None:
+    return msgspec.msgpack.decode(raw, type=_Cached) if raw else None
 
 
 def is_claim_lost(error: BaseException) -> bool:

@@ -25,15 +25,19 @@ local key = KEYS[1]
 local now_ms = tonumber(ARGV[1])
 local window_ms = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
+local cached = false
+if KEYS[2] then
+  cached = redis.call('GET', KEYS[2])
+end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms - window_ms)
 local count = redis.call('ZCARD', key)
 if count < limit then
   redis.call('ZADD', key, now_ms, ARGV[4])
   redis.call('PEXPIRE', key, window_ms)
-  return {1, limit - count - 1, window_ms}
+  return {1, limit - count - 1, window_ms, cached}
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return {0, 0, tonumber(oldest[2]) + window_ms - now_ms}
+return {0, 0, tonumber(oldest[2]) + window_ms - now_ms, cached}
 """
 
 
@@ -43,6 +47,8 @@ class Decision:
     limit: int
     remaining: int
     reset_after_s: int
+    # The value of the `also_get` key read in the same round trip (None: absent, or Redis down).
+    also_got: bytes | None = None
 
     def headers(self, now_s: float) -> dict[str, str]:
         headers = {
@@ -60,15 +66,19 @@ class RedisRateLimiter:
         self._client = client
         self._script = client.register_script(_SLIDING_WINDOW)
 
-    def hit(self, identity: str, limit: int) -> Decision:
+    def hit(self, identity: str, limit: int, also_get: str | None = None) -> Decision:
+        """Counts a request of `identity`; with `also_get`, reads that key in the same round
+        trip (the edge's idempotency cache: one Redis call per request, not two)."""
         now_ms = int(time.time() * 1000)
+        keys = [KEY_PREFIX + identity] if also_get is None else [KEY_PREFIX + identity, also_get]
         try:
-            admitted, remaining, reset_ms = self._script(
-                keys=[KEY_PREFIX + identity],
+            admitted, remaining, reset_ms, *got = self._script(
+                keys=keys,
                 args=[now_ms, WINDOW_S * 1000, limit, f"{now_ms}-{uuid.uuid4().hex[:8]}"],
             )
         except redis.RedisError as error:
             log.warning("rate limiter unavailable, admitting: %s", error)
             return Decision(True, limit, limit, WINDOW_S)
         reset_after_s = max(1, -(-int(reset_ms) // 1000))
-        return Decision(bool(admitted), limit, int(remaining), reset_after_s)
+        also_got = got[0] if got and got[0] else None
+        return Decision(bool(admitted), limit, int(remaining), reset_after_s, also_got)

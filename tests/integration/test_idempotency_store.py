@@ -16,6 +16,7 @@ from infrastructure.postgres.idempotency import (
     IdempotencyKeyReusedError,
     StoredResponse,
 )
+from interfaces.http.edge.admission import Gate
 from interfaces.services import Services
 
 pytestmark = pytest.mark.integration
@@ -104,3 +105,33 @@ def test_a_failure_while_storing_the_response_rolls_back_the_commands_events(
     assert [e for _, e in recorded if e.originator_id == account_id_for(user_id)] == []
     with pytest.raises(IdempotencyKeyInProgressError):
         services.resources.idempotency.claim(where, "k1", "fp")  # still claimed, never completed
+
+
+class StoringCompletion:
+    """What the edge does: renders the command's result and stores it with its events."""
+
+    def __init__(self, services: Services, claim: Claim) -> None:
+        self._services, self._claim = services, claim
+        self.response: StoredResponse | None = None
+
+    def write(self, cursor: Any, result: Any) -> None:
+        self.response = StoredResponse(200, f'{{"position":{result.position}}}'.encode())
+        self._services.resources.idempotency.complete(self._claim, self.response, cursor=cursor)
+
+
+def test_a_response_stored_with_the_events_is_replayed_and_never_rewritten(
+    services: Services,
+) -> None:
+    context = CommandContext(request_id="stored")
+    user = services.use_cases.users.create_user(f"stored-{uuid.uuid4().hex}", None, "BOTH", context)
+    store, where = services.resources.idempotency, scope()
+    claim = store.claim(where, "k1", "fp")
+    assert isinstance(claim, Claim)
+    completion = StoringCompletion(services, claim)
+    storing = CommandContext(request_id="stored", completion=completion)
+    services.use_cases.balances.adjust(user.user.user_id, "credit", Amount(5), "stored", storing)
+    assert completion.response is not None
+    gate = Gate(None, None, None, store, 60)  # type: ignore[arg-type]
+    # The edge then sent something else (a settled 200 after Prefer: wait): not stored.
+    gate.settle(claim, 200, b'{"settled":true}', completion.response)
+    assert store.claim(where, "k1", "fp") == completion.response

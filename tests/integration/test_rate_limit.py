@@ -31,3 +31,22 @@ def test_two_api_instances_share_one_budget_per_key(database_url: str, redis_url
         finally:
             second.stop()
             other_services.close()
+
+
+def test_one_call_counts_the_request_and_reads_the_idempotency_cache(redis_url: str) -> None:
+    import uuid
+
+    import redis
+
+    from infrastructure.redis.rate_limit import RedisRateLimiter
+
+    client = redis.Redis.from_url(redis_url)
+    limiter, cached = RedisRateLimiter(client), f"test:idem:{uuid.uuid4().hex}"
+    identity = f"key:test-{uuid.uuid4().hex}"
+    assert limiter.hit(identity, 2, also_get=cached).also_got is None
+    client.set(cached, b"stored response", ex=60)
+    second = limiter.hit(identity, 2, also_get=cached)
+    assert (second.admitted, second.remaining, second.also_got) == (True, 0, b"stored response")
+    refused = limiter.hit(identity, 2, also_get=cached)
+    assert (refused.admitted, refused.also_got) == (False, b"stored response")
+    client.close()

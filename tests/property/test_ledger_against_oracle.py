@@ -4,6 +4,8 @@ log folds to is what the oracle expects."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -34,6 +36,18 @@ pytestmark = [pytest.mark.property, pytest.mark.integration]
 CONTEXT = CommandContext(request_id="property")
 AMOUNTS = st.integers(min_value=1, max_value=5_000)
 HOLDS = st.sampled_from(["ord_a", "ord_b", "wd_c"])
+# Everything a command may do in a batch, keyed by the oracle method that predicts it.
+BATCH_MOVES = {
+    "credit": lambda amount: (
+        lambda a: a.credit(Amount(amount), source="adjustment", counterparty=EXTERNAL_ADJUSTMENTS)
+    ),
+    "debit": lambda amount: (
+        lambda a: a.debit(
+            Amount(amount), destination="adjustment", counterparty=EXTERNAL_ADJUSTMENTS
+        )
+    ),
+}
+QUEUE_WAIT_S = 10
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -96,6 +110,60 @@ class LedgerMachine(RuleBasedStateMachine):
         user = data.draw(st.sampled_from(self.user_ids))
         done = self._command(user, lambda a: a.reserve(Amount(amount), hold_ref=ref))
         assert done == self.oracle.reserve(user, ref, amount)
+
+    @precondition(lambda self: self.user_ids)
+    @rule(data=st.data())
+    def batch(self, data: st.DataObject) -> None:
+        """Several commands reach the committer together, in a known order: each is decided
+        against what the ones before it left, exactly as the oracle applies them one by one."""
+        commands = data.draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(self.user_ids), st.sampled_from(sorted(BATCH_MOVES)), AMOUNTS
+                ),
+                min_size=2,
+                max_size=6,
+            )
+        )
+        outcomes: list[bool | None] = [None] * len(commands)
+        release, deciding = threading.Event(), threading.Event()
+
+        def hold(account: Account) -> None:
+            deciding.set()
+            release.wait(QUEUE_WAIT_S)
+
+        def run(index: int, user: str, move: str, amount: int) -> None:
+            try:
+                outcomes[index] = self.ledger.change(
+                    Account,
+                    account_id_for(user),
+                    BATCH_MOVES[move](amount),
+                    context=CONTEXT,
+                    outcome=lambda account, position: True,
+                )
+            except DomainError:
+                outcomes[index] = False
+
+        threads = [
+            threading.Thread(
+                target=self.ledger.change,
+                args=(Account, account_id_for(self.user_ids[0]), hold),
+                kwargs={"context": CONTEXT, "outcome": lambda a, p: None},
+            )
+        ]
+        threads[0].start()
+        assert deciding.wait(QUEUE_WAIT_S)
+        for index, command in enumerate(commands):  # one at a time, so the queue keeps this order
+            threads.append(threading.Thread(target=run, args=(index, *command)))
+            threads[-1].start()
+            deadline = time.monotonic() + QUEUE_WAIT_S
+            while self.ledger.commands_waiting() < index + 1 and time.monotonic() < deadline:
+                time.sleep(0.001)
+        release.set()
+        for thread in threads:
+            thread.join(timeout=QUEUE_WAIT_S)
+        expected = [getattr(self.oracle, move)(user, amount) for user, move, amount in commands]
+        assert outcomes == expected
 
     @precondition(lambda self: self.user_ids)
     @rule(data=st.data(), ref=HOLDS)

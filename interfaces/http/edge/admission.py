@@ -114,7 +114,13 @@ class Gate:
             self.default_limit_per_minute
         )
         identity = f"key:{principal.key_id}" if principal else f"ip:{arrival.client}"
-        decision = self.limiter.hit(identity, limit)
+        idempotency_scope = self._idempotency_scope(arrival, principal)
+        cache_key = (
+            None
+            if idempotency_scope is None
+            else self.idempotency.cache_key(idempotency_scope, arrival.idempotency_key or "")
+        )
+        decision = self.limiter.hit(identity, limit, also_get=cache_key)
         headers = decision.headers(self._clock())
         if not decision.admitted:
             return Refused(
@@ -124,7 +130,7 @@ class Gate:
                 headers,
             )
         try:
-            claim = self._claim(arrival, principal)
+            claim = self._claim(arrival, idempotency_scope, decision.also_got)
         except DomainError as error:
             return Refused(error, headers)
         if isinstance(claim, StoredResponse):
@@ -152,29 +158,39 @@ class Gate:
             self.usage.touch(principal.key_id)
         return principal
 
+    @staticmethod
+    def _idempotency_scope(arrival: Arrival, principal: Principal | None) -> str | None:
+        """The scope an Idempotency-Key of this request is claimed in, None when it has none."""
+        if arrival.idempotency_key is None or arrival.method not in MUTATING_METHODS:
+            return None
+        owner = principal.key_id if principal else f"public:{arrival.client}"
+        return f"{owner} {arrival.method} {arrival.path}"
+
     def _claim(
-        self, arrival: Arrival, principal: Principal | None
+        self, arrival: Arrival, scope: str | None, cached: bytes | None
     ) -> Claim | StoredResponse | None:
         key = arrival.idempotency_key
-        if key is None or arrival.method not in MUTATING_METHODS:
+        if key is None or scope is None:
             return None
         if len(key) > IDEMPOTENCY_KEY_LENGTH_MAX or not _IDEMPOTENCY_KEY.fullmatch(key):
             raise ValidationError(
                 f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_LENGTH_MAX} printable characters",
                 field="Idempotency-Key",
             )
-        owner = principal.key_id if principal else f"public:{arrival.client}"
-        scope = f"{owner} {arrival.method} {arrival.path}"
-        return self.idempotency.claim(scope, key, fingerprint_of(arrival.body))
+        # The cache was read with the rate limit, in the same Redis round trip.
+        return self.idempotency.claim(scope, key, fingerprint_of(arrival.body), cached)
 
-    def settle(self, claim: Claim, status: int, body: bytes, completed: bool) -> None:
-        """After the handler: keep a successful response, release the claim of a failed one."""
+    def settle(self, claim: Claim, status: int, body: bytes, stored: StoredResponse | None) -> None:
+        """After the handler: keep a successful response, release the claim of a failed one.
+        A command that `stored` its response in its own transaction is complete already: its
+        record is never rewritten (a replay answers what the transaction stored — for an
+        asynchronous command waited on with `Prefer: wait`, its 202 acceptance), only cached."""
+        if stored is not None:
+            self.idempotency.remember(claim, stored)
+            return
         response = StoredResponse(status, body)
         if not 200 <= status < 300:
             self.idempotency.abandon(claim)
             return
-        if completed:
-            self.idempotency.amend(claim, response)
-        else:
-            self.idempotency.complete(claim, response)
+        self.idempotency.complete(claim, response)
         self.idempotency.remember(claim, response)

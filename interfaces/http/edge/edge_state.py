@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from application.api_keys import Principal
-from infrastructure.postgres.idempotency import Claim
+from infrastructure.postgres.idempotency import Claim, StoredResponse
 
 STATE_KEY: Final = "ledgerline.edge"
 REQUEST_ID_LENGTH_MAX: Final = 128
@@ -24,7 +24,8 @@ class EdgeState:
     principal: Principal | None = None
     claim: Claim | None = None
     traceparent: str | None = None
-    completed_in_transaction: bool = False
+    # The response a command stored with its events (its idempotency record is complete).
+    stored_in_transaction: StoredResponse | None = None
 
 
 def header_of(scope: Any, name: bytes) -> str | None:

@@ -189,7 +189,7 @@ class EdgeMiddleware(ASGIMiddleware):
     def _settle(self, state: EdgeState, status: int, body: bytes) -> None:
         assert state.claim is not None
         try:
-            self.gate.settle(state.claim, status, body, state.completed_in_transaction)
+            self.gate.settle(state.claim, status, body, state.stored_in_transaction)
         except DomainError as error:
             log.warning("idempotency record not settled (%s): %s", error.code, error.message)
         except Exception as error:

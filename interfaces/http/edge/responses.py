@@ -161,8 +161,8 @@ class Responder:
             context = replace(context, completion=completion)
         result = run(context)
         written = completion is not None and completion.written_for is result
-        if written:
-            self._state.completed_in_transaction = True
+        if written and completion is not None:
+            self._state.stored_in_transaction = completion.response
         if waiting is not None and waiting.seconds > 0:
             settled_result, settled = waiting.wait(result, self._signal)
             if settled:

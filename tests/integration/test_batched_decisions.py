@@ -1,0 +1,193 @@
+"""Commands that reach the group committer together are decided in sequence against the state
+the ones before them left, and recorded in one transaction; a refusal fails only its command."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from application.balances import BalanceChange, Balances
+from application.context import CommandContext
+from application.ledger import Ledger
+from domain.accounts import Account, account_id_for
+from domain.errors import InsufficientFundsError
+from domain.money import Amount
+from infrastructure.postgres.event_store import event_store_env
+from interfaces.services import Services
+
+pytestmark = pytest.mark.integration
+CONTEXT = CommandContext(request_id="batched-decisions")
+QUEUE_WAIT_S = 10
+
+
+def funded_user(services: Services, stroops: int) -> str:
+    user = services.use_cases.users.create_user(f"batch-{uuid.uuid4().hex}", None, "BOTH", CONTEXT)
+    services.use_cases.balances.adjust(
+        user.user.user_id, "credit", Amount(stroops), "seed", CONTEXT
+    )
+    return user.user.user_id
+
+
+@contextmanager
+def committer_held(ledger: Ledger, holder: str) -> Iterator[threading.Event]:
+    """Keeps `ledger`'s committer busy deciding a command on `holder`'s account until the
+    yielded event is set, so every command submitted meanwhile lands in the next batch."""
+    release, deciding = threading.Event(), threading.Event()
+
+    def hold(account: Account) -> None:
+        deciding.set()
+        release.wait(QUEUE_WAIT_S)
+
+    thread = threading.Thread(
+        target=ledger.change,
+        args=(Account, account_id_for(holder), hold),
+        kwargs={"context": CONTEXT, "outcome": lambda account, position: None},
+    )
+    thread.start()
+    assert deciding.wait(QUEUE_WAIT_S)
+    try:
+        yield release
+    finally:
+        release.set()
+        thread.join(timeout=QUEUE_WAIT_S)
+
+
+def queued(ledger: Ledger, count: int, command: Callable[[], object]) -> list[object]:
+    """Starts `count` runs of `command` and waits until all of them wait in the committer."""
+    outcomes: list[object] = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            outcomes[index] = command()
+        except Exception as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + QUEUE_WAIT_S
+    while ledger.commands_waiting() < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert ledger.commands_waiting() == count
+    queued.threads = threads  # type: ignore[attr-defined]
+    return outcomes
+
+
+def joined() -> None:
+    for thread in queued.threads:  # type: ignore[attr-defined]
+        thread.join(timeout=QUEUE_WAIT_S)
+
+
+@pytest.fixture
+def ledger(database_url: str) -> Iterator[Ledger]:
+    built = Ledger(env=event_store_env(database_url))
+    yield built
+    built.close()
+
+
+def test_debits_batched_on_one_account_spend_exactly_what_was_there(
+    services: Services, ledger: Ledger
+) -> None:
+    holder, payer = funded_user(services, 1), funded_user(services, 1_000)
+    balances = Balances(ledger)
+    version_before = balances.account(payer).version
+    with committer_held(ledger, holder):
+        outcomes = queued(
+            ledger, 5, lambda: balances.adjust(payer, "debit", Amount(300), "batch", CONTEXT)
+        )
+    joined()
+    succeeded = [o for o in outcomes if isinstance(o, BalanceChange)]
+    refused = [o for o in outcomes if isinstance(o, InsufficientFundsError)]
+    assert (len(succeeded), len(refused)) == (3, 2), outcomes
+    account = services.use_cases.balances.account(payer)
+    assert account.available_stroops == 100
+    assert account.version == version_before + 3  # the refused left no event behind
+
+
+def test_each_batched_command_answers_with_the_balance_its_own_decision_left(
+    services: Services, ledger: Ledger
+) -> None:
+    holder, payee = funded_user(services, 1), funded_user(services, 5)
+    balances = Balances(ledger)
+    with committer_held(ledger, holder):
+        outcomes = queued(
+            ledger, 4, lambda: balances.adjust(payee, "credit", Amount(10), "batch", CONTEXT)
+        )
+    joined()
+    changes = sorted(
+        (o for o in outcomes if isinstance(o, BalanceChange)), key=lambda c: c.position
+    )
+    assert [(c.previous_available_stroops, c.available_stroops) for c in changes] == [
+        (5, 15),
+        (15, 25),
+        (25, 35),
+        (35, 45),
+    ]
+    assert len({c.position for c in changes}) == 4
+
+
+def test_a_refused_command_in_a_batch_leaves_the_others_committed_and_itself_unrecorded(
+    services: Services, ledger: Ledger
+) -> None:
+    holder, rich, poor = (funded_user(services, n) for n in (1, 500, 50))
+    balances = Balances(ledger)
+    poor_version = balances.account(poor).version
+    work = iter([(rich, 100), (poor, 80), (rich, 100)])
+    lock = threading.Lock()
+
+    def debit() -> object:
+        with lock:
+            user, stroops = next(work)
+        return balances.adjust(user, "debit", Amount(stroops), "batch", CONTEXT)
+
+    with committer_held(ledger, holder):
+        outcomes = queued(ledger, 3, debit)
+    joined()
+    assert sum(isinstance(o, InsufficientFundsError) for o in outcomes) == 1, outcomes
+    assert services.use_cases.balances.account(rich).available_stroops == 300
+    assert services.use_cases.balances.account(poor).available_stroops == 50
+    assert services.use_cases.balances.account(poor).version == poor_version
+
+
+def test_batches_racing_in_two_processes_for_the_same_money_never_overdraw(
+    services: Services, database_url: str
+) -> None:
+    """Two Ledgers (two API processes) each decide a batch of debits from the same version:
+    one batch commits, the other's version check refuses it and its commands decide again on
+    the balance the winner left."""
+    holder, payer = funded_user(services, 1), funded_user(services, 1_000)
+    ledgers = [Ledger(env=event_store_env(database_url)) for _ in range(2)]
+    try:
+        for built in ledgers:  # warm each cache so both decide from the same version
+            Balances(built).account(payer)
+        batches: list[list[object]] = []
+        held = [committer_held(built, holder) for built in ledgers]
+        releases = [h.__enter__() for h in held]
+        thread_sets = []
+        for built in ledgers:
+            balances = Balances(built)
+            batches.append(
+                queued(
+                    built, 4, lambda b=balances: b.adjust(payer, "debit", Amount(150), "r", CONTEXT)
+                )
+            )
+            thread_sets.append(queued.threads)  # type: ignore[attr-defined]
+        for release in releases:
+            release.set()
+        for h in held:
+            h.__exit__(None, None, None)
+        for threads in thread_sets:
+            for thread in threads:
+                thread.join(timeout=QUEUE_WAIT_S)
+        outcomes = [o for batch in batches for o in batch]
+        assert sum(isinstance(o, BalanceChange) for o in outcomes) == 6, outcomes
+        assert sum(isinstance(o, InsufficientFundsError) for o in outcomes) == 2, outcomes
+        assert services.use_cases.balances.account(payer).available_stroops == 100
+    finally:
+        for built in ledgers:
+            built.close()
