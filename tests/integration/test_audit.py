@@ -15,7 +15,7 @@ from domain.money import Amount
 from interfaces.bootstrap import ensure_projections
 from interfaces.cli.main import cli
 from interfaces.services import Services
-from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical, chained, link
 from projections.event_feed.verification import Verifier
 from tests.support.stack import process_environment
 
@@ -144,5 +144,6 @@ def test_an_export_is_json_lines_whose_hashes_chain(fresh_services: Services) ->
     assert previous != GENESIS_HASH
     for line in lines:
         assert line["previousHash"] == previous
-        assert line["hash"] == link(previous, canonical(line["envelope"]))
+        assert line["hash"] == link(previous, canonical(chained(line["envelope"])))
         previous = line["hash"]
+    assert any(line["envelope"].get("postings") for line in lines)
