@@ -19,7 +19,8 @@ from projections.projection import Projection
 
 class LedgerEntriesProjection(Projection):
     name = "ledger_entries"
-    version = 1
+    # 2: lines are indexed by event, for GET /transactions/{eventId}.
+    version = 2
     ddl: ClassVar[tuple[str, ...]] = (
         """CREATE TABLE entries (
             account                text        NOT NULL,
@@ -33,6 +34,7 @@ class LedgerEntriesProjection(Projection):
             occurred_at            timestamptz NOT NULL,
             PRIMARY KEY (account, position, line)
         )""",
+        "CREATE INDEX entries_event_idx ON entries (event_id)",
         """CREATE TABLE account_balances (
             account         text   PRIMARY KEY,
             balance_stroops bigint NOT NULL,

@@ -33,6 +33,8 @@ def routes(stack: Stack) -> list[tuple[str, str, str]]:
         path = re.sub(r"\{order_id:str\}", identifiers.public_id("ord", uuid.uuid4()), path)
         path = re.sub(r"\{dispute_id:str\}", identifiers.public_id("dsp", uuid.uuid4()), path)
         path = path.replace("{ref:str}", "design")
+        path = path.replace("{account:str}", "platform:fees")
+        path = re.sub(r"\{event_id:str\}", identifiers.public_id("evt", uuid.uuid4()), path)
         path = re.sub(r"\{topup_id:str\}", identifiers.public_id("top", uuid.uuid4()), path)
         path = re.sub(r"\{endpoint_id:str\}", identifiers.public_id("whe", uuid.uuid4()), path)
         assert "{" not in path, f"add a sample value for {route.path}"
