@@ -31,15 +31,20 @@ class EntryRow:
         return self.position * _LINES_PER_POSITION + self.line
 
 
+# Totals folded from the statement lines up to a position: every line carries its account's
+# balance after it, so the balance as of P is the last line at or before P — exact at every
+# position, never a replay. SUM over bigint is numeric in PostgreSQL; an account would need
+# 2^63 stroops through it (922 billion USDC) before the cast refused (it never wraps).
 _TOTALS = (
-    "SELECT b.account, b.balance_stroops, b.position,"
-    # SUM over bigint is numeric in PostgreSQL; an account would need 2^63 stroops through it
-    # (922 billion USDC) before its totals stopped fitting, and the cast refuses, never wraps.
-    " COALESCE(SUM(-e.amount_stroops) FILTER (WHERE e.amount_stroops < 0), 0)::bigint"
+    "SELECT account,"
+    " (array_agg(balance_after_stroops ORDER BY position DESC, line DESC))[1] AS balance_stroops,"
+    " COALESCE(SUM(-amount_stroops) FILTER (WHERE amount_stroops < 0), 0)::bigint"
     " AS debits_stroops,"
-    " COALESCE(SUM(e.amount_stroops) FILTER (WHERE e.amount_stroops > 0), 0)::bigint"
-    " AS credits_stroops"
-    " FROM rm_ledger_entries.account_balances b JOIN rm_ledger_entries.entries e USING (account)"
+    " COALESCE(SUM(amount_stroops) FILTER (WHERE amount_stroops > 0), 0)::bigint"
+    " AS credits_stroops,"
+    " max(position) AS position"
+    " FROM rm_ledger_entries.entries"
+    " WHERE (%(as_of)s::bigint IS NULL OR position <= %(as_of)s)"
 )
 
 
@@ -67,9 +72,13 @@ class LedgerEntriesView(AccountBalances):
         self._pool = pool
 
     def statement(
-        self, accounts: list[str], limit: int | None, cursor: str | None
+        self,
+        accounts: list[str],
+        limit: int | None,
+        cursor: str | None,
+        as_of: int | None = None,
     ) -> Page[EntryRow]:
-        """Lines of `accounts`, newest first."""
+        """Lines of `accounts` at or before position `as_of` (default: all), newest first."""
         limit = check_limit(limit)
         before = decode_cursor(cursor)
         with self._pool.connection() as conn:
@@ -78,32 +87,50 @@ class LedgerEntriesView(AccountBalances):
                 " balance_after_stroops, counterparty, occurred_at FROM rm_ledger_entries.entries"
                 " WHERE account = ANY(%(accounts)s) AND (%(before)s::bigint IS NULL"
                 " OR position * %(k)s + line < %(before)s)"
+                " AND (%(as_of)s::bigint IS NULL OR position <= %(as_of)s)"
                 " ORDER BY position DESC, line DESC LIMIT %(limit)s",
                 {
                     "accounts": accounts,
                     "before": before,
                     "k": _LINES_PER_POSITION,
                     "limit": limit + 1,
+                    "as_of": as_of,
                 },
             ).fetchall()
         return page_of([EntryRow(**r) for r in rows], limit, lambda r: r.sort_key)
 
-    def accounts(self) -> list[AccountTotals]:
-        """Every ledger account any posting has touched, by name."""
+    def position(self) -> int:
+        """The log position the statement lines have reached."""
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT position FROM rm_ledger_entries.tracking").fetchone()
+        return int(row["position"]) if row else 0
+
+    def accounts(self, as_of: int | None = None) -> list[AccountTotals]:
+        """Every ledger account a posting at or before `as_of` (default: all) touched, by name."""
         with self._pool.connection() as conn:
             rows = conn.execute(
-                _TOTALS + " GROUP BY b.account, b.balance_stroops, b.position ORDER BY b.account"
+                _TOTALS + " GROUP BY account ORDER BY account", {"as_of": as_of}
             ).fetchall()
         return [AccountTotals(**r) for r in rows]
 
-    def account(self, account: str) -> AccountTotals:
+    def account(self, account: str, as_of: int | None = None) -> AccountTotals:
+        """One account's totals as of `as_of`; zero before its first posting, and
+        LedgerAccountNotFoundError when no posting has ever touched it."""
         with self._pool.connection() as conn:
             row = conn.execute(
-                _TOTALS + " WHERE b.account = %s GROUP BY b.account, b.balance_stroops, b.position",
-                (account,),
+                _TOTALS + " AND account = %(account)s GROUP BY account",
+                {"as_of": as_of, "account": account},
             ).fetchone()
-        if row is None:
-            raise LedgerAccountNotFoundError(f"no posting has touched ledger account {account}")
+            if row is None:
+                touched = conn.execute(
+                    "SELECT 1 FROM rm_ledger_entries.entries WHERE account = %s LIMIT 1",
+                    (account,),
+                ).fetchone()
+                if touched is None:
+                    raise LedgerAccountNotFoundError(
+                        f"no posting has touched ledger account {account}"
+                    )
+                return AccountTotals(account, 0, 0, 0, 0)
         return AccountTotals(**row)
 
     def transaction(self, event_id: str) -> list[EntryRow]:

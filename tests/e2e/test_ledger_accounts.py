@@ -102,3 +102,37 @@ def test_unknown_accounts_and_events_are_404_and_a_garbled_event_id_400(stack: S
 def test_a_read_key_cannot_see_other_peoples_accounts(stack: Stack) -> None:
     refused = stack.client(stack.key("read")).get("/accounts")
     assert refused.status_code == 403
+
+
+def test_an_account_and_its_statement_as_of_the_credit_exclude_the_later_debit(
+    stack: Stack,
+) -> None:
+    user, debit = credited_user(stack)
+    auditor = stack.client(stack.key("audit"))
+    account = f"/accounts/user:{user}:available"
+    lines = auditor.get(f"{account}/entries", headers=fresh(debit)).json()["data"]
+    credited_at = lines[1]["position"]
+    then = auditor.get(account, params={"asOf": str(credited_at)}).json()["data"]
+    assert (then["balance"], then["debits"], then["credits"]) == ("25.50", "0.00", "25.50")
+    assert then["position"] == credited_at
+    earlier = auditor.get(f"{account}/entries", params={"asOf": str(credited_at)})
+    assert [x["balanceAfter"] for x in earlier.json()["data"]] == ["25.50"]
+    before = auditor.get(account, params={"asOf": str(credited_at - 1)}).json()["data"]
+    assert before["balance"] == "0.00"
+    listed = auditor.get("/accounts", params={"asOf": str(credited_at)}).json()["data"]
+    assert sum(Decimal(a["balance"]) for a in listed) == 0
+
+
+def test_as_of_a_time_is_the_last_position_then_and_past_the_books_is_400(stack: Stack) -> None:
+    user, debit = credited_user(stack)
+    auditor = stack.client(stack.key("audit"))
+    account = f"/accounts/user:{user}:available"
+    now = auditor.get(account, params={"asOf": "2999-01-01T00:00:00Z"}, headers=fresh(debit))
+    assert now.json()["data"]["balance"] == "25.4999999"
+    assert auditor.get(account, params={"asOf": "1999-01-01T00:00:00Z"}).json()["data"][
+        "balance"
+    ] == ("0.00")
+    for bad in ("99999999999999", "yesterday", "2026-01-01T00:00:00"):
+        refused = auditor.get(account, params={"asOf": bad})
+        assert refused.status_code == 400, bad
+        assert refused.json()["error"]["code"] == "VALIDATION_ERROR"
