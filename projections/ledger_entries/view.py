@@ -133,6 +133,17 @@ class LedgerEntriesView(AccountBalances):
                 return AccountTotals(account, 0, 0, 0, 0)
         return AccountTotals(**row)
 
+    def balance_as_of(self, account: str, position: int) -> tuple[int, datetime | None]:
+        """`account`'s balance after its last line at or before `position`, and when that line
+        happened; (0, None) before its first."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT balance_after_stroops, occurred_at FROM rm_ledger_entries.entries"
+                " WHERE account = %s AND position <= %s ORDER BY position DESC, line DESC LIMIT 1",
+                (account, position),
+            ).fetchone()
+        return (0, None) if row is None else (row["balance_after_stroops"], row["occurred_at"])
+
     def transaction(self, event_id: str) -> list[EntryRow]:
         """The statement lines of one event (both sides of each posting), in posting order."""
         with self._pool.connection() as conn:

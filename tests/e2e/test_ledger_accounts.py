@@ -136,3 +136,18 @@ def test_as_of_a_time_is_the_last_position_then_and_past_the_books_is_400(stack:
         refused = auditor.get(account, params={"asOf": bad})
         assert refused.status_code == 400, bad
         assert refused.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_a_users_balance_as_of_the_credit_is_what_it_was_then(stack: Stack) -> None:
+    user, debit = credited_user(stack)
+    reader = stack.client(stack.key("read"))
+    lines = stack.client(stack.key("audit")).get(
+        f"/accounts/user:{user}:available/entries", headers=fresh(debit)
+    )
+    credited_at = lines.json()["data"][1]["position"]
+    then = reader.get(f"/users/{user}/balance", params={"asOf": str(credited_at)}).json()["data"]
+    assert (then["available"], then["reserved"], then["total"]) == ("25.50", "0.00", "25.50")
+    assert then["updatedAt"] == lines.json()["data"][1]["occurredAt"]
+    before = reader.get(f"/users/{user}/balance", params={"asOf": str(credited_at - 1)})
+    assert before.json()["data"]["available"] == "0.00"
+    assert before.json()["data"]["updatedAt"] is None
