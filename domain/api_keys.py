@@ -1,8 +1,9 @@
 """API keys: who may call which routes.
 
 A key is shown once at creation and only its SHA-256 is recorded. Scopes are a closed set;
-`admin` and `*` grant every scope, any other scope grants only itself. A revoked or expired key
-authenticates nothing, everywhere, from the moment its event is in the log.
+`admin` and `*` grant every scope; `audit` grants every scope on reads and none on writes (an
+auditor sees everything and changes nothing); any other scope grants only itself. A revoked or
+expired key authenticates nothing, everywhere, from the moment its event is in the log.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ READ: Final = "read"
 WRITE: Final = "write"
 SUPPORT: Final = "support"
 ADMIN: Final = "admin"
+AUDIT: Final = "audit"
 ALL: Final = "*"
-SCOPES: Final = (READ, WRITE, SUPPORT, ADMIN, ALL)
+SCOPES: Final = (READ, WRITE, SUPPORT, ADMIN, AUDIT, ALL)
 # Scopes that include every other one.
 SUPERSCOPES: Final = frozenset({ADMIN, ALL})
+# Scopes that include every other one on routes that only read.
+READ_SUPERSCOPES: Final = frozenset({AUDIT})
 NAME_LENGTH_MAX: Final = 100
 
 
@@ -32,9 +36,14 @@ class ApiKeyNotFoundError(NotFoundError):
     code = "API_KEY_NOT_FOUND"
 
 
-def grants(scopes: frozenset[str] | tuple[str, ...] | list[str], required: str) -> bool:
-    """Whether a key holding `scopes` may use a route that requires `required`."""
-    return required in scopes or not SUPERSCOPES.isdisjoint(scopes)
+def grants(
+    scopes: frozenset[str] | tuple[str, ...] | list[str], required: str, *, reading: bool = False
+) -> bool:
+    """Whether a key holding `scopes` may use a route that requires `required`; `reading` says
+    the route changes nothing (a GET), which an `audit` key may use whatever it requires."""
+    if required in scopes or not SUPERSCOPES.isdisjoint(scopes):
+        return True
+    return reading and not READ_SUPERSCOPES.isdisjoint(scopes)
 
 
 def check_scopes(scopes: list[str]) -> None:

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
 
 from infrastructure.observability.exposition import Exposition
+from interfaces.http.accounts import AccountsController, TransactionsController
 from interfaces.http.admin import AdminController
 from interfaces.http.api_keys import ApiKeysController, me_alias
 from interfaces.http.audit import AuditController
@@ -68,6 +69,8 @@ def create_app(services: Services) -> Litestar:
             AdminController,
             EventsController,
             AuditController,
+            AccountsController,
+            TransactionsController,
             WebhookEndpointsController,
             IncomingWebhooksController,
         ],

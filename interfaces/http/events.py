@@ -149,7 +149,8 @@ class EventsController(Controller):
         cursor: Cursor = None,
     ) -> Response[Envelope[list[LogEntryBody]]]:
         """Every event (internal ones too) after position `after`, oldest first, each with its
-        hash and the hash before it: hash = sha256(previousHash bytes || canonical envelope)."""
+        hash and the hash before it: hash = sha256(previousHash bytes || canonical envelope without
+        `postings`); money events' envelopes carry their postings `{debit, credit, amount}`."""
         if after is not None and after < 0:
             raise ValidationError("after must be a position (0 or more)", field="after")
         wanted = feed_filter(types, resources, user_id, aggregate_id)

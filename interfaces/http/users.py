@@ -15,6 +15,7 @@ from domain.api_keys import ADMIN, READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
 from domain.postings import user_available, user_reserved
+from interfaces.http.accounts import AsOf, as_of_position
 from interfaces.http.contract.answers import answers, or_existing
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
@@ -27,6 +28,7 @@ from interfaces.http.schemas.users import (
     LedgerLineBody,
     UserBalanceBody,
     UserBody,
+    balance_as_of_body,
     balance_body,
     balance_operation_body,
     ledger_line_body,
@@ -36,6 +38,7 @@ from interfaces.http.schemas.vocabulary import STATEMENT_ACCOUNTS
 from interfaces.http.schemas.wire import Cursor, Limit, queried
 from interfaces.settings import Settings
 from projections.balances.view import BalancesView
+from projections.event_feed.view import FeedView
 from projections.ledger_entries.view import LedgerEntriesView
 from projections.users.view import UsersView
 
@@ -98,12 +101,28 @@ class UsersController(Controller):
         request: Request[Any, Any, Any],
         user_id: FromPath[str],
         balances_view: Provided[BalancesView],
+        ledger_entries_view: Provided[LedgerEntriesView],
+        feed_view: Provided[FeedView],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
+        as_of: AsOf = None,
     ) -> Response[Envelope[UserBalanceBody]]:
-        """Available, reserved and total; USER_NOT_FOUND when unknown."""
+        """Available, reserved and total (as of `asOf`, read off the user's statement lines);
+        USER_NOT_FOUND when unknown."""
         read_your_writes.wait(request, "balances")
-        return respond.ok(balance_body(balances_view.get(_user_id(user_id))))
+        row = balances_view.get(_user_id(user_id))
+        position = as_of_position(as_of, feed_view, ledger_entries_view)
+        if position is not None:
+            available, available_at = ledger_entries_view.balance_as_of(
+                user_available(user_id), position
+            )
+            reserved, reserved_at = ledger_entries_view.balance_as_of(
+                user_reserved(user_id), position
+            )
+            moments = [m for m in (available_at, reserved_at) if m is not None]
+            body = balance_as_of_body(row, available, reserved, max(moments, default=None))
+            return respond.ok(body)
+        return respond.ok(balance_body(row))
 
     @get("/{user_id:str}/ledger", opt=scope(READ), sync_to_thread=True, operation_id="getLedger")
     def ledger(

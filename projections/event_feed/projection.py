@@ -2,8 +2,8 @@
 
 SSE, outgoing webhooks, `/events/log`, `/audit/logs` and audit exports all read this one table,
 so every channel shows the same envelope for the same position. The envelope is stored as its
-canonical text (see audit_chain.py), exactly the bytes that are hashed, streamed and signed; `hash`
-links each row to the one before it, internal events included.
+canonical text (see audit_chain.py), exactly the bytes that are streamed and signed; `hash` links
+each row to the one before it over the envelope's chained subset, internal events included.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from psycopg import Cursor
 
-from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link_of
 from projections.event_feed.catalogue import CATALOGUE, envelope
 from projections.projection import Projection
 
@@ -20,7 +20,9 @@ from projections.projection import Projection
 class EventFeedProjection(Projection):
     name = "event_feed"
     # 2: the envelope is stored as canonical text and every row carries its chain hash.
-    version = 2
+    # 3: money events' envelopes carry their postings (outside the chained subset, so every
+    # hash is what it was).
+    version = 3
     ddl: ClassVar[tuple[str, ...]] = (
         """CREATE TABLE events (
             position        bigint      PRIMARY KEY,
@@ -56,7 +58,7 @@ class EventFeedProjection(Projection):
         entry = CATALOGUE[type(event)]
         body = envelope(position, event)
         text = canonical(body)
-        chained = link(self._previous_hash(cursor, position), text)
+        chained = link_of(self._previous_hash(cursor, position), body)
         cursor.execute(
             "INSERT INTO events (position, event_id, type, aggregate_type, aggregate_id,"
             " version, occurred_at, user_ids, public, envelope, hash)"

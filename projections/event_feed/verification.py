@@ -18,7 +18,7 @@ from psycopg import Connection
 from application.ledger import Ledger
 from application.trial_balance import Break, TrialBalance
 from domain.postings import user_available, user_reserved
-from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link_of
 from projections.event_feed.catalogue import envelope
 from projections.event_feed.view import FeedView
 
@@ -110,11 +110,12 @@ class Verifier:
     ) -> str:
         """Checks one link; returns the hash the next link must build on."""
         try:
-            text = canonical(envelope(position, event))
+            body = envelope(position, event)
         except LookupError:
             verdict.breaks.append(Break(position, "the stored event is not in the catalogue"))
             return row[1] if row else previous
-        expected = link(previous, text)
+        text = canonical(body)
+        expected = link_of(previous, body)
         if row is None:
             verdict.breaks.append(Break(position, "missing from the event feed"))
             return expected

@@ -9,6 +9,7 @@ its cursor to that position without ever skipping a row that commits later.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -192,3 +193,12 @@ class FeedView:
                 (after, last),
             ).fetchall()
         return [(r["position"], r["envelope"], r["hash"]) for r in rows]
+
+    def envelope_of(self, event_id: str) -> dict[str, Any] | None:
+        """The wire envelope of one event by its id, None when the feed has not got it."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT envelope::text AS envelope FROM rm_event_feed.events WHERE event_id = %s",
+                (event_id,),
+            ).fetchone()
+        return None if row is None else dict(json.loads(row["envelope"]))

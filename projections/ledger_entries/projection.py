@@ -23,7 +23,8 @@ class LedgerEntriesProjection(Projection):
     name = "ledger_entries"
     # 2: running balances are numeric, since accounts without a ceiling (platform:fees,
     # external:*) may sum past bigint (domain/ceilings.py); single amounts stay bigint.
-    version = 2
+    # 3: lines are indexed by event, for GET /transactions/{eventId}.
+    version = 3
     ddl: ClassVar[tuple[str, ...]] = (
         """CREATE TABLE entries (
             account                text        NOT NULL,
@@ -37,6 +38,7 @@ class LedgerEntriesProjection(Projection):
             occurred_at            timestamptz NOT NULL,
             PRIMARY KEY (account, position, line)
         )""",
+        "CREATE INDEX entries_event_idx ON entries (event_id)",
         """CREATE TABLE account_balances (
             account         text   PRIMARY KEY,
             balance_stroops numeric NOT NULL,

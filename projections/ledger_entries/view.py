@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from application.ports import AccountBalances
+from domain.errors import NotFoundError
 from projections.pagination import Page, check_limit, decode_cursor, page_of
 
 # Statement lines are paged by (position, line) packed into one integer cursor.
@@ -30,14 +31,65 @@ class EntryRow:
         return self.position * _LINES_PER_POSITION + self.line
 
 
+# Totals folded from the statement lines up to a position: every line carries its account's
+# balance after it, so the balance as of P is the last line at or before P — exact at every
+# position, never a replay. Totals stay numeric (SUM over bigint is): accounts without a
+# ceiling (external:*, platform:fees) may move more than one bigint through them in all.
+_TOTALS = (
+    "SELECT account,"
+    " (array_agg(balance_after_stroops ORDER BY position DESC, line DESC))[1] AS balance_stroops,"
+    " COALESCE(SUM(-amount_stroops) FILTER (WHERE amount_stroops < 0), 0)"
+    " AS debits_stroops,"
+    " COALESCE(SUM(amount_stroops) FILTER (WHERE amount_stroops > 0), 0)"
+    " AS credits_stroops,"
+    " max(position) AS position"
+    " FROM rm_ledger_entries.entries"
+    " WHERE (%(as_of)s::bigint IS NULL OR position <= %(as_of)s)"
+)
+
+
+def _totals(row: dict[str, Any]) -> AccountTotals:
+    """The numeric columns as the exact integers they are."""
+    return AccountTotals(
+        row["account"],
+        int(row["balance_stroops"]),
+        int(row["debits_stroops"]),
+        int(row["credits_stroops"]),
+        int(row["position"]),
+    )
+
+
+class LedgerAccountNotFoundError(NotFoundError):
+    code = "LEDGER_ACCOUNT_NOT_FOUND"
+
+
+class TransactionNotFoundError(NotFoundError):
+    code = "TRANSACTION_NOT_FOUND"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTotals:
+    """A ledger account's balance (credits minus debits) as of `position`, its last posting."""
+
+    account: str
+    balance_stroops: int
+    debits_stroops: int
+    credits_stroops: int
+    position: int
+
+
 class LedgerEntriesView(AccountBalances):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
 
     def statement(
-        self, accounts: list[str], limit: int | None, cursor: str | None
+        self,
+        accounts: list[str],
+        limit: int | None,
+        cursor: str | None,
+        as_of: int | None = None,
     ) -> Page[EntryRow]:
-        """Lines of `accounts`, newest first."""
+        """Lines of `accounts` at or before position `as_of` (default: all), newest first."""
         limit = check_limit(limit)
         before = decode_cursor(cursor)
         with self._pool.connection() as conn:
@@ -46,15 +98,75 @@ class LedgerEntriesView(AccountBalances):
                 " balance_after_stroops, counterparty, occurred_at FROM rm_ledger_entries.entries"
                 " WHERE account = ANY(%(accounts)s) AND (%(before)s::bigint IS NULL"
                 " OR position * %(k)s + line < %(before)s)"
+                " AND (%(as_of)s::bigint IS NULL OR position <= %(as_of)s)"
                 " ORDER BY position DESC, line DESC LIMIT %(limit)s",
                 {
                     "accounts": accounts,
                     "before": before,
                     "k": _LINES_PER_POSITION,
                     "limit": limit + 1,
+                    "as_of": as_of,
                 },
             ).fetchall()
         return page_of([_entry(r) for r in rows], limit, lambda r: r.sort_key)
+
+    def position(self) -> int:
+        """The log position the statement lines have reached."""
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT position FROM rm_ledger_entries.tracking").fetchone()
+        return int(row["position"]) if row else 0
+
+    def accounts(self, as_of: int | None = None) -> list[AccountTotals]:
+        """Every ledger account a posting at or before `as_of` (default: all) touched, by name."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                _TOTALS + " GROUP BY account ORDER BY account", {"as_of": as_of}
+            ).fetchall()
+        return [_totals(r) for r in rows]
+
+    def account(self, account: str, as_of: int | None = None) -> AccountTotals:
+        """One account's totals as of `as_of`; zero before its first posting, and
+        LedgerAccountNotFoundError when no posting has ever touched it."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                _TOTALS + " AND account = %(account)s GROUP BY account",
+                {"as_of": as_of, "account": account},
+            ).fetchone()
+            if row is None:
+                touched = conn.execute(
+                    "SELECT 1 FROM rm_ledger_entries.entries WHERE account = %s LIMIT 1",
+                    (account,),
+                ).fetchone()
+                if touched is None:
+                    raise LedgerAccountNotFoundError(
+                        f"no posting has touched ledger account {account}"
+                    )
+                return AccountTotals(account, 0, 0, 0, 0)
+        return _totals(row)
+
+    def balance_as_of(self, account: str, position: int) -> tuple[int, datetime | None]:
+        """`account`'s balance after its last line at or before `position`, and when that line
+        happened; (0, None) before its first."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT balance_after_stroops, occurred_at FROM rm_ledger_entries.entries"
+                " WHERE account = %s AND position <= %s ORDER BY position DESC, line DESC LIMIT 1",
+                (account, position),
+            ).fetchone()
+        return (0, None) if row is None else (int(row["balance_after_stroops"]), row["occurred_at"])
+
+    def transaction(self, event_id: str) -> list[EntryRow]:
+        """The statement lines of one event (both sides of each posting), in posting order."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT account, position, line, event_id, event_type, amount_stroops,"
+                " balance_after_stroops, counterparty, occurred_at FROM rm_ledger_entries.entries"
+                " WHERE event_id = %s ORDER BY line",
+                (event_id,),
+            ).fetchall()
+        if not rows:
+            raise TransactionNotFoundError(f"event {event_id} moved no money, or is unknown")
+        return [EntryRow(**r) for r in rows]
 
     def balances(self) -> dict[str, int]:
         with self._pool.connection() as conn:

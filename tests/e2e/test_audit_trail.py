@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from interfaces.cli.main import cli
-from projections.event_feed.audit_chain import canonical, link
+from projections.event_feed.audit_chain import canonical, chained, link
 from tests.support.stack import Stack, process_environment
 
 pytestmark = pytest.mark.e2e
@@ -96,7 +96,7 @@ def test_the_event_log_pages_in_order_with_a_chain_anyone_can_recompute(stack: S
     for before, entry in itertools.pairwise(entries):
         assert entry["previousHash"] == before["hash"]
     for entry in entries:
-        assert entry["hash"] == link(entry["previousHash"], canonical(entry["envelope"]))
+        assert entry["hash"] == link(entry["previousHash"], canonical(chained(entry["envelope"])))
         assert entry["envelope"]["id"] == str(entry["position"])
     assert stack.client(stack.key("read")).get("/events/log").status_code == 403
 

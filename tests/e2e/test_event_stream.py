@@ -193,7 +193,12 @@ def test_an_idle_stream_gets_heartbeats_and_well_formed_frames(stack: Stack) -> 
         "version",
         "data",
         "metadata",
+        "postings",
     }
+    [posting] = envelope["postings"]
+    assert posting["credit"] == f"user:{user}:available"
+    assert posting["debit"].startswith("external:")
+    assert posting["amount"] == "3.50"
 
 
 def test_a_key_holds_at_most_its_limit_of_streams(stack: Stack) -> None:

@@ -11,12 +11,12 @@ import pytest
 from domain import identifiers
 from domain.api_keys import grants
 from interfaces.http.app import API_PREFIX, DOCS_PATH
-from interfaces.http.edge.admission import AUTHENTICATED, PUBLIC, SIGNATURE
+from interfaces.http.edge.admission import AUTHENTICATED, PUBLIC, READING_METHODS, SIGNATURE
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
-KEY_SCOPES = ("read", "write", "support", "admin")
+KEY_SCOPES = ("read", "write", "support", "admin", "audit")
 
 
 def routes(stack: Stack) -> list[tuple[str, str, str]]:
@@ -33,6 +33,8 @@ def routes(stack: Stack) -> list[tuple[str, str, str]]:
         path = re.sub(r"\{order_id:str\}", identifiers.public_id("ord", uuid.uuid4()), path)
         path = re.sub(r"\{dispute_id:str\}", identifiers.public_id("dsp", uuid.uuid4()), path)
         path = path.replace("{ref:str}", "design")
+        path = path.replace("{account:str}", "platform:fees")
+        path = re.sub(r"\{event_id:str\}", identifiers.public_id("evt", uuid.uuid4()), path)
         path = re.sub(r"\{topup_id:str\}", identifiers.public_id("top", uuid.uuid4()), path)
         path = re.sub(r"\{endpoint_id:str\}", identifiers.public_id("whe", uuid.uuid4()), path)
         assert "{" not in path, f"add a sample value for {route.path}"
@@ -59,7 +61,9 @@ def test_every_route_answers_by_the_scope_it_declares(stack: Stack) -> None:
     for method, path, required in routes(stack):
         for scope, key in keys.items():
             status, code = answer(stack.client(key), method, path)
-            allowed = required in (PUBLIC, AUTHENTICATED) or grants([scope], required)
+            allowed = required in (PUBLIC, AUTHENTICATED) or grants(
+                [scope], required, reading=method in READING_METHODS
+            )
             if required == SIGNATURE:  # any key or none: only the body's signature counts
                 assert (status, code) == (401, "INVALID_SIGNATURE"), (method, path, scope)
             elif allowed:
@@ -68,7 +72,7 @@ def test_every_route_answers_by_the_scope_it_declares(stack: Stack) -> None:
                 assert (status, code) == (403, "INSUFFICIENT_SCOPE"), (method, path, scope)
             assert status < 500, (method, path, scope, code)
             checked += 1
-    assert checked >= 4 * 12
+    assert checked >= 5 * 12
 
 
 def test_a_route_needing_a_key_refuses_requests_without_one(stack: Stack) -> None:
@@ -83,6 +87,19 @@ def test_a_route_needing_a_key_refuses_requests_without_one(stack: Stack) -> Non
 def test_a_read_key_cannot_post(stack: Stack) -> None:
     response = stack.client(stack.key("read")).post("/users", json={"externalUserId": "x"})
     assert response.status_code == 403
+
+
+def test_an_audit_key_reads_every_scopes_routes_but_changes_nothing(stack: Stack) -> None:
+    auditor = stack.client(stack.key("audit"))
+    for path in ("/users", "/events/log", "/audit/logs", "/auth/api-keys", "/admin/sagas"):
+        assert auditor.get(path).status_code == 200, path
+    for path, body in (
+        ("/users", {"externalUserId": f"audit-{uuid.uuid4()}"}),
+        ("/auth/api-keys", {"name": "from an auditor", "scopes": ["read"]}),
+    ):
+        refused = auditor.post(path, json=body)
+        assert refused.status_code == 403, path
+        assert refused.json()["error"]["code"] == "INSUFFICIENT_SCOPE"
 
 
 def test_a_revoked_key_is_refused_at_once(stack: Stack) -> None:

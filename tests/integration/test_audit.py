@@ -4,7 +4,10 @@ named by position, read models are checked against the fold, exports chain line 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +18,7 @@ from domain.money import Amount
 from interfaces.bootstrap import ensure_projections
 from interfaces.cli.main import cli
 from interfaces.services import Services
-from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical, chained, link
 from projections.event_feed.verification import Verifier
 from tests.support.stack import process_environment
 
@@ -144,5 +147,32 @@ def test_an_export_is_json_lines_whose_hashes_chain(fresh_services: Services) ->
     assert previous != GENESIS_HASH
     for line in lines:
         assert line["previousHash"] == previous
-        assert line["hash"] == link(previous, canonical(line["envelope"]))
+        assert line["hash"] == link(previous, canonical(chained(line["envelope"])))
         previous = line["hash"]
+    assert any(line["envelope"].get("postings") for line in lines)
+
+
+VERIFY_EXPORT = Path(__file__).resolve().parents[2] / "ops" / "audit" / "verify_export.py"
+
+
+def test_the_stdlib_script_verifies_an_export_and_names_a_tampered_position(
+    fresh_services: Services, tmp_path: Path
+) -> None:
+    populated(fresh_services, users=2)
+    exported = tmp_path / "export.jsonl"
+    assert audit(fresh_services, "export", "-o", str(exported)).exit_code == 0
+    intact = subprocess.run(
+        [sys.executable, str(VERIFY_EXPORT), str(exported)], capture_output=True, text=True
+    )
+    assert intact.returncode == 0, intact.stdout
+    assert intact.stdout.startswith("chain intact")
+
+    lines = [json.loads(text) for text in exported.read_text().splitlines()]
+    victim = next(line for line in lines if line["type"] == "balance.credited")
+    victim["envelope"]["data"]["amount"] = "999.00"
+    exported.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    tampered = subprocess.run(
+        [sys.executable, str(VERIFY_EXPORT), str(exported)], capture_output=True, text=True
+    )
+    assert tampered.returncode == 1
+    assert tampered.stdout.strip() == f"chain breaks at position {victim['position']}"

@@ -19,11 +19,13 @@ from uuid import UUID
 
 import pytest
 
+from projections.event_feed.audit_chain import chained
 from tests.support.stack import running_stack
 from tests.support.stored_log import insert_events, read_json_lines, read_model_rows
 
 pytestmark = pytest.mark.integration
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "old_layout"
+FEED = "rm_event_feed.events"
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +92,11 @@ def test_the_old_log_loads_and_rebuilds_into_the_read_models_the_old_code_built(
         # Read models and columns added since (the fiat ramp's) are empty for an old log.
         assert set(expected) <= set(rebuilt)
         assert all(not rebuilt[table] for table in set(rebuilt) - set(expected))
+        # Envelope keys added since ride outside the chained subset, so with them set aside the
+        # rebuilt feed is the old one row for row, its hash column included: the old chain
+        # (and every export taken from it) recomputes unchanged.
+        assert any("postings" in json.loads(row)["envelope"] for row in rebuilt[FEED])
+        rebuilt[FEED] = [_chained_only(row) for row in rebuilt[FEED]]
         for table, rows in expected.items():
             old_rows = _as_old(rows, rebuilt[table])
             assert old_rows == rows, _diff(table, rows, old_rows)
@@ -100,6 +107,12 @@ def test_the_old_log_loads_and_rebuilds_into_the_read_models_the_old_code_built(
             assert response.status_code == 200, response.text
             answered = response.json()["data"]
             assert {key: answered.get(key) for key in body} == body, path
+
+
+def _chained_only(row: str) -> str:
+    values = json.loads(row)
+    values["envelope"] = chained(values["envelope"])
+    return json.dumps(values, sort_keys=True)
 
 
 def _as_old(old: list[str], new: list[str]) -> list[str]:

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical, chained, link, link_of
 
 pytestmark = pytest.mark.unit
 
@@ -28,3 +28,17 @@ def test_a_link_hashes_the_previous_digest_bytes_then_the_utf8_envelope() -> Non
     second = link(first, text)
     assert second == hashlib.sha256(bytes.fromhex(first) + text.encode("utf-8")).hexdigest()
     assert second != first
+
+
+def test_a_link_covers_the_chained_subset_so_adding_postings_leaves_the_hash_unchanged() -> None:
+    before = {"id": "3", "type": "balance.credited", "data": {"amount": "1.00"}}
+    after = before | {"postings": [{"debit": "external:stellar", "credit": "u", "amount": "1.00"}]}
+    assert link_of(GENESIS_HASH, after) == link_of(GENESIS_HASH, before)
+    assert link_of(GENESIS_HASH, after) == link(GENESIS_HASH, canonical(before))
+    assert chained(after) == before
+
+
+def test_a_link_still_changes_with_any_chained_key() -> None:
+    before = {"id": "3", "type": "balance.credited", "data": {"amount": "1.00"}}
+    altered = before | {"data": {"amount": "1.01"}}
+    assert link_of(GENESIS_HASH, altered) != link_of(GENESIS_HASH, before)

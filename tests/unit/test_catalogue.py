@@ -91,3 +91,26 @@ def test_an_envelope_carries_position_ids_type_and_metadata() -> None:
     }
     assert body["occurredAt"].endswith("Z")
     assert datetime.fromisoformat(body["occurredAt"]).tzinfo == UTC
+
+
+def test_a_money_events_envelope_carries_its_postings_as_debit_credit_amount() -> None:
+    from domain.accounts import Account
+    from domain.money import Amount
+    from domain.postings import EXTERNAL_STELLAR, user_available, user_reserved
+
+    account = Account(user_id="usr_catalogue", currency="USDC")
+    account.credit(Amount(25_000_0000), source="deposit", counterparty=EXTERNAL_STELLAR)
+    account.reserve(Amount(10_500_0000), hold_ref="ord_catalogue")
+    opened, credited, reserved = account.pending_events
+
+    assert "postings" not in envelope(1, opened)
+    assert envelope(2, credited)["postings"] == [
+        {"debit": EXTERNAL_STELLAR, "credit": user_available("usr_catalogue"), "amount": "25.00"}
+    ]
+    assert envelope(3, reserved)["postings"] == [
+        {
+            "debit": user_available("usr_catalogue"),
+            "credit": user_reserved("usr_catalogue"),
+            "amount": "10.50",
+        }
+    ]

@@ -60,7 +60,8 @@ The Ledgerline HTTP API: an event-sourced payments ledger and escrow orchestrato
 marketplaces on Stellar, in the shape of the OFFER-HUB Orchestrator's API.
 
 - **Authentication**: `Authorization: Bearer <key>` (an API key or a short-lived token from
-  `POST /auth/token`); each operation lists the scope it needs (`admin` and `*` grant all).
+  `POST /auth/token`); each operation lists the scope it needs (`admin` and `*` grant all; `audit`
+  grants every GET and no write).
 - **Answers**: `{"data", "meta": {"requestId", "timestamp", "position"?, "pagination"?}}`;
   errors are `{"error": {"code", "message", "details"?, "requestId"}}`.
 - **Retries**: send an `Idempotency-Key` on every write; replays carry `Idempotency-Replay`.

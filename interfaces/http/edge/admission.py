@@ -39,6 +39,10 @@ _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
 USAGE_WRITE_INTERVAL_S: Final = 60
 
 
+# Methods that change nothing: an `audit` key may use every route they reach.
+READING_METHODS: Final = frozenset({"GET", "HEAD"})
+
+
 def scope(name: str) -> dict[str, str]:
     """The `opt` of a route: the one scope it requires, which the gate enforces."""
     return {"scope": name}
@@ -147,7 +151,7 @@ class Gate:
         if principal is None:
             raise InvalidApiKeyError("the API key is unknown, revoked or expired")
         if arrival.required_scope != AUTHENTICATED and not grants(
-            principal.scopes, arrival.required_scope
+            principal.scopes, arrival.required_scope, reading=arrival.method in READING_METHODS
         ):
             raise InsufficientScopeError(
                 f"this route needs the '{arrival.required_scope}' scope",

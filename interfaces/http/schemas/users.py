@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from application.balances import BalanceChange
 from application.users import UserSnapshot
 from domain.errors import ValidationError
@@ -131,6 +133,22 @@ def balance_body(row: BalanceRow) -> UserBalanceBody:
         total=balance.total,
         currency=row.currency,
         updated_at=iso(row.updated_at),
+    )
+
+
+def balance_as_of_body(
+    row: BalanceRow, available_stroops: int, reserved_stroops: int, updated_at: datetime | None
+) -> UserBalanceBody:
+    """The user's balance at a past position: `updated_at` is when it last moved by then (None
+    before its first posting)."""
+    balance = _balance(available_stroops, reserved_stroops, row.currency)
+    return UserBalanceBody(
+        user_id=row.user_id,
+        available=balance.available,
+        reserved=balance.reserved,
+        total=balance.total,
+        currency=row.currency,
+        updated_at=iso(updated_at),
     )
 
 

@@ -60,7 +60,7 @@ WITHDRAWAL_STATUSES: Final = (
     "WITHDRAWAL_CANCELED",
 )
 DESTINATION_TYPES: Final = ("crypto", "bank", "airtm_balance")
-SCOPES: Final = ("read", "write", "support", "admin", "*")
+SCOPES: Final = ("read", "write", "support", "admin", "audit", "*")
 API_KEY_STATUSES: Final = ("ACTIVE", "EXPIRED", "REVOKED")
 ENDPOINT_STATUSES: Final = ("ACTIVE", "DISABLED", "DELETED")
 SAGA_STATUSES: Final = ("IN_FLIGHT", "PARKED", "WAITING", "DONE")

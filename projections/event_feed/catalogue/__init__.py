@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain import identifiers
-from domain.money import Amount
+from domain.money import DEFAULT_CURRENCY, Amount
 from domain.postings import from_rows
 
 Payload = dict[str, Any]
@@ -73,7 +73,7 @@ def originator(event: Any, prefix: str) -> str:
     return identifiers.public_id(prefix, event.originator_id)
 
 
-def wire(stroops: int | None, currency: str = "USDC") -> str | None:
+def wire(stroops: int | None, currency: str = DEFAULT_CURRENCY) -> str | None:
     return None if stroops is None else Amount(stroops, currency).to_wire()
 
 
@@ -98,7 +98,7 @@ def envelope(position: int, event: Any) -> Payload:
     if found is None:
         raise LookupError(f"{type(event).__qualname__} is not in the event catalogue")
     metadata = getattr(event, "metadata", None) or {}
-    return {
+    body: Payload = {
         "id": str(position),
         "eventId": identifiers.event_id(event.originator_id, event.originator_version),
         "type": found.type,
@@ -110,6 +110,21 @@ def envelope(position: int, event: Any) -> Payload:
         "metadata": {key: metadata.get(key) for key in METADATA_KEYS}
         | {key: metadata[key] for key in OPTIONAL_METADATA_KEYS if metadata.get(key) is not None},
     }
+    moved = postings(event)
+    if moved:
+        body["postings"] = moved
+    return body
+
+
+def postings(event: Any) -> list[Payload]:
+    """The double entry an event carries, as `{debit, credit, amount}` in log order (empty for
+    events that move no money). Not part of the chained subset: see audit_chain.UNCHAINED_KEYS."""
+    # Escrow settlement events carry no currency of their own; escrows hold the default asset.
+    currency = getattr(event, "currency", None) or DEFAULT_CURRENCY
+    return [
+        {"debit": p.debit, "credit": p.credit, "amount": wire(p.amount_stroops, currency)}
+        for p in from_rows(getattr(event, "postings", ()))
+    ]
 
 
 # Registration happens on import; the area modules use the helpers above.
