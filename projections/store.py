@@ -13,15 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from psycopg import Connection, sql
+from psycopg import Connection, errors, sql
 
 from application.ledger import Ledger, topic_of
 from application.log_context import bound
+from projections.log_reader import PAGE_SIZE, LogReader
 from projections.projection import Projection
 from projections.stalls import EventNotAppliedError
 from projections.storable import storable_cursor
 
-PAGE_SIZE: Final = 1000
 WAIT_POLL_S: Final = 0.02
 Progress = Callable[[int], None]
 
@@ -56,6 +56,17 @@ class ProjectionStore:
         self._ledger = ledger
         self._page_size = page_size
         self._topics = [topic_of(c) for c in projection.event_classes]
+        self._classes = frozenset(projection.event_classes)
+        # Schemas whose tracking table is known to exist: looked up in the catalogue once, not
+        # on every read of the position.
+        self._existing: set[str] = set()
+        # The live position as of our last commit, so a follower served by a LogReader only
+        # opens a transaction when its window holds something new.
+        self._known_position: int | None = None
+
+    @property
+    def page_size(self) -> int:
+        return self._page_size
 
     @property
     def name(self) -> str:
@@ -65,7 +76,7 @@ class ProjectionStore:
 
     def status(self) -> Status:
         with self._pool.connection() as conn:
-            row = _tracking(conn, self.projection.schema)
+            row = self._tracking(conn, self.projection.schema)
         head = self._ledger.head_position()
         return Status(
             self.name,
@@ -76,9 +87,7 @@ class ProjectionStore:
         )
 
     def position(self) -> int:
-        with self._pool.connection() as conn:
-            row = _tracking(conn, self.projection.schema)
-        return row["position"] if row else 0
+        return self._position_in(self.projection.schema)
 
     def wait_for(self, position: int, timeout_s: float) -> bool:
         """Blocks until the projection has applied `position` (read-your-writes), bounded."""
@@ -104,13 +113,24 @@ class ProjectionStore:
             ).fetchone()
             if not exists:
                 self._create_schema(conn, self.projection.schema)
+        self._existing.add(self.projection.schema)
+        self._known_position = None
 
-    def catch_up(self, pages_max: int | None = None) -> int:
-        """Applies new events page by page; returns how many positions it advanced over."""
+    def catch_up(self, pages_max: int | None = None, reader: LogReader | None = None) -> int:
+        """Applies new events page by page; returns how many positions it advanced over.
+        With `reader`, pages come from the process's shared reader while this projection is
+        within its window, and from the log directly while it is behind."""
         applied = 0
         pages = 0
         while pages_max is None or pages < pages_max:
-            advanced = self._apply_page(self.projection.schema)
+            try:
+                advanced = self._apply_shared_page(reader) if reader else 0
+                if advanced is None or reader is None:
+                    advanced = self._apply_page(self.projection.schema)
+                    self._known_position = None
+            except Exception:
+                self._known_position = None  # re-read it from the table next time
+                raise
             if advanced == 0:
                 break
             applied += advanced
@@ -152,8 +172,71 @@ class ProjectionStore:
 
     def _position_in(self, schema: str) -> int:
         with self._pool.connection() as conn:
-            row = _tracking(conn, schema)
+            row = self._tracking(conn, schema)
         return row["position"] if row else 0
+
+    def _apply_shared_page(self, reader: LogReader) -> int | None:
+        """Applies the reader's next page after our position in one transaction: rows and
+        tracking commit together. Returns the positions advanced over, or None when we are
+        behind the reader's window (the caller reads the log itself)."""
+        if self._known_position is None:
+            self._known_position = self.position()
+        start = self._known_position
+        page = reader.page(start)
+        if page is None:
+            return None
+        end, events = page
+        if end <= start:
+            return 0
+        schema = self.projection.schema
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                _use_schema(conn, schema)
+                row = conn.execute("SELECT position FROM tracking FOR UPDATE").fetchone()
+                if row is None or row["position"] != start:
+                    raise StaleProjectionError(f"{schema} moved from {start}")
+                self._apply_events(conn, events)
+                conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
+        except StaleProjectionError:
+            # A rebuild swapped the schema in since our last page: read from its position.
+            self._known_position = None
+            return None
+        self._known_position = end
+        return end - start
+
+    def _apply_events(self, conn: Connection[Any], events: list[tuple[int, Any]]) -> None:
+        classes = self._classes
+        # Handlers write through a cursor that escapes what PostgreSQL cannot store, so an old
+        # event holding a NUL applies like any other (storable.py); an event that still fails
+        # is named with its position, so the runner can show the stall.
+        with storable_cursor(conn.cursor()) as cursor:
+            for position, event in events:
+                if type(event) in classes:
+                    with bound(position=position):
+                        try:
+                            self.projection.apply(cursor, event, position)
+                        except Exception as error:
+                            raise EventNotAppliedError(self.name, position, error) from error
+
+    def _tracking(self, conn: Connection[Any], schema: str) -> dict[str, Any] | None:
+        """The tracking row of `schema`, None when it has none; the catalogue is asked only
+        until the table has been seen once."""
+        if schema not in self._existing:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'tracking'",
+                (schema,),
+            ).fetchone()
+            if not exists:
+                return None
+            self._existing.add(schema)
+        try:
+            row: dict[str, Any] | None = conn.execute(
+                sql.SQL("SELECT position, version FROM {}.tracking").format(sql.Identifier(schema))
+            ).fetchone()
+        except errors.UndefinedTable:
+            self._existing.discard(schema)  # dropped under us (a restore): ask again next time
+            raise
+        return row
 
     def _apply_page(self, schema: str, conn: Connection[Any] | None = None) -> int:
         """Applies one page after the schema's position in one transaction; returns the number
@@ -176,20 +259,12 @@ class ProjectionStore:
             row = conn.execute("SELECT position FROM tracking FOR UPDATE").fetchone()
             if row is None or row["position"] != start:
                 raise StaleProjectionError(f"{schema} moved from {start}")
-            # Handlers write through a cursor that escapes what PostgreSQL cannot store, so an
-            # old event holding a NUL or a lone surrogate applies like any other (storable.py).
-            with storable_cursor(conn.cursor()) as cursor:
-                for position, event in events:
-                    with bound(position=position):
-                        try:
-                            self.projection.apply(cursor, event, position)
-                        except Exception as error:  # named, so the runner can show the stall
-                            raise EventNotAppliedError(self.name, position, error) from error
+            self._apply_events(conn, events)
             conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
         return end - start
 
     def _position_in_conn(self, conn: Connection[Any], schema: str) -> int:
-        row = _tracking(conn, schema)
+        row = self._tracking(conn, schema)
         if row is None:
             raise StaleProjectionError(f"{schema} does not exist")
         return int(row["position"])
@@ -228,15 +303,3 @@ class ProjectionStore:
 
 def _use_schema(conn: Connection[Any], schema: str) -> None:
     conn.execute(sql.SQL("SET LOCAL search_path TO {}, public").format(sql.Identifier(schema)))
-
-
-def _tracking(conn: Connection[Any], schema: str) -> dict[str, Any] | None:
-    exists = conn.execute(
-        "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'tracking'", (schema,)
-    ).fetchone()
-    if not exists:
-        return None
-    row: dict[str, Any] | None = conn.execute(
-        sql.SQL("SELECT position, version FROM {}.tracking").format(sql.Identifier(schema))
-    ).fetchone()
-    return row

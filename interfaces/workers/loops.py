@@ -23,6 +23,7 @@ from interfaces.workers.outbox import OutboxRelay, sweep_stalled
 from interfaces.workers.runner import Loop, Runner
 from interfaces.workers.webhook_dispatch import WebhookDispatcher
 from projections.event_feed.projection import EventFeedProjection
+from projections.log_reader import PAGE_SIZE, LogReader
 from projections.stalls import EventNotAppliedError, Stalls
 from projections.store import ProjectionStore
 
@@ -53,11 +54,15 @@ log = logging.getLogger(__name__)
 
 
 def projection_loop(
-    store: ProjectionStore, stalls: Stalls, on_page: Callable[[int], None] | None = None
+    store: ProjectionStore,
+    stalls: Stalls,
+    on_page: Callable[[int], None] | None = None,
+    reader: LogReader | None = None,
 ) -> Loop:
-    """`on_page`, when given, hears the position after every page committed (one per step).
-    An event the projection cannot apply is recorded in `stalls` (readiness and the metrics
-    show it) and retried by the runner's backoff; the stall is cleared once passed."""
+    """`on_page`, when given, hears the position after every page committed (one per step);
+    `reader`, when given, is the process's shared reader the pages come from. An event the
+    projection cannot apply is recorded in `stalls` (readiness and the metrics show it) and
+    retried by the runner's backoff; the stall is cleared once passed."""
     watch = StallWatch(store, stalls)
 
     def prepare() -> None:
@@ -78,16 +83,16 @@ def projection_loop(
     def step() -> bool:
         with watch:
             if on_page is None:
-                advanced = store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP)
+                advanced = store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP, reader=reader)
             else:
-                advanced = store.catch_up(pages_max=1)
+                advanced = store.catch_up(pages_max=1, reader=reader)
                 if advanced:
                     on_page(store.position())
         if advanced:
             watch.passed()
         return advanced > 0
 
-    return Loop(name=f"projection:{store.name}", step=step, prepare=prepare)
+    return Loop(name=f"projection:{store.name}", step=step, prepare=prepare, reader=reader)
 
 
 class StallWatch:
@@ -137,14 +142,15 @@ def housekeeping_loop(services: Services, broker: RedisBroker | None) -> Loop:
     return Loop(HOUSEKEEPING, step, idle_wait_s=HOUSEKEEPING_INTERVAL_S, follows_log=False)
 
 
-def relay_loop(name: str, store: ProjectionStore) -> Loop:
+def relay_loop(name: str, store: ProjectionStore, reader: LogReader | None = None) -> Loop:
     """A follower of the log that acts rather than keeps rows (the outbox relay, the webhook
     dispatcher): like a projection, but never rebuilt, since replaying it would enqueue every
     step or delivery ever made again (harmless, being idempotent, but a flood)."""
     return Loop(
         name=name,
-        step=lambda: store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP) > 0,
+        step=lambda: store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP, reader=reader) > 0,
         prepare=store.ensure,
+        reader=reader,
     )
 
 
@@ -230,19 +236,31 @@ def default_loops(
     # The event feed announces each page it commits, so SSE streams on every API instance wake.
     announce = resources.announcer.announce
     stalls = Stalls(resources.pool)
+    # One reader for every follower of the log: each page is selected and decoded once. Its
+    # pages are no larger than the smallest store's, so no store meets a page larger than asked.
+    stores = list(resources.projections.values())
+    reader = LogReader(
+        resources.ledger, page_size=min((s.page_size for s in stores), default=PAGE_SIZE)
+    )
     loops = [
-        projection_loop(store, stalls, announce if store.name == EventFeedProjection.name else None)
-        for store in resources.projections.values()
+        projection_loop(
+            store, stalls, announce if store.name == EventFeedProjection.name else None, reader
+        )
+        for store in stores
     ]
     loops.append(housekeeping_loop(services, broker))
     if broker is not None:
         pool, ledger = resources.pool, resources.ledger
         loops += [
-            relay_loop(OUTBOX, ProjectionStore(OutboxRelay(broker), pool, ledger)),
+            relay_loop(OUTBOX, ProjectionStore(OutboxRelay(broker), pool, ledger), reader),
             deposit_monitor_loop(services, stopping),
             reconciler_loop(services),
             auto_release_loop(services),
-            relay_loop(WEBHOOK_DISPATCH, ProjectionStore(WebhookDispatcher(broker), pool, ledger)),
+            relay_loop(
+                WEBHOOK_DISPATCH,
+                ProjectionStore(WebhookDispatcher(broker), pool, ledger),
+                reader,
+            ),
             airtm_reconciler_loop(services),
         ]
     return loops

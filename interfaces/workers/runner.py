@@ -23,6 +23,7 @@ from infrastructure.observability import metrics
 from infrastructure.outages import is_outage
 from infrastructure.postgres.leadership import Leadership
 from interfaces.workers.log_signal import LogSignal
+from projections.log_reader import LogReader
 
 STANDBY_POLL_S: Final = 1.0
 IDLE_WAIT_S: Final = 1.0
@@ -47,6 +48,8 @@ class Loop:
     prepare: Callable[[], None] = field(default=lambda: None)
     idle_wait_s: float = IDLE_WAIT_S
     follows_log: bool = True
+    # The process's shared reader of the log, when the step reads its pages from one.
+    reader: LogReader | None = None
 
 
 class Runner:
@@ -64,6 +67,9 @@ class Runner:
         self._loops = loops
         self._stopping = stopping or threading.Event()
         self._signal = LogSignal(database_url, channel=log_channel)
+        # Shared readers read again only when a notification (or a lost one's timeout) says so.
+        for reader in {id(loop.reader): loop.reader for loop in loops if loop.reader}.values():
+            reader.follow(lambda: self._signal.generation)
         self._threads = [
             threading.Thread(target=self._run, args=(loop,), name=loop.name, daemon=True)
             for loop in loops

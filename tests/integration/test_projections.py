@@ -4,8 +4,10 @@ log yields exactly what incremental processing built."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
+from psycopg import Cursor
 
 from application.context import CommandContext
 from domain.money import Amount
@@ -14,6 +16,7 @@ from interfaces.bootstrap import ensure_projections
 from interfaces.services import Services
 from interfaces.workers.loops import default_loops, runner_of
 from projections.store import ProjectionStore
+from projections.users.projection import UsersProjection
 from tests.support.read_models import snapshot
 from tests.support.waiting import wait_until
 
@@ -139,3 +142,34 @@ def test_a_projection_whose_version_changed_is_rebuilt_when_its_loop_starts(
         runner.stop()
     with services.resources.pool.connection() as conn:
         assert conn.execute("SELECT count(*) AS n FROM rm_users.users").fetchone()["n"] == 2
+
+
+class BrokenUsersProjection(UsersProjection):
+    """The users read model with a handler that fails on every event it meets."""
+
+    def apply(self, cursor: Cursor[Any], event: Any, position: int) -> None:
+        raise RuntimeError("a handler bug")
+
+
+def test_a_failing_projection_stops_only_itself_while_the_others_share_the_reader(
+    fresh_services: Services,
+) -> None:
+    services = fresh_services
+    resources = services.resources
+    resources.projections["users"] = ProjectionStore(
+        BrokenUsersProjection(), resources.pool, resources.ledger
+    )
+    ensure_projections(services)
+    loops = default_loops(services)
+    assert len({id(loop.reader) for loop in loops if loop.reader}) == 1
+    runner = runner_of(services, loops)
+    runner.start()
+    try:
+        populate(services, 3)
+        head = resources.ledger.head_position()
+        for name, store in resources.projections.items():
+            if name != "users":
+                wait_until(lambda s=store: s.position() >= head, message=f"{name}")
+        assert resources.projections["users"].position() == 0
+    finally:
+        runner.stop()
