@@ -135,15 +135,24 @@ class Ledger(Application[UUID]):
             return self._change_in_place(
                 cls, aggregate_id, decide, context, outcome, missing, touching
             )
-        traceparent = current_traceparent() or context.traceparent
         name = caller_use_case()
+        # The command's span is the caller's (the request's or the actor's child), as for
+        # `commit`; its events carry it onwards although they are decided on the committer.
+        with span(f"command {name}", attributes={"ledger.command": name}):
+            traceparent = current_traceparent() or context.traceparent
+            # The events and positions of the attempt that recorded, traced on this thread.
+            traced: list[Any] = []
+            since_ns = time.time_ns()
 
-        def prepare() -> Prepared:
-            return self._decide(
-                cls, aggregate_id, decide, context, outcome, missing, traceparent, name
-            )
+            def prepare() -> Prepared:
+                return self._decide(
+                    cls, aggregate_id, decide, context, outcome, missing, traceparent, name, traced
+                )
 
-        return self._counted(name, lambda: retry_on_conflict(lambda: self._submit(prepare)))
+            result = self._counted(name, lambda: retry_on_conflict(lambda: self._submit(prepare)))
+            if traced:
+                _trace_appended(traced[0], traced[1], since_ns)
+            return result
 
     def _change_in_place(
         self,
@@ -176,6 +185,7 @@ class Ledger(Application[UUID]):
         missing: DomainError | None,
         traceparent: str | None,
         name: str,
+        traced: list[Any],
     ) -> Prepared:
         """On the committer thread, inside its batch's working set: loads, decides, and
         collects the command's events; a refusal undoes whatever it changed."""
@@ -198,6 +208,7 @@ class Ledger(Application[UUID]):
 
         def on_recorded(cursor: Any, positions: list[int]) -> None:
             results[:] = [outcome(aggregate, max(positions))]
+            traced[:] = [list(processing.events), list(positions)]
             if context.completion is not None:
                 context.completion.write(cursor, results[0])
 

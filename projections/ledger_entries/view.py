@@ -166,7 +166,7 @@ class LedgerEntriesView(AccountBalances):
             ).fetchall()
         if not rows:
             raise TransactionNotFoundError(f"event {event_id} moved no money, or is unknown")
-        return [EntryRow(**r) for r in rows]
+        return [_entry(r) for r in rows]
 
     def balances(self) -> dict[str, int]:
         with self._pool.connection() as conn:

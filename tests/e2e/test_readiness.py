@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from tests.support.stack import ApiServer, Stack, free_port
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
+SETTLE_S = 0.3  # how long the head must stay put to count as settled
 
 
 def readiness(base_url: str) -> tuple[int, Any]:
@@ -41,9 +43,18 @@ def test_a_loop_without_a_leader_is_reported_and_the_instance_still_serves(
 ) -> None:
     stack = isolated_stack
     assert stack.runner is not None
-    # Whatever the stack wrote while starting (the platform wallet's saga) is applied first, so
-    # the lag asserted below is the runner's absence alone.
-    stack.caught_up()
+    # Whatever the stack writes while starting (the platform wallet's saga, whose events may
+    # come after the first look at the head) is applied first, so the lag asserted below is
+    # the runner's absence alone.
+    ledger = stack.services.resources.ledger
+
+    def settled() -> bool:
+        head = ledger.head_position()
+        stack.caught_up()
+        time.sleep(SETTLE_S)
+        return head > 0 and ledger.head_position() == head
+
+    wait_until(settled, timeout_s=30, message="the stack's start-up writes to be applied")
     stack.runner.stop()
     stack.runner = None
 
@@ -51,7 +62,8 @@ def test_a_loop_without_a_leader_is_reported_and_the_instance_still_serves(
 
     assert status == 200
     assert not any(body["leadership"].values())
-    assert all(p["lag"] == 0 and not p["needsRebuild"] for p in body["projections"].values())
+    projections = body["projections"].values()
+    assert all(p["lag"] == 0 and not p["needsRebuild"] for p in projections), projections
 
 
 def test_an_unreachable_redis_makes_the_instance_not_ready(stack: Stack) -> None:
