@@ -3,6 +3,7 @@ driven through HTTP, and what the sandbox chain holds for each party and escrow.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from tests.support.stack import Stack
 from tests.support.waiting import wait_until
 
 ORDER_TIMEOUT_S = 60.0
+OUTAGE_RETRIES_MAX = 3
+OUTAGE_WAIT_MAX_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,15 @@ def wait_order(
 
 
 def command(stack: Stack, path: str, body: Any = None, expect: int = 202) -> dict[str, Any]:
-    response = stack.client().post(path, json=body)
+    """POSTs as a careful client does: with an Idempotency-Key, retried with it on a 503 (a
+    sandbox connection lost under a loaded machine is a dependency outage, not a failure)."""
+    headers = {"Idempotency-Key": f"orders-{uuid.uuid4().hex}"}
+    response = stack.client().post(path, json=body, headers=headers)
+    for _ in range(OUTAGE_RETRIES_MAX):
+        if response.status_code != 503:
+            break
+        time.sleep(min(float(response.headers.get("retry-after", 1)), OUTAGE_WAIT_MAX_S))
+        response = stack.client().post(path, json=body, headers=headers)
     assert response.status_code == expect, response.text
     return dict(response.json()["data"])
 
