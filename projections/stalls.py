@@ -55,7 +55,10 @@ class Stalls:
         self._pool = pool
 
     def ensure(self) -> None:
-        with self._pool.connection() as conn:
+        # Every projection loop ensures the table as it starts leading: serialised, since two
+        # concurrent CREATE ... IF NOT EXISTS can still collide on the table's row type.
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('projection_stalls'))")
             conn.execute(DDL)
 
     def record(self, failure: EventNotAppliedError) -> None:
