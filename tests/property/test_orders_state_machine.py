@@ -241,5 +241,5 @@ class OrdersMachine(RuleBasedStateMachine):
 def test_order_command_sequences_keep_the_books_sound() -> None:
     run_state_machine_as_test(
         OrdersMachine,
-        settings=settings(max_examples=150, stateful_step_count=60, deadline=None),
+        settings=settings(max_examples=90, stateful_step_count=60, deadline=None),
     )
