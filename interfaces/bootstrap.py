@@ -128,7 +128,7 @@ def build_services(
             announcer=FeedAnnouncer(cache, settings.broker_namespace),
             projections={p.name: ProjectionStore(p, pool, ledger) for p in all_projections()},
         )
-        views = _views(pool, settings.currency)
+        views = _views(pool, settings.currency, resources.projections)
         sender = WebhookSender(
             settings.webhook_timeout_ms / 1000,
             private_targets_allowed=settings.webhook_private_targets_allowed,
@@ -310,11 +310,11 @@ def _use_cases(
     )
 
 
-def _views(pool: Pool, currency: str) -> Views:
+def _views(pool: Pool, currency: str, stores: dict[str, ProjectionStore]) -> Views:
     return Views(
         users=UsersView(pool, currency),
         balances=BalancesView(pool),
-        ledger_entries=LedgerEntriesView(pool),
+        ledger_entries=LedgerEntriesView(pool, stores["ledger_entries"].position),
         api_keys=ApiKeysView(pool),
         wallets=WalletsView(pool),
         withdrawals=WithdrawalsView(pool),

@@ -23,6 +23,14 @@ from projections.stalls import EventNotAppliedError
 from projections.storable import storable_cursor
 
 WAIT_POLL_S: Final = 0.02
+# How far a follower served by the shared reader may pass over events it does not read before it
+# commits its tracking position anyway. Until then its stored position stays put and readers
+# look past it (`position`, `has_applied`): a page with nothing for a projection costs it no
+# transaction, and the look-ahead a reader does is bounded by this many log rows.
+IDLE_POSITIONS_MAX: Final = 2 * PAGE_SIZE
+# Once the log has been quiet this long, a follower that passed over events commits its
+# position, so at rest every tracking row reaches the head (what operators and `simulate` see).
+IDLE_FLUSH_S: Final = 0.5
 Progress = Callable[[int], None]
 
 
@@ -60,9 +68,12 @@ class ProjectionStore:
         # Schemas whose tracking table is known to exist: looked up in the catalogue once, not
         # on every read of the position.
         self._existing: set[str] = set()
-        # The live position as of our last commit, so a follower served by a LogReader only
-        # opens a transaction when its window holds something new.
+        # A follower served by a LogReader keeps its positions in memory: `_known_position`
+        # is how far it has read, `_stored_position` what its tracking row holds. Between the
+        # two lie only events it does not read, so the stored rows are the fold up to either.
         self._known_position: int | None = None
+        self._stored_position = 0
+        self._passed_over_at = 0.0
 
     @property
     def page_size(self) -> int:
@@ -77,22 +88,46 @@ class ProjectionStore:
     def status(self) -> Status:
         with self._pool.connection() as conn:
             row = self._tracking(conn, self.projection.schema)
+        stored = row["position"] if row else 0
         head = self._ledger.head_position()
         return Status(
             self.name,
             row["version"] if row else None,
             self.projection.version,
-            row["position"] if row else 0,
+            self._reached_from(stored, head),
             head,
         )
 
     def position(self) -> int:
-        return self._position_in(self.projection.schema)
+        """The position the read model is the fold of: its tracking position, or further when
+        the events after it are none the projection reads (it passes over those without
+        committing, see IDLE_POSITIONS_MAX)."""
+        stored = self._position_in(self.projection.schema)
+        return self._reached_from(stored, self._ledger.head_position())
+
+    def has_applied(self, position: int) -> bool:
+        """Whether the read model reflects every event up to `position` (read-your-writes):
+        one query while the tracking row is there already, and never true of a position not
+        yet committed."""
+        stored = self._position_in(self.projection.schema)
+        if stored >= position:
+            return True
+        if position > self._ledger.head_position():
+            return False
+        return not self._ledger.read(after=stored, limit=1, topics=self._topics, stop=position)
+
+    def _reached_from(self, stored: int, head: int) -> int:
+        """Writers commit positions in order, so up to `head` every event is in the log: the
+        model is the fold up to just before the first event it reads after `stored`."""
+        if head <= stored:
+            return stored
+        first = self._ledger.read(after=stored, limit=1, topics=self._topics, stop=head)
+        return first[0][0] - 1 if first else head
 
     def wait_for(self, position: int, timeout_s: float) -> bool:
         """Blocks until the projection has applied `position` (read-your-writes), bounded."""
         deadline = time.monotonic() + timeout_s
-        while self.position() < position:
+        while not self.has_applied(position):
             if time.monotonic() >= deadline:
                 return False
             time.sleep(WAIT_POLL_S)
@@ -177,32 +212,49 @@ class ProjectionStore:
 
     def _apply_shared_page(self, reader: LogReader) -> int | None:
         """Applies the reader's next page after our position in one transaction: rows and
-        tracking commit together. Returns the positions advanced over, or None when we are
-        behind the reader's window (the caller reads the log itself)."""
+        tracking commit together. A page holding nothing this projection reads opens no
+        transaction (until IDLE_POSITIONS_MAX, or the log is quiet for IDLE_FLUSH_S). Returns
+        the positions advanced over, or None when we are behind the reader's window (the
+        caller reads the log itself)."""
         if self._known_position is None:
-            self._known_position = self.position()
-        start = self._known_position
+            self._stored_position = self._position_in(self.projection.schema)
+            self._known_position = self._stored_position
+        start, stored = self._known_position, self._stored_position
         page = reader.page(start)
         if page is None:
             return None
         end, events = page
         if end <= start:
+            if start > stored and time.monotonic() - self._passed_over_at >= IDLE_FLUSH_S:
+                self._commit_page(stored, start, [])
             return 0
+        classes = self._classes
+        if end - stored < IDLE_POSITIONS_MAX and not any(type(e) in classes for _, e in events):
+            self._known_position = end  # nothing to write: no transaction at all
+            self._passed_over_at = time.monotonic()
+            return end - start
+        if not self._commit_page(stored, end, events):
+            return None
+        return end - start
+
+    def _commit_page(self, stored: int, end: int, events: list[tuple[int, Any]]) -> bool:
+        """Applies `events` and moves the tracking row from `stored` to `end`, in one
+        transaction; False when the row had moved (a rebuild swapped the schema in)."""
         schema = self.projection.schema
         try:
             with self._pool.connection() as conn, conn.transaction():
                 _use_schema(conn, schema)
                 row = conn.execute("SELECT position FROM tracking FOR UPDATE").fetchone()
-                if row is None or row["position"] != start:
-                    raise StaleProjectionError(f"{schema} moved from {start}")
+                if row is None or row["position"] != stored:
+                    raise StaleProjectionError(f"{schema} moved from {stored}")
                 self._apply_events(conn, events)
                 conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
         except StaleProjectionError:
             # A rebuild swapped the schema in since our last page: read from its position.
             self._known_position = None
-            return None
-        self._known_position = end
-        return end - start
+            return False
+        self._known_position = self._stored_position = end
+        return True
 
     def _apply_events(self, conn: Connection[Any], events: list[tuple[int, Any]]) -> None:
         classes = self._classes

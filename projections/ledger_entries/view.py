@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,8 +80,12 @@ class AccountTotals:
 
 
 class LedgerEntriesView(AccountBalances):
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Any, reached: Callable[[], int] | None = None) -> None:
+        """`reached`, when given, is the projection store's position: the tracking row's, or
+        past it when the events after it move no money (the runner passes over those without
+        committing)."""
         self._pool = pool
+        self._reached = reached
 
     def statement(
         self,
@@ -112,6 +117,8 @@ class LedgerEntriesView(AccountBalances):
 
     def position(self) -> int:
         """The log position the statement lines have reached."""
+        if self._reached is not None:
+            return self._reached()
         with self._pool.connection() as conn:
             row = conn.execute("SELECT position FROM rm_ledger_entries.tracking").fetchone()
         return int(row["position"]) if row else 0

@@ -15,6 +15,7 @@ from domain.postings import broken_invariants
 from interfaces.bootstrap import ensure_projections
 from interfaces.services import Services
 from interfaces.workers.loops import default_loops, runner_of
+from projections.log_reader import LogReader
 from projections.store import ProjectionStore
 from projections.users.projection import UsersProjection
 from tests.support.read_models import snapshot
@@ -173,3 +174,52 @@ def test_a_failing_projection_stops_only_itself_while_the_others_share_the_reade
         assert resources.projections["users"].position() == 0
     finally:
         runner.stop()
+
+
+def stored_position(services: Services, schema: str) -> int:
+    with services.resources.pool.connection() as conn:
+        row = conn.execute(f"SELECT position FROM {schema}.tracking").fetchone()
+    assert row is not None
+    return int(row["position"])
+
+
+def test_a_page_a_projection_does_not_read_costs_it_no_transaction_yet_counts_as_applied(
+    fresh_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = fresh_services
+    resources = services.resources
+    ensure_projections(services)
+    reader = LogReader(resources.ledger)
+    generation = [0]
+    reader.follow(lambda: generation[0])
+    disputes, balances = resources.projections["disputes"], resources.projections["balances"]
+    populate(services, 2)  # users and credits: nothing a dispute projection reads
+    head = resources.ledger.head_position()
+    generation[0] += 1
+
+    assert disputes.catch_up(reader=reader) == head
+    assert balances.catch_up(reader=reader) == head
+    assert stored_position(services, "rm_disputes") == 0  # passed over: no transaction
+    assert stored_position(services, "rm_balances") == head
+    assert disputes.position() == head
+    assert disputes.has_applied(head)
+    assert not disputes.has_applied(head + 1)  # never a position not yet committed
+
+    monkeypatch.setattr("projections.store.IDLE_FLUSH_S", 0.0)
+    assert disputes.catch_up(reader=reader) == 0  # the log is quiet: the position is stored
+    assert stored_position(services, "rm_disputes") == head
+
+
+def test_a_projection_that_passed_over_events_still_stops_before_the_first_it_reads(
+    fresh_services: Services,
+) -> None:
+    services = fresh_services
+    resources = services.resources
+    resources.projections["users"] = ProjectionStore(
+        BrokenUsersProjection(), resources.pool, resources.ledger
+    )
+    ensure_projections(services)
+    first_user_event = resources.ledger.head_position() + 1
+    populate(services, 1)
+    assert resources.projections["users"].position() == first_user_event - 1
+    assert not resources.projections["users"].has_applied(first_user_event)

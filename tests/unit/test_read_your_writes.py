@@ -39,6 +39,9 @@ class HeldStore:
     def position(self) -> int:
         return self.applied
 
+    def has_applied(self, position: int) -> bool:
+        return self.applied >= position
+
     def wait_for(self, position: int, timeout_s: float) -> bool:
         self.waiting.release()
         self.release.wait(timeout_s)
@@ -147,8 +150,11 @@ class MovingStore:
         self.looked = threading.Event()
 
     def position(self) -> int:
-        self.looked.set()
         return self.applied
+
+    def has_applied(self, position: int) -> bool:
+        self.looked.set()
+        return self.applied >= position
 
     def wait_for(self, position: int, timeout_s: float) -> bool:
         raise AssertionError("with the commit signal, waits never poll the store's own way")

@@ -69,7 +69,7 @@ class ReadYourWrites:
         wanted = min_position(request.headers.get(MIN_POSITION_HEADER))
         if wanted is None:
             return
-        behind = [name for name in projections if self._stores[name].position() < wanted]
+        behind = [name for name in projections if not self._stores[name].has_applied(wanted)]
         if not behind:
             return
         head = self._head()
@@ -98,7 +98,7 @@ class ReadYourWrites:
         deadline = time.monotonic() + timeout_s
         seen = self._signal.generation
         recheck_s = RECHECK_FIRST_S
-        while store.position() < wanted:
+        while not store.has_applied(wanted):
             left_s = deadline - time.monotonic()
             if left_s <= 0:
                 return False

@@ -1,13 +1,16 @@
 """How soon a committed command is visible: in every read model (`projection_lag`) and to SSE
 subscribers (`sse_commit_to_client`), measured under the credit load with the runner running.
 
-One `LogWatch` thread polls PostgreSQL every `POLL_S`: the log's head (a position is committed
-the moment it is visible there — positions commit in order) and each read model's tracking
-position (rows and position commit together). A commit's lag to a model is the time from the
-first poll that saw it in the log to the first poll that saw the model reach it. SSE clients
-(their own process, on the API's public stream) note when each frame's position arrives; its
-lag is that minus the first poll that saw the position committed. Every clock here is the
-machine's monotonic clock, shared by all processes; the poll interval bounds the resolution.
+One `LogWatch` thread polls PostgreSQL every `POLL_S`: the log's head (a position is committed the
+moment it is visible there — positions commit in order) and each read model's position (rows and
+position commit together): its tracking row's, or just before the first event after it that the
+model reads — a follower passes over pages holding nothing it reads without committing
+(projections/store.py, IDLE_POSITIONS_MAX), as `ProjectionStore.position` says. A commit's lag to a
+model is the time from the first poll that saw it in the log to the first poll that saw the model
+reach it. SSE clients (their own process, on the API's public stream) note when each frame's
+position arrives; its lag is that minus the first poll that saw the position committed. Every clock
+here is the machine's monotonic clock, shared by all processes; the poll interval bounds the
+resolution.
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ from typing import Any, Final
 
 import psycopg
 
+from application.ledger import topic_of
+from interfaces.workers.outbox import OutboxRelay
+from interfaces.workers.webhook_dispatch import WebhookDispatcher
 from ops.bench.report import Measure, percentile_ms
 from ops.bench.session import Session, say
 from ops.bench.wire import EventStreamReader, WireError
+from projections.registry import all_projections
 
 POLL_S: Final = 0.002
 EVENTS_TABLE: Final = "ledger_events"
@@ -46,9 +53,32 @@ def read_models(database_url: str) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+def followed_topics() -> dict[str, list[str]]:
+    """The topics each follower of the log reads, by schema."""
+    followers = [*all_projections(), OutboxRelay(None), WebhookDispatcher(None)]  # type: ignore[arg-type]  # only their topics are read
+    return {f.schema: [topic_of(c) for c in f.event_classes] for f in followers}
+
+
 def _positions_query(schemas: list[str]) -> str:
-    models = ", ".join(f"(SELECT position FROM {s}.tracking)" for s in schemas) or "0"
-    return f"SELECT (SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}), ARRAY[{models}]"
+    """The head and each model's position, in one statement: one snapshot for all of them."""
+    topics = followed_topics()
+
+    def reached(schema: str) -> str:
+        if schema not in topics:
+            return f"(SELECT position FROM {schema}.tracking)"
+        listed = ",".join("'" + topic.replace("'", "''") + "'" for topic in topics[schema])
+        return (
+            f"(SELECT coalesce((SELECT e.notification_id - 1 FROM {EVENTS_TABLE} e"
+            f" WHERE e.notification_id > t.position AND e.topic IN ({listed})"
+            " ORDER BY e.notification_id LIMIT 1), greatest(t.position, h.head))"
+            f" FROM {schema}.tracking t)"
+        )
+
+    models = ", ".join(reached(s) for s in schemas) or "0"
+    return (
+        f"WITH h AS (SELECT coalesce(max(notification_id), 0) AS head FROM {EVENTS_TABLE})"
+        f" SELECT h.head, ARRAY[{models}] FROM h"
+    )
 
 
 def wait_caught_up(database_url: str, timeout_s: float = CATCH_UP_WITHIN_S) -> float:
