@@ -47,7 +47,6 @@ from infrastructure.postgres.event_store import event_store_env
 from infrastructure.postgres.feed_cursors import FeedCursors
 from infrastructure.postgres.idempotency import IdempotencyStore
 from infrastructure.redis.broker import RetryPolicy, redis_broker
-from infrastructure.redis.feed_channel import FeedAnnouncer
 from infrastructure.redis.rate_limit import RedisRateLimiter
 from infrastructure.redis.slots import Slots
 from infrastructure.stellar.horizon import HorizonNetwork
@@ -125,7 +124,6 @@ def build_services(
             cursors=FeedCursors(pool),
             deliveries=DeliveryLog(pool),
             slots=Slots(cache, settings.broker_namespace),
-            announcer=FeedAnnouncer(cache, settings.broker_namespace),
             projections={p.name: ProjectionStore(p, pool, ledger) for p in all_projections()},
         )
         views = _views(pool, settings.currency, resources.projections)

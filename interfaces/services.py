@@ -40,7 +40,6 @@ from application.withdrawals import Withdrawals
 from infrastructure.postgres.database import Pool
 from infrastructure.postgres.feed_cursors import FeedCursors
 from infrastructure.postgres.idempotency import IdempotencyStore
-from infrastructure.redis.feed_channel import FeedAnnouncer
 from infrastructure.redis.rate_limit import RedisRateLimiter
 from infrastructure.redis.slots import Slots
 from infrastructure.stellar.vault import Vault
@@ -127,7 +126,6 @@ class Resources:
     cursors: FeedCursors
     deliveries: DeliveryLog
     slots: Slots
-    announcer: FeedAnnouncer
     # Every read model's store (position, catch-up, rebuild), by projection name.
     projections: dict[str, ProjectionStore]
 

@@ -1,2 +1,2 @@
-"""Adapters that talk to Redis: rate limits, shared slots, the feed's announcements and the
-saga broker."""
+"""Adapters that talk to Redis: rate limits, shared slots, the idempotency cache and
+the saga broker."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Final
 
 from dramatiq.brokers.redis import RedisBroker
@@ -22,7 +22,6 @@ from interfaces.workers.deposit_monitor import DepositMonitor
 from interfaces.workers.outbox import OutboxRelay, sweep_stalled
 from interfaces.workers.runner import Loop, Runner
 from interfaces.workers.webhook_dispatch import WebhookDispatcher
-from projections.event_feed.projection import EventFeedProjection
 from projections.log_reader import PAGE_SIZE, LogReader
 from projections.stalls import EventNotAppliedError, Stalls
 from projections.store import ProjectionStore
@@ -54,13 +53,9 @@ log = logging.getLogger(__name__)
 
 
 def projection_loop(
-    store: ProjectionStore,
-    stalls: Stalls,
-    on_page: Callable[[int], None] | None = None,
-    reader: LogReader | None = None,
+    store: ProjectionStore, stalls: Stalls, reader: LogReader | None = None
 ) -> Loop:
-    """`on_page`, when given, hears the position after every page committed (one per step);
-    `reader`, when given, is the process's shared reader the pages come from. An event the
+    """`reader`, when given, is the process's shared reader the pages come from. An event the
     projection cannot apply is recorded in `stalls` (readiness and the metrics show it) and
     retried by the runner's backoff; the stall is cleared once passed."""
     watch = StallWatch(store, stalls)
@@ -82,12 +77,7 @@ def projection_loop(
 
     def step() -> bool:
         with watch:
-            if on_page is None:
-                advanced = store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP, reader=reader)
-            else:
-                advanced = store.catch_up(pages_max=1, reader=reader)
-                if advanced:
-                    on_page(store.position())
+            advanced = store.catch_up(pages_max=PROJECTION_PAGES_PER_STEP, reader=reader)
         if advanced:
             watch.passed()
         return advanced > 0
@@ -233,8 +223,6 @@ def default_loops(
     `stopping`, the runner's own stop event, lets long steps end early when it is set."""
     stopping = stopping or threading.Event()
     resources = services.resources
-    # The event feed announces each page it commits, so SSE streams on every API instance wake.
-    announce = resources.announcer.announce
     stalls = Stalls(resources.pool)
     # One reader for every follower of the log: each page is selected and decoded once. Its
     # pages are no larger than the smallest store's, so no store meets a page larger than asked.
@@ -242,12 +230,7 @@ def default_loops(
     reader = LogReader(
         resources.ledger, page_size=min((s.page_size for s in stores), default=PAGE_SIZE)
     )
-    loops = [
-        projection_loop(
-            store, stalls, announce if store.name == EventFeedProjection.name else None, reader
-        )
-        for store in stores
-    ]
+    loops = [projection_loop(store, stalls, reader=reader) for store in stores]
     loops.append(housekeeping_loop(services, broker))
     if broker is not None:
         pool, ledger = resources.pool, resources.ledger
