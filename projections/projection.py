@@ -3,7 +3,9 @@
 A projection declares the event classes it handles (so the log can be filtered in the database)
 and a handler per class. Handlers only write through the cursor they are given; they run inside
 the transaction that also advances the projection's tracking position, so each event is applied
-exactly once. Bump `version` whenever tables or handlers change: the runner then rebuilds.
+exactly once. Bump `version` whenever tables or handlers change: the runner then rebuilds. A
+`batched` projection folds a whole page in memory and writes it in a few set-based statements
+(multi-row upserts, COPY), which is what makes a rebuild fast.
 """
 
 from __future__ import annotations
@@ -53,3 +55,12 @@ class Projection:
         handler = self.handlers.get(type(event))
         if handler is not None:
             handler(self, cursor, event, position)
+
+    # A projection whose rows fold well in sets overrides `apply_page` (and has `apply` apply
+    # a page of one): the store then hands it each page of events it reads at once.
+    batched: ClassVar[bool] = False
+
+    def apply_page(self, cursor: Cursor[Any], events: list[tuple[int, Any]]) -> None:
+        """Applies events of this projection's classes, in log order, as one set of writes."""
+        for position, event in events:
+            self.apply(cursor, event, position)

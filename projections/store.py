@@ -9,7 +9,7 @@ log in pages and applies each page in one transaction.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -23,6 +23,8 @@ from projections.stalls import EventNotAppliedError
 from projections.storable import storable_cursor
 
 WAIT_POLL_S: Final = 0.02
+# A rebuild of every read model reads the log in pages this large (decoded once for all).
+REBUILD_PAGE_SIZE: Final = 5 * PAGE_SIZE
 # How far a follower served by the shared reader may pass over events it does not read before it
 # commits its tracking position anyway. Until then its stored position stays put and readers
 # look past it (`position`, `has_applied`): a page with nothing for a projection costs it no
@@ -174,12 +176,7 @@ class ProjectionStore:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Builds a fresh copy beside the live one from position 0, then swaps it in."""
-        next_schema = self.projection.schema + "__next"
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(next_schema))
-            )
-            self._create_schema(conn, next_schema)
+        next_schema = self._begin_rebuild()
         while self._apply_page(next_schema):
             if progress:
                 progress(self._position_in(next_schema))
@@ -190,6 +187,18 @@ class ProjectionStore:
         return final
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _begin_rebuild(self) -> str:
+        """A fresh `__next` schema at position 0 beside the live one (a leftover one dropped)."""
+        next_schema = self.projection.schema + "__next"
+        self._drop(next_schema)
+        with self._pool.connection() as conn, conn.transaction():
+            self._create_schema(conn, next_schema)
+        return next_schema
+
+    def _drop(self, schema: str) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
     def _create_schema(self, conn: Connection[Any], schema: str) -> None:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
@@ -240,15 +249,9 @@ class ProjectionStore:
     def _commit_page(self, stored: int, end: int, events: list[tuple[int, Any]]) -> bool:
         """Applies `events` and moves the tracking row from `stored` to `end`, in one
         transaction; False when the row had moved (a rebuild swapped the schema in)."""
-        schema = self.projection.schema
         try:
-            with self._pool.connection() as conn, conn.transaction():
-                _use_schema(conn, schema)
-                row = conn.execute("SELECT position FROM tracking FOR UPDATE").fetchone()
-                if row is None or row["position"] != stored:
-                    raise StaleProjectionError(f"{schema} moved from {stored}")
-                self._apply_events(conn, events)
-                conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
+            with self._pool.connection() as conn:
+                self._commit_to(conn, self.projection.schema, stored, end, events)
         except StaleProjectionError:
             # A rebuild swapped the schema in since our last page: read from its position.
             self._known_position = None
@@ -258,17 +261,26 @@ class ProjectionStore:
 
     def _apply_events(self, conn: Connection[Any], events: list[tuple[int, Any]]) -> None:
         classes = self._classes
+        mine = [(position, event) for position, event in events if type(event) in classes]
+        if not mine:
+            return
         # Handlers write through a cursor that escapes what PostgreSQL cannot store, so an old
         # event holding a NUL applies like any other (storable.py); an event that still fails
         # is named with its position, so the runner can show the stall.
         with storable_cursor(conn.cursor()) as cursor:
-            for position, event in events:
-                if type(event) in classes:
-                    with bound(position=position):
-                        try:
-                            self.projection.apply(cursor, event, position)
-                        except Exception as error:
-                            raise EventNotAppliedError(self.name, position, error) from error
+            if self.projection.batched and len(mine) > 1:
+                try:
+                    with conn.transaction():  # a savepoint: a failed page leaves no rows
+                        self.projection.apply_page(cursor, mine)
+                    return
+                except Exception:  # noqa: S110  # found and named event by event just below
+                    pass
+            for position, event in mine:
+                with bound(position=position):
+                    try:
+                        self.projection.apply(cursor, event, position)
+                    except Exception as error:
+                        raise EventNotAppliedError(self.name, position, error) from error
 
     def _tracking(self, conn: Connection[Any], schema: str) -> dict[str, Any] | None:
         """The tracking row of `schema`, None when it has none; the catalogue is asked only
@@ -306,6 +318,19 @@ class ProjectionStore:
         # When the page is not full, every matching event up to `head` is in it, so the
         # position may move to `head` even if the last events were of no interest to us.
         end = events[-1][0] if len(events) == self._page_size else head
+        self._commit_to(conn, schema, start, end, events)
+        return end - start
+
+    def _commit_to(
+        self,
+        conn: Connection[Any],
+        schema: str,
+        start: int,
+        end: int,
+        events: list[tuple[int, Any]],
+    ) -> None:
+        """Applies `events` to `schema` and moves its tracking row from `start` to `end`, in one
+        transaction; StaleProjectionError when the row was not at `start`."""
         with conn.transaction():
             _use_schema(conn, schema)
             row = conn.execute("SELECT position FROM tracking FOR UPDATE").fetchone()
@@ -313,7 +338,6 @@ class ProjectionStore:
                 raise StaleProjectionError(f"{schema} moved from {start}")
             self._apply_events(conn, events)
             conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
-        return end - start
 
     def _position_in_conn(self, conn: Connection[Any], schema: str) -> int:
         row = self._tracking(conn, schema)
@@ -351,6 +375,38 @@ class ProjectionStore:
             )
             if live_exists:
                 conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(old)))
+
+
+def rebuild_together(
+    stores: Sequence[ProjectionStore],
+    ledger: Ledger,
+    progress: Progress | None = None,
+    page_size: int = REBUILD_PAGE_SIZE,
+) -> int:
+    """`projections rebuild --all`: every store rebuilt in one pass over the log — each page is
+    read and decoded once and applied to every store's `__next` schema — then each swapped in
+    as `rebuild` does. Live read models stay untouched until their swap; a failure drops what
+    was built aside and raises (an event a projection cannot apply is named with its position).
+    Returns the position the pass reached before the swaps caught up the last events."""
+    schemas = [store._begin_rebuild() for store in stores]
+    position = 0
+    try:
+        while (head := ledger.head_position()) > position:
+            events = ledger.read(after=position, limit=page_size, stop=head)
+            end = events[-1][0] if len(events) == page_size else head
+            for store, schema in zip(stores, schemas, strict=True):
+                with store._pool.connection() as conn:
+                    store._commit_to(conn, schema, position, end, events)
+            position = end
+            if progress:
+                progress(position)
+    except BaseException:
+        for store, schema in zip(stores, schemas, strict=True):
+            store._drop(schema)
+        raise
+    for store, schema in zip(stores, schemas, strict=True):
+        store._swap(schema)
+    return position
 
 
 def _use_schema(conn: Connection[Any], schema: str) -> None:

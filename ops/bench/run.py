@@ -206,10 +206,9 @@ def _notes(session: Session, args: argparse.Namespace) -> None:
     rebuild = report.measures.get("rebuild_all")
     if rebuild is not None and not rebuild.extra.get("complete", True):
         report.notes.append(
-            f"rebuild_all: the slow projections were stopped at their share of the"
-            f" {args.rebuild_budget_s:.0f}s budget; the rate is that of a full `rebuild --all`"
-            " extrapolated from each projection's own rate"
-            f" (≈{rebuild.extra['full_rebuild_s']:.0f}s for this log)."
+            f"rebuild_all: the one-pass `rebuild --all` was stopped at its"
+            f" {args.rebuild_budget_s:.0f}s budget, at position {rebuild.extra['count']:,} of"
+            f" {rebuild.extra['log_head']:,}; the rate is over the positions it reached."
         )
 
 

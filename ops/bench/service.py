@@ -25,6 +25,7 @@ from domain.withdrawals import Withdrawal
 from interfaces.bootstrap import build_services, ensure_projections
 from interfaces.services import Services
 from interfaces.settings import load_settings
+from projections.store import rebuild_together
 
 __all__ = [
     "EXTERNAL_ADJUSTMENTS",
@@ -40,12 +41,11 @@ __all__ = [
     "User",
     "Wallet",
     "Withdrawal",
-    "abandon_rebuild",
     "account_id_for",
     "open_services",
     "projection_stores",
     "read_log",
-    "rebuild_store",
+    "rebuild_every_store",
 ]
 
 
@@ -63,18 +63,14 @@ def projection_stores(services: Services) -> dict[str, Any]:
     return dict(services.resources.projections)
 
 
-def rebuild_store(store: Any, progress: Callable[[int], None]) -> int:
-    """What `ledgerline projections rebuild NAME` does: build aside from position 0, swap in."""
-    return int(store.rebuild(progress))
+def rebuild_every_store(
+    services: Services, stores: list[Any], progress: Callable[[int], None]
+) -> int:
+    """What `ledgerline projections rebuild --all` does: one pass over the log into every
+    store's `__next` schema, then the swaps; an interruption drops what was built aside."""
+    return rebuild_together(stores, services.resources.ledger, progress)
 
 
 def read_log(ledger: Ledger, after: int, limit: int) -> list[tuple[int, Any]]:
     """One page of decoded events after `after`: what every log follower reads."""
     return ledger.read(after=after, limit=limit)
-
-
-def abandon_rebuild(services: Services, store: Any) -> None:
-    """Drops what an interrupted `rebuild_store` built aside (the live model is untouched)."""
-    next_schema = f"{store.projection.schema}__next"
-    with services.resources.pool.connection() as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{next_schema}" CASCADE')  # type: ignore[arg-type]

@@ -16,7 +16,8 @@ from interfaces.bootstrap import ensure_projections
 from interfaces.services import Services
 from interfaces.workers.loops import default_loops, runner_of
 from projections.log_reader import LogReader
-from projections.store import ProjectionStore
+from projections.stalls import EventNotAppliedError
+from projections.store import ProjectionStore, rebuild_together
 from projections.users.projection import UsersProjection
 from tests.support.read_models import snapshot
 from tests.support.waiting import wait_until
@@ -98,6 +99,9 @@ def test_rebuild_yields_exactly_what_incremental_processing_built(
     for store in services.resources.projections.values():
         store.rebuild()
     assert snapshot(services) == before
+    stores = list(services.resources.projections.values())
+    assert rebuild_together(stores, services.resources.ledger, page_size=7) > 0
+    assert snapshot(services) == before
 
 
 def test_a_rebuild_while_the_runner_runs_loses_and_duplicates_nothing(
@@ -120,6 +124,30 @@ def test_a_rebuild_while_the_runner_runs_loses_and_duplicates_nothing(
     for store in services.resources.projections.values():
         store.rebuild()
     assert snapshot(services) == live
+    rebuild_together(list(services.resources.projections.values()), services.resources.ledger)
+    assert snapshot(services) == live
+
+
+def test_a_rebuild_of_every_model_that_one_cannot_finish_leaves_every_live_model_as_it_was(
+    fresh_services: Services,
+) -> None:
+    services = fresh_services
+    resources = services.resources
+    ensure_projections(services)
+    populate(services, 3)
+    for store in resources.projections.values():
+        store.catch_up()
+    live = snapshot(services)
+    stores = [*resources.projections.values()]
+    stores.append(ProjectionStore(BrokenCopyOfUsers(), resources.pool, resources.ledger))
+    with pytest.raises(EventNotAppliedError):
+        rebuild_together(stores, resources.ledger)
+    assert snapshot(services) == live
+    with resources.pool.connection() as conn:
+        leftovers = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rm\\_%\\_\\_next'"
+        ).fetchall()
+    assert leftovers == []
 
 
 def test_a_projection_whose_version_changed_is_rebuilt_when_its_loop_starts(
@@ -150,6 +178,12 @@ class BrokenUsersProjection(UsersProjection):
 
     def apply(self, cursor: Cursor[Any], event: Any, position: int) -> None:
         raise RuntimeError("a handler bug")
+
+
+class BrokenCopyOfUsers(BrokenUsersProjection):
+    """The same, as a read model of its own beside the real one."""
+
+    name = "broken_users"
 
 
 def test_a_failing_projection_stops_only_itself_while_the_others_share_the_reader(

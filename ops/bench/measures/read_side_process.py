@@ -1,21 +1,18 @@
 """The read side over a large log: `raw_select_events`, `log_decode` and `rebuild_all`.
 
 Run as its own process (`python -m ops.bench.measures.read_side_process`, started by
-`read_side.py`) after the write-path measures, with no runner or API left running, so nothing
-else competes for the two cores. It builds the log (`log_builder`), then reads it three ways,
-page by page with the projections' page size: raw rows through psycopg (the ceiling), decoded
-events through `Ledger.read` (what every follower pays), and every read model rebuilt through
-its projection store, as `ledgerline projections rebuild --all` does one after another.
+`read_side.py`) after the write-path measures, with no runner or API left running, so nothing else
+competes for the two cores. It builds the log (`log_builder`), then reads it three ways, page by
+page with the projections' page size: raw rows through psycopg (the ceiling), decoded events
+through `Ledger.read` (what every follower pays), and every read model rebuilt in one pass over the
+log, as `ledgerline projections rebuild --all` does (pages of REBUILD_PAGE_SIZE).
 
-Building stops at its own budget on a machine too busy to build the whole log in time (the
-JSON's `run.log.complete` says so). The two plain reads stop after READ_BUDGET_S if the log is
-longer than that (`complete: false`; the log is homogeneous, so the rate holds). A rebuild that
-would outlast its share of the rebuild budget (what is left of it over the projections left, so
-time a fast one leaves unused goes to the ones after it) is stopped there and its rate taken
-over the positions it reached (what it built aside is dropped; the live model is untouched):
-`rebuild_all` is then the rate of the whole `--all` run extrapolated from each projection's own
-rate, and the JSON says so (`complete: false`, `full_rebuild_s`, `projections`). Nothing is
-cached between runs: the log is written fresh into the run's new database.
+Building stops at its own budget on a machine too busy to build the whole log in time (the JSON's
+`run.log.complete` says so). The two plain reads stop after READ_BUDGET_S if the log is longer than
+that (`complete: false`; the log is homogeneous, so the rate holds). So does the rebuild, after the
+rebuild budget: its rate is then over the positions it reached, and what it built aside is dropped
+(the live models are untouched). Nothing is cached between runs: the log is written fresh into the
+run's new database.
 """
 
 from __future__ import annotations
@@ -34,11 +31,11 @@ import psycopg
 from ops.bench.log_builder import LogBuilder
 from ops.bench.report import percentile_ms
 from ops.bench.service import (
-    abandon_rebuild,
+    REBUILD_PAGE_SIZE,
     open_services,
     projection_stores,
     read_log,
-    rebuild_store,
+    rebuild_every_store,
 )
 
 PAGE_SIZE: Final = 1000
@@ -123,58 +120,40 @@ def decode(services: Any) -> dict[str, Any]:
 
 
 def rebuild_all(services: Any, budget_s: float) -> dict[str, Any]:
-    """Each read model rebuilt from position 0, within its share of `budget_s`."""
-    stores = projection_stores(services)
+    """Every read model rebuilt from position 0 in one pass over the log, as `ledgerline
+    projections rebuild --all` does; stopped at `budget_s` (what it built aside is dropped)."""
+    stores = list(projection_stores(services).values())
     head = services.resources.ledger.head_position()
-    per_projection: dict[str, dict[str, Any]] = {}
-    pages: list[float] = []
-    all_began = time.monotonic()
-    for index, (name, store) in enumerate(stores.items()):
-        marks: list[tuple[float, int]] = []
-        began = time.monotonic()
-        share_s = (budget_s - (began - all_began)) / (len(stores) - index)
+    marks: list[tuple[float, int]] = []
+    began = time.monotonic()
 
-        def progress(
-            position: int, began: float = began, marks: list[Any] = marks, share_s: float = share_s
-        ) -> None:
-            marks.append((time.monotonic(), position))
-            if time.monotonic() - began > share_s and position < head:
-                raise _BudgetSpent
+    def progress(position: int) -> None:
+        marks.append((time.monotonic(), position))
+        if time.monotonic() - began > budget_s and position < head:
+            raise _BudgetSpent
 
-        complete = True
-        try:
-            rebuild_store(store, progress)
-        except _BudgetSpent:
-            complete = False
-            abandon_rebuild(services, store)
-        elapsed = (marks[-1][0] if marks else time.monotonic()) - began
-        reached = marks[-1][1] if marks else 0
-        times = [began] + [t for t, _ in marks]
-        pages.extend(b - a for a, b in itertools.pairwise(times))
-        rate = reached / elapsed if elapsed > 0 else 0.0
-        per_projection[name] = {
-            "positions_per_s": round(rate),
-            "positions": reached,
-            "seconds": round(elapsed, 2),
-            "complete": complete,
-        }
-        _say(
-            f"rebuild {name}: {reached:,} positions in {elapsed:.1f}s ({rate:,.0f}/s)"
-            + ("" if complete else ", stopped at its time share")
-        )
-    # A full `rebuild --all` takes the sum of each projection's time over the whole log.
-    full_s = sum(
-        head / p["positions_per_s"] for p in per_projection.values() if p["positions_per_s"]
+    complete = True
+    try:
+        rebuild_every_store(services, stores, progress)
+    except _BudgetSpent:
+        complete = False
+    elapsed = (marks[-1][0] if marks else time.monotonic()) - began
+    reached = marks[-1][1] if marks else 0
+    times = [began] + [t for t, _ in marks]
+    pages = [b - a for a, b in itertools.pairwise(times)]
+    _say(
+        f"rebuild --all: {reached:,} positions in {elapsed:.1f}s"
+        + ("" if complete else ", stopped at its time budget")
     )
     return _result(
-        head,
-        full_s,
+        reached,
+        elapsed,
         pages,
         unit="positions/s",
-        complete=all(p["complete"] for p in per_projection.values()),
-        full_rebuild_s=round(full_s, 1),
+        complete=complete,
         log_head=head,
-        projections=per_projection,
+        page_size=REBUILD_PAGE_SIZE,
+        projections=len(stores),
     )
 
 
