@@ -25,11 +25,12 @@ from domain.withdrawals import Withdrawal
 from interfaces.bootstrap import build_services, ensure_projections
 from interfaces.services import Services
 from interfaces.settings import load_settings
-from projections.store import rebuild_together
+from projections.store import REBUILD_PAGE_SIZE, rebuild_together
 
 __all__ = [
     "EXTERNAL_ADJUSTMENTS",
     "EXTERNAL_STELLAR",
+    "REBUILD_PAGE_SIZE",
     "Account",
     "Amount",
     "CommandContext",
