@@ -8,13 +8,18 @@ each row to the one before it over the envelope's chained subset, internal event
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from psycopg import Cursor
 
 from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link_of
 from projections.event_feed.catalogue import CATALOGUE, envelope
 from projections.projection import Projection
+
+_COPY_EVENTS: Final = (
+    "COPY events (position, event_id, type, aggregate_type, aggregate_id, version, occurred_at,"
+    " user_ids, public, envelope, hash) FROM STDIN"
+)
 
 
 class EventFeedProjection(Projection):
@@ -44,40 +49,48 @@ class EventFeedProjection(Projection):
     )
 
     def __init__(self) -> None:
-        # The hash of the last row written through a cursor: a page's rows chain in memory and
-        # only its first row reads its predecessor. Keyed by the cursor (one per page and
-        # transaction), so a rolled-back page or a rebuild beside the live schema never
-        # inherits another's hash.
+        # The hash of the last row written through a cursor, so events applied one by one
+        # through it (a failed page retried event by event) chain on without reading it back.
+        # Keyed by the cursor (one per page and transaction), so a rolled-back page or a
+        # rebuild beside the live schema never inherits another's hash.
         self._last: tuple[Any, str] | None = None
 
     @property
     def event_classes(self) -> tuple[type, ...]:
         return tuple(CATALOGUE)
 
+    batched = True
+
     def apply(self, cursor: Cursor[Any], event: Any, position: int) -> None:
-        entry = CATALOGUE[type(event)]
-        body = envelope(position, event)
-        text = canonical(body)
-        chained = link_of(self._previous_hash(cursor, position), body)
-        cursor.execute(
-            "INSERT INTO events (position, event_id, type, aggregate_type, aggregate_id,"
-            " version, occurred_at, user_ids, public, envelope, hash)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s)",
-            (
-                position,
-                body["eventId"],
-                entry.type,
-                entry.aggregate_type,
-                body["aggregateId"],
-                event.originator_version,
-                event.timestamp,
-                entry.user_ids(event),
-                entry.public,
-                text,
-                chained,
-            ),
-        )
-        self._last = (cursor, chained)
+        self.apply_page(cursor, [(position, event)])
+
+    def apply_page(self, cursor: Cursor[Any], events: list[tuple[int, Any]]) -> None:
+        """The page's rows built and chained in memory — only the first reads its
+        predecessor's hash — and written with one COPY."""
+        if not events:
+            return
+        previous = self._previous_hash(cursor, events[0][0])
+        with cursor.copy(_COPY_EVENTS) as copy:
+            for position, event in events:
+                entry = CATALOGUE[type(event)]
+                body = envelope(position, event)
+                previous = link_of(previous, body)
+                copy.write_row(
+                    (
+                        position,
+                        body["eventId"],
+                        entry.type,
+                        entry.aggregate_type,
+                        body["aggregateId"],
+                        event.originator_version,
+                        event.timestamp,
+                        entry.user_ids(event),
+                        entry.public,
+                        canonical(body),
+                        previous,
+                    )
+                )
+        self._last = (cursor, previous)
 
     def _previous_hash(self, cursor: Cursor[Any], position: int) -> str:
         last = self._last
