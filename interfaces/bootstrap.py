@@ -20,6 +20,7 @@ from application.airtm_links import AirtmLinks
 from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
 from application.balances import Balances
+from application.chain_versions import ChainVersions
 from application.deposits import Deposits
 from application.disputes import Disputes
 from application.escrow_saga import EscrowSaga
@@ -305,6 +306,7 @@ def _use_cases(
             "crypto": StellarPayments(ledger, network),
             **({"airtm": fiat} if settings.airtm_enabled else {}),
         },
+        chain_versions=ChainVersions(ledger),
     )
 
 

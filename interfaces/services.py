@@ -20,6 +20,7 @@ from application.airtm_links import AirtmLinks
 from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
 from application.balances import Balances
+from application.chain_versions import ChainVersions
 from application.deposits import Deposits
 from application.disputes import Disputes
 from application.escrow_saga import EscrowSaga
@@ -86,6 +87,8 @@ class UseCases:
     fiat_reconciler: FiatReconciler
     # The providers PAYMENT_PROVIDERS enables, by name (`crypto`, `airtm`).
     payment_providers: dict[str, PaymentProvider]
+    # Which formula the audit chain links with, recorded once per log (domain/audit_chain.py).
+    chain_versions: ChainVersions
 
 
 @dataclass(frozen=True)

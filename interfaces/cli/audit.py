@@ -2,8 +2,9 @@
 
 `verify` recomputes the hash chain from the event store and checks the ledger invariants and the
 balance read models against a fold of the log; it exits 1 naming the first bad position.
-`export` writes feed rows as JSON lines. `replay --as-of` folds postings from the event store
-(never a read model) up to a position, or to the last position at or before a time.
+`export` writes feed rows as JSON lines, each with the chain version its hash was linked with.
+`replay --as-of` folds postings from the event store (never a read model) up to a position, or
+to the last position at or before a time.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def verify(as_json: bool) -> None:
                 "head": verdict.head,
                 "feedPosition": verdict.feed_position,
                 "headHash": verdict.head_hash,
+                "chainVersions": {str(v): p for v, p in verdict.chain_versions_from.items()},
                 "breaks": [{"position": b.position, "problem": b.problem} for b in verdict.breaks],
                 "notes": verdict.notes,
             }
@@ -62,6 +64,8 @@ def verify(as_json: bool) -> None:
         f"checked {verdict.events} events up to position {verdict.head}"
         f" (hash chain to {verdict.feed_position}, head hash {verdict.head_hash})"
     )
+    for version, position in sorted(verdict.chain_versions_from.items()):
+        click.echo(f"chain version {version} from position {position}")
     if first is None:
         click.echo("OK: the hash chain and the ledger invariants hold")
         return
@@ -103,6 +107,7 @@ def export(first: str, last: str | None, output: TextIO) -> None:
                     "public": row.public,
                     "previousHash": row.previous_hash,
                     "hash": row.hash,
+                    "chain": row.chain,
                     "envelope": json.loads(row.envelope),
                 }
                 output.write(canonical(line) + "\n")

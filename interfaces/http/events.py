@@ -149,8 +149,10 @@ class EventsController(Controller):
         cursor: Cursor = None,
     ) -> Response[Envelope[list[LogEntryBody]]]:
         """Every event (internal ones too) after position `after`, oldest first, each with its
-        hash and the hash before it: hash = sha256(previousHash bytes || canonical envelope without
-        `postings`); money events' envelopes carry their postings `{debit, credit, amount}`."""
+        hash, the hash before it and the chain version `chain` that links them: hash =
+        sha256(previousHash bytes || canonical envelope without `postings`) in version 1, ||
+        RFC 8785 (JCS) of the envelope in version 2 (docs/audit.md); money events' envelopes
+        carry their postings `{debit, credit, amount}`."""
         if after is not None and after < 0:
             raise ValidationError("after must be a position (0 or more)", field="after")
         wanted = feed_filter(types, resources, user_id, aggregate_id)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Final
 
 from dramatiq.brokers.redis import RedisBroker
@@ -22,6 +23,7 @@ from interfaces.workers.deposit_monitor import DepositMonitor
 from interfaces.workers.outbox import OutboxRelay, sweep_stalled
 from interfaces.workers.runner import Loop, Runner
 from interfaces.workers.webhook_dispatch import WebhookDispatcher
+from projections.event_feed.projection import EventFeedProjection
 from projections.log_reader import PAGE_SIZE, LogReader
 from projections.stalls import EventNotAppliedError, Stalls
 from projections.store import ProjectionStore
@@ -46,6 +48,7 @@ SAGA_LOOPS: Final = (
     WEBHOOK_DISPATCH,
     AIRTM_RECONCILER,
 )
+EVENT_FEED: Final = EventFeedProjection.name
 # The event store's NOTIFY channel when its recorder does not name one.
 DEFAULT_LOG_CHANNEL: Final = "ledger_events"
 
@@ -53,11 +56,15 @@ log = logging.getLogger(__name__)
 
 
 def projection_loop(
-    store: ProjectionStore, stalls: Stalls, reader: LogReader | None = None
+    store: ProjectionStore,
+    stalls: Stalls,
+    reader: LogReader | None = None,
+    on_lead: Callable[[], object] | None = None,
 ) -> Loop:
     """`reader`, when given, is the process's shared reader the pages come from. An event the
     projection cannot apply is recorded in `stalls` (readiness and the metrics show it) and
-    retried by the runner's backoff; the stall is cleared once passed."""
+    retried by the runner's backoff; the stall is cleared once passed. `on_lead` runs once per
+    leadership term, once the read model is ready."""
     watch = StallWatch(store, stalls)
 
     def prepare() -> None:
@@ -74,6 +81,8 @@ def projection_loop(
             with watch:
                 store.rebuild()
             watch.passed()
+        if on_lead is not None:
+            on_lead()
 
     def step() -> bool:
         with watch:
@@ -230,7 +239,19 @@ def default_loops(
     reader = LogReader(
         resources.ledger, page_size=min((s.page_size for s in stores), default=PAGE_SIZE)
     )
-    loops = [projection_loop(store, stalls, reader=reader) for store in stores]
+    # The event feed's leader links the hash chain: it records the chain version its code
+    # links with, once per log (a leader running older code never does, so every link from
+    # the recorded position on is made by code that knows that version).
+    chain_version = partial(services.use_cases.chain_versions.record_latest, SYSTEM)
+    loops = [
+        projection_loop(
+            store,
+            stalls,
+            reader=reader,
+            on_lead=chain_version if store.name == EVENT_FEED else None,
+        )
+        for store in stores
+    ]
     loops.append(housekeeping_loop(services, broker))
     if broker is not None:
         pool, ledger = resources.pool, resources.ledger

@@ -1,25 +1,61 @@
-"""The audit hash chain over the event feed, and the canonical JSON it hashes.
+"""The audit hash chain over the event feed, and the canonical JSON it hashes (docs/audit.md).
 
 canonical(envelope) is JSON with keys sorted by code point at every level, no whitespace
 (separators "," and ":"), non-ASCII characters written as themselves, encoded as UTF-8; NaN and
-infinities are refused. hash(n) = hex(sha256(raw 32-byte hash(n-1) || canonical(chained(n)))),
-where chained(n) is envelope(n) without UNCHAINED_KEYS, with hash(before the first event) = 32
-zero bytes. Every stored event is a link, published or internal, so removing, reordering or
-altering any one breaks every hash from it on. The chained subset must never change for stored
-events: a link once written (and exported) has to recompute the same forever.
+infinities are refused. It is the one text form of an envelope: stored, streamed, signed, served.
+
+Every stored event is a link, published or internal, so removing, reordering or altering any one
+breaks every hash from it on. hash(n) = hex(sha256(raw 32-byte hash(n-1) || bytes(n))), with
+hash(before the first event) = 32 zero bytes; what bytes(n) are depends on the link's chain
+version, which the log itself records (domain/audit_chain.py):
+
+- version 1 (every link before the log's first `audit.chain_versioned`): canonical(chained(n)),
+  chained(n) being envelope(n) without UNCHAINED_KEYS.
+- version 2: RFC 8785 (JCS) of envelope(n) restricted to CHAINED_KEYS_V2 (postings included),
+  the envelope as served: `jcs` below, byte for byte the stock `rfc8785.dumps` of it with every
+  number read as a double (tests/unit/test_audit_chain.py).
+
+A link once written (and exported) has to recompute the same forever: neither formula may
+change for stored events, and a new one comes as a new version from a recorded position on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any, Final
 
+import rfc8785
+
+from domain.audit_chain import FIRST_CHAIN_VERSION
+
 GENESIS_HASH: Final = "0" * 64
-# Envelope keys added to the wire after chain rows were already written and exported: hashing
-# them would change every money event's link, so they ride beside the chained subset. `postings`
-# restates the event's double entry; `ledgerline audit verify` checks it against the store.
+# Version 1: envelope keys added to the wire after chain rows were already written and
+# exported ride beside the chained subset; `ledgerline audit verify` checks them against the
+# store.
 UNCHAINED_KEYS: Final = frozenset({"postings"})
+# Version 2: every key the envelope has. A key added to envelopes later is outside it (so links
+# already written keep recomputing) until a later version names it.
+CHAINED_KEYS_V2: Final = frozenset(
+    {
+        "id",
+        "eventId",
+        "type",
+        "occurredAt",
+        "aggregateType",
+        "aggregateId",
+        "version",
+        "data",
+        "metadata",
+        "postings",
+    }
+)
+CHAIN_VERSIONS: Final = frozenset({FIRST_CHAIN_VERSION, 2})
+# RFC 8785 numbers are IEEE 754 doubles: integers beyond this are written as the double
+# nearest them, which is how any JCS implementation reads them from the served text.
+_SAFE_INTEGER_MAX: Final = 2**53 - 1
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def canonical(envelope: dict[str, Any]) -> str:
@@ -30,17 +66,141 @@ def canonical(envelope: dict[str, Any]) -> str:
 
 
 def chained(envelope: dict[str, Any]) -> dict[str, Any]:
-    """The subset of an envelope its chain link covers."""
+    """The subset of an envelope a version 1 link covers."""
     return {key: value for key, value in envelope.items() if key not in UNCHAINED_KEYS}
 
 
+def chained_v2(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The subset of an envelope a version 2 link covers (today: all of it)."""
+    if CHAINED_KEYS_V2.issuperset(envelope):
+        return envelope
+    return {key: value for key, value in envelope.items() if key in CHAINED_KEYS_V2}
+
+
 def link(previous_hash: str, canonical_envelope: str) -> str:
-    """The hash of the link whose predecessor's hash is `previous_hash`, over the canonical
-    text of the chained subset."""
-    payload = bytes.fromhex(previous_hash) + canonical_envelope.encode("utf-8")
-    return hashlib.sha256(payload).hexdigest()
+    """The version 1 link whose predecessor's hash is `previous_hash`, over the canonical text
+    of the chained subset."""
+    return link_bytes(previous_hash, canonical_envelope.encode("utf-8"))
 
 
-def link_of(previous_hash: str, envelope: dict[str, Any]) -> str:
-    """The link of a whole envelope: its chained subset, canonical, hashed after its predecessor."""
-    return link(previous_hash, canonical(chained(envelope)))
+def link_bytes(previous_hash: str, payload: bytes) -> str:
+    """The link over `payload`, whatever version's bytes they are."""
+    return hashlib.sha256(bytes.fromhex(previous_hash) + payload).hexdigest()
+
+
+def link_of(
+    previous_hash: str,
+    envelope: dict[str, Any],
+    version: int = FIRST_CHAIN_VERSION,
+    text: str | None = None,
+) -> str:
+    """The link of a whole envelope under chain `version`. `text`, when given, is
+    canonical(envelope), already made: version 2 then hashes it as it is when it is JCS."""
+    if version == FIRST_CHAIN_VERSION:
+        return link(previous_hash, canonical(chained(envelope)))
+    if version != 2:
+        raise ValueError(f"chain version {version} is not known to this code")
+    subset = chained_v2(envelope)
+    return link_bytes(previous_hash, jcs(subset, text if subset is envelope else None))
+
+
+def jcs(value: Any, text: str | None = None) -> bytes:
+    """RFC 8785 canonical JSON of `value`, numbers read as doubles, a lone surrogate (which no
+    stored event can hold) written as its `\\udxxx` escape as ECMAScript does. `text`, when
+    given, is canonical(value).
+
+    canonical() is JCS already when `value` holds no float, no integer beyond ±(2^53 − 1) and
+    no object whose keys code point order and UTF-16 order could sort apart (a key above
+    U+FFFF): that is every envelope Ledgerline writes itself, so only client metadata with such
+    values takes the slower, general path."""
+    if _plain(value):
+        try:
+            return (canonical(value) if text is None else text).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the general path escapes it
+    return jcs_general(value)
+
+
+def _plain(value: Any) -> bool:
+    """Whether canonical(value) is its JCS form (see `jcs`), without recursion limits beyond
+    the value's own depth."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -_SAFE_INTEGER_MAX <= item <= _SAFE_INTEGER_MAX:
+                continue
+            return False
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
+                    return False
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        else:
+            return False
+    return True
+
+
+def jcs_general(value: Any) -> bytes:
+    """JCS for any JSON value (see `jcs`): numbers and key order exactly as `rfc8785.dumps`."""
+    parts: list[str] = []
+    _write(value, parts)
+    return "".join(parts).encode("utf-8")
+
+
+def _write(value: Any, parts: list[str]) -> None:
+    if value is None or isinstance(value, bool):
+        parts.append(json.dumps(value))
+    elif isinstance(value, int):
+        parts.append(_integer(value))
+    elif isinstance(value, float):
+        parts.append(rfc8785.dumps(value).decode())
+    elif isinstance(value, str):
+        parts.append(_string(value))
+    elif isinstance(value, list | tuple):
+        parts.append("[")
+        for index, item in enumerate(value):
+            if index:
+                parts.append(",")
+            _write(item, parts)
+        parts.append("]")
+    elif isinstance(value, dict):
+        # Keys as the served text spells them (json.dumps turns numbers, booleans and null
+        # into strings), sorted by their UTF-16 code units.
+        items = [(k if isinstance(k, str) else json.dumps(k), v) for k, v in value.items()]
+        items.sort(key=lambda kv: kv[0].encode("utf-16-be", "surrogatepass"))
+        parts.append("{")
+        for index, (key, item) in enumerate(items):
+            if index:
+                parts.append(",")
+            parts.append(_string(key))
+            parts.append(":")
+            _write(item, parts)
+        parts.append("}")
+    else:
+        raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _integer(number: int) -> str:
+    if -_SAFE_INTEGER_MAX <= number <= _SAFE_INTEGER_MAX:
+        return str(number)
+    try:
+        return rfc8785.dumps(float(number)).decode()
+    except OverflowError:
+        # Beyond every double (only possible in client metadata): no JCS form exists, so the
+        # exact digits, as served.
+        return str(number)
+
+
+def _string(text: str) -> str:
+    # json.dumps escapes exactly what RFC 8785 does (quote, backslash, controls, the short
+    # forms \b \f \n \r \t, the rest as lower-case \u00xx) and writes everything else as is.
+    written = json.dumps(text, ensure_ascii=False)
+    if _SURROGATE.search(written) is None:
+        return written
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", written)

@@ -3,7 +3,9 @@
 SSE, outgoing webhooks, `/events/log`, `/audit/logs` and audit exports all read this one table,
 so every channel shows the same envelope for the same position. The envelope is stored as its
 canonical text (see audit_chain.py), exactly the bytes that are streamed and signed; `hash` links
-each row to the one before it over the envelope's chained subset, internal events included.
+each row to the one before it over the envelope's chained subset, internal events included, with
+the chain version the log names for that position (the last `audit.chain_versioned` row at or
+before it, 1 before any).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Any, ClassVar, Final
 
 from psycopg import Cursor
 
+from domain.audit_chain import FIRST_CHAIN_VERSION, recorded_version
 from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link_of
 from projections.event_feed.catalogue import CATALOGUE, envelope
+from projections.event_feed.catalogue.audit_chain import CHAIN_VERSIONED
 from projections.projection import Projection
 
 _COPY_EVENTS: Final = (
@@ -49,11 +53,11 @@ class EventFeedProjection(Projection):
     )
 
     def __init__(self) -> None:
-        # The hash of the last row written through a cursor, so events applied one by one
-        # through it (a failed page retried event by event) chain on without reading it back.
-        # Keyed by the cursor (one per page and transaction), so a rolled-back page or a
-        # rebuild beside the live schema never inherits another's hash.
-        self._last: tuple[Any, str] | None = None
+        # The hash and chain version of the last row written through a cursor, so events
+        # applied one by one through it (a failed page retried event by event) chain on without
+        # reading them back. Keyed by the cursor (one per page and transaction), so a
+        # rolled-back page or a rebuild beside the live schema never inherits another's hash.
+        self._last: tuple[Any, str, int] | None = None
 
     @property
     def event_classes(self) -> tuple[type, ...]:
@@ -69,12 +73,14 @@ class EventFeedProjection(Projection):
         predecessor's hash — and written with one COPY."""
         if not events:
             return
-        previous = self._previous_hash(cursor, events[0][0])
+        previous, version = self._previous_link(cursor, events[0][0])
         with cursor.copy(_COPY_EVENTS) as copy:
             for position, event in events:
                 entry = CATALOGUE[type(event)]
                 body = envelope(position, event)
-                previous = link_of(previous, body)
+                version = recorded_version(event) or version
+                text = canonical(body)
+                previous = link_of(previous, body, version, text)
                 copy.write_row(
                     (
                         position,
@@ -86,20 +92,24 @@ class EventFeedProjection(Projection):
                         event.timestamp,
                         entry.user_ids(event),
                         entry.public,
-                        canonical(body),
+                        text,
                         previous,
                     )
                 )
-        self._last = (cursor, previous)
+        self._last = (cursor, previous, version)
 
-    def _previous_hash(self, cursor: Cursor[Any], position: int) -> str:
+    def _previous_link(self, cursor: Cursor[Any], position: int) -> tuple[str, int]:
+        """The hash of the row before `position` and the chain version in force there."""
         last = self._last
         if last is not None and last[0] is cursor:
-            return last[1]
+            return last[1], last[2]
         row = cursor.execute(
-            "SELECT hash FROM events WHERE position < %s ORDER BY position DESC LIMIT 1",
-            (position,),
+            "SELECT (SELECT hash FROM events WHERE position < %(p)s"
+            "  ORDER BY position DESC LIMIT 1) AS hash,"
+            " (SELECT (envelope->'data'->>'version')::int FROM events WHERE type = %(marker)s"
+            "  AND position < %(p)s ORDER BY position DESC LIMIT 1) AS chain",
+            {"p": position, "marker": CHAIN_VERSIONED},
         ).fetchone()
-        if row is None:
-            return GENESIS_HASH
-        return str(row["hash"] if isinstance(row, dict) else row[0])
+        assert row is not None  # one row of two scalar subqueries
+        values = row if isinstance(row, dict) else {"hash": row[0], "chain": row[1]}
+        return values["hash"] or GENESIS_HASH, values["chain"] or FIRST_CHAIN_VERSION

@@ -2,9 +2,11 @@
 
 Envelopes are rebuilt from the stored events themselves (never from the feed), chained, and
 compared with the feed's rows, so altering an event in the store or a row in the feed is caught
-at its position. Postings are folded in the same pass (application/trial_balance.py) and the
-balance read models are compared with the fold at the positions they had reached. Breaks are
-reported in position order; the first one is what an auditor looks at.
+at its position. Each link is recomputed with the chain version the store's own events name for
+it (the last `AuditChain.Versioned` at or before it, 1 before any), never the feed's word.
+Postings are folded in the same pass (application/trial_balance.py) and the balance read models
+are compared with the fold at the positions they had reached. Breaks are reported in position
+order; the first one is what an auditor looks at.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from psycopg import Connection
 
 from application.ledger import Ledger
 from application.trial_balance import Break, TrialBalance
+from domain.audit_chain import FIRST_CHAIN_VERSION, recorded_version
 from domain.postings import user_available, user_reserved
 from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link_of
 from projections.event_feed.catalogue import envelope
@@ -41,6 +44,9 @@ class Verdict:
     feed_position: int
     events: int = 0
     head_hash: str = GENESIS_HASH
+    # The chain version of the last link checked, and where each version recorded starts.
+    chain_version: int = FIRST_CHAIN_VERSION
+    chain_versions_from: dict[int, int] = field(default_factory=dict)
     breaks: list[Break] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -76,6 +82,10 @@ class Verifier:
                 while pending and pending[0].position < position:
                     verdict.breaks += _compare(pending.pop(0), trial.balances)
                 trial.apply(position, event)
+                version = recorded_version(event)
+                if version is not None:
+                    verdict.chain_version = version
+                    verdict.chain_versions_from.setdefault(version, position)
                 if position <= feed_position:
                     previous = self._link(
                         verdict, position, event, stored.pop(position, None), previous
@@ -115,7 +125,11 @@ class Verifier:
             verdict.breaks.append(Break(position, "the stored event is not in the catalogue"))
             return row[1] if row else previous
         text = canonical(body)
-        expected = link_of(previous, body)
+        try:
+            expected = link_of(previous, body, verdict.chain_version, text)
+        except ValueError as unknown:
+            verdict.breaks.append(Break(position, str(unknown)))
+            return row[1] if row else previous
         if row is None:
             verdict.breaks.append(Break(position, "missing from the event feed"))
             return expected

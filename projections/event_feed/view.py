@@ -15,11 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from domain.audit_chain import FIRST_CHAIN_VERSION
 from domain.event_types import ALL_TYPES, TypeFilter
 from projections.event_feed.audit_chain import GENESIS_HASH
+from projections.event_feed.catalogue.audit_chain import CHAIN_VERSIONED
 from projections.pagination import Page, check_limit, decode_cursor, page_of
 
 EXPORT_PAGE_SIZE: Final = 1000
+# The chain version of row `e`: that of the last `audit.chain_versioned` row at or before it.
+_CHAIN: Final = (
+    "COALESCE((SELECT (v.envelope->'data'->>'version')::int FROM rm_event_feed.events v"
+    " WHERE v.type = %(marker)s AND v.position <= e.position ORDER BY v.position DESC LIMIT 1),"
+    " %(first)s) AS chain"
+)
+_CHAIN_PARAMS: Final = {"marker": CHAIN_VERSIONED, "first": FIRST_CHAIN_VERSION}
 
 # Filters shared by every read; NULL or `everything` disables one. Our own constant text.
 _WHERE: Final = (
@@ -70,6 +79,9 @@ class LogRow:
     envelope: str  # canonical JSON text
     hash: str
     previous_hash: str
+    # The formula `hash` was linked with (docs/audit.md): 1, or 2 from the log's
+    # `audit.chain_versioned` on.
+    chain: int = FIRST_CHAIN_VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,11 +163,18 @@ class FeedView:
                 "SELECT position, type, public, envelope::text AS envelope, hash,"  # noqa: S608
                 " COALESCE((SELECT p.hash FROM rm_event_feed.events p"
                 "   WHERE p.position < e.position ORDER BY p.position DESC LIMIT 1),"
-                "   %(genesis)s) AS previous_hash"
-                " FROM rm_event_feed.events e WHERE position > %(after)s"
+                "   %(genesis)s) AS previous_hash, "
+                + _CHAIN
+                + " FROM rm_event_feed.events e WHERE position > %(after)s"
                 + _WHERE
                 + " ORDER BY position LIMIT %(limit)s",
-                {"after": start, "limit": limit + 1, "genesis": GENESIS_HASH, **wanted.params()},
+                {
+                    "after": start,
+                    "limit": limit + 1,
+                    "genesis": GENESIS_HASH,
+                    **_CHAIN_PARAMS,
+                    **wanted.params(),
+                },
             ).fetchall()
         return page_of([LogRow(**r) for r in rows], limit, lambda r: r.position)
 
@@ -172,10 +191,12 @@ class FeedView:
         while True:
             with self._pool.connection() as conn:
                 rows = conn.execute(
-                    "SELECT position, type, public, envelope::text AS envelope, hash"
-                    " FROM rm_event_feed.events WHERE position > %s AND position <= %s"
-                    " ORDER BY position LIMIT %s",
-                    (after, last, EXPORT_PAGE_SIZE),
+                    # _CHAIN is our constant text
+                    "SELECT position, type, public, envelope::text AS envelope, hash, "  # noqa: S608
+                    + _CHAIN
+                    + " FROM rm_event_feed.events e WHERE position > %(after)s"
+                    " AND position <= %(last)s ORDER BY position LIMIT %(limit)s",
+                    {"after": after, "last": last, "limit": EXPORT_PAGE_SIZE, **_CHAIN_PARAMS},
                 ).fetchall()
             if not rows:
                 return

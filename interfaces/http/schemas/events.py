@@ -16,6 +16,8 @@ class LogEntryBody(Body):
     public: bool
     hash: str
     previous_hash: str
+    # The chain version `hash` was linked with (docs/audit.md).
+    chain: int
     envelope: dict[str, Any]
 
 
@@ -26,6 +28,7 @@ def log_entry_body(row: LogRow) -> LogEntryBody:
         public=row.public,
         hash=row.hash,
         previous_hash=row.previous_hash,
+        chain=row.chain,
         envelope=json.loads(row.envelope),
     )
 
