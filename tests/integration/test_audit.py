@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,16 @@ import pytest
 from click.testing import CliRunner
 
 from application.context import CommandContext
+from application.order_terms import OrderTerms
+from domain.audit_chain import LATEST_CHAIN_VERSION
 from domain.money import Amount
-from interfaces.bootstrap import ensure_projections
+from interfaces.bootstrap import build_services, ensure_projections
 from interfaces.cli.main import cli
 from interfaces.services import Services
 from projections.event_feed.audit_chain import GENESIS_HASH, canonical, chained, link
+from projections.event_feed.catalogue.audit_chain import CHAIN_VERSIONED
 from projections.event_feed.verification import Verifier
-from tests.support.stack import process_environment
+from tests.support.stack import process_environment, settings_for_tests
 
 pytestmark = pytest.mark.integration
 CONTEXT = CommandContext(request_id="audit")
@@ -147,6 +151,7 @@ def test_an_export_is_json_lines_whose_hashes_chain(fresh_services: Services) ->
     assert previous != GENESIS_HASH
     for line in lines:
         assert line["previousHash"] == previous
+        assert line["chain"] == 1  # no chain version recorded on this log: the first formula
         assert line["hash"] == link(previous, canonical(chained(line["envelope"])))
         previous = line["hash"]
     assert any(line["envelope"].get("postings") for line in lines)
@@ -176,3 +181,123 @@ def test_the_stdlib_script_verifies_an_export_and_names_a_tampered_position(
     )
     assert tampered.returncode == 1
     assert tampered.stdout.strip() == f"chain breaks at position {victim['position']}"
+
+
+def script(exported: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(VERIFY_EXPORT), str(exported)], capture_output=True, text=True
+    )
+
+
+def upgraded(services: Services) -> int:
+    """A log written with version 1 links, then chain version 2 recorded (what the runner does
+    when it first starts with this code), then more money moved — with client metadata no
+    canonical text spells as JCS and a NUL in a reason — and every read model caught up.
+    Returns the position of the version marker."""
+    users = populated(services, users=2)
+    marker = services.use_cases.chain_versions.record_latest(CONTEXT)
+    assert marker is not None
+    for user in users:
+        services.use_cases.balances.adjust(user, "credit", Amount(7_000), "late\x00", CONTEXT)
+    services.use_cases.orders.create(
+        OrderTerms(
+            users[0],
+            users[1],
+            Amount(10_000_000),
+            "jcs",
+            metadata={"ratio": 1e-07, "whole": 100.0, "big": 2**60, "\U0001f600": 1, "\ue000": 2},
+        ),
+        CONTEXT,
+    )
+    for store in services.resources.projections.values():
+        store.catch_up()
+    return marker
+
+
+def test_a_log_upgraded_to_chain_version_2_verifies_and_exports_each_link_with_its_version(
+    fresh_services: Services, tmp_path: Path
+) -> None:
+    marker = upgraded(fresh_services)
+    verdict = Verifier(fresh_services.resources.ledger, fresh_services.resources.pool).verify()
+    assert verdict.ok, verdict.breaks
+    assert verdict.chain_versions_from == {LATEST_CHAIN_VERSION: marker}
+    exported = tmp_path / "export.jsonl"
+    assert audit(fresh_services, "export", "-o", str(exported)).exit_code == 0
+    lines = [json.loads(text) for text in exported.read_text().splitlines()]
+    assert {line["chain"] for line in lines if line["position"] < marker} == {1}
+    assert {line["chain"] for line in lines if line["position"] >= marker} == {2}
+    assert next(line for line in lines if line["position"] == marker)["type"] == CHAIN_VERSIONED
+    assert lines[-1]["hash"] == verdict.head_hash
+
+    intact = script(exported)
+    assert intact.returncode == 0, intact.stdout
+    assert intact.stdout.strip() == f"chain intact, head {verdict.head_hash}"
+
+    # An export that starts after the marker takes its version from its first line.
+    later = tmp_path / "later.jsonl"
+    assert (
+        audit(fresh_services, "export", "--from", str(marker + 2), "-o", str(later)).exit_code == 0
+    )
+    assert script(later).returncode == 0
+
+
+def test_a_tampered_amount_or_posting_after_the_upgrade_breaks_the_script_at_its_position(
+    fresh_services: Services, tmp_path: Path
+) -> None:
+    marker = upgraded(fresh_services)
+    exported = tmp_path / "export.jsonl"
+    assert audit(fresh_services, "export", "-o", str(exported)).exit_code == 0
+    texts = exported.read_text().splitlines()
+
+    def tampered(change: Any, after: int) -> tuple[int, str]:
+        lines = [json.loads(text) for text in texts]
+        victim = next(
+            line
+            for line in lines
+            if line["type"] == "balance.credited" and line["position"] > after
+        )
+        change(victim["envelope"])
+        exported.write_text("".join(json.dumps(line) + "\n" for line in lines))
+        return victim["position"], script(exported).stdout.strip()
+
+    def amount(envelope: dict[str, Any]) -> None:
+        envelope["data"]["amount"] = "999.00"
+
+    def posting(envelope: dict[str, Any]) -> None:
+        envelope["postings"][0]["amount"] = "999.00"
+
+    position, said = tampered(amount, marker)
+    assert said == f"chain breaks at position {position}"
+    # Version 2 covers postings: a forged posting is a break in the export alone.
+    position, said = tampered(posting, marker)
+    assert said == f"chain breaks at position {position}"
+    # A link that claims another version than the log's is a break too.
+    lines = [json.loads(text) for text in texts]
+    lines[-1]["chain"] = 1
+    exported.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert script(exported).stdout.strip() == f"chain breaks at position {lines[-1]['position']}"
+
+
+def test_the_chain_version_is_recorded_once_however_many_processes_start_at_once(
+    database_factory: Any, redis_url: str
+) -> None:
+    database = database_factory()
+    many = [build_services(settings_for_tests(), database, redis_url) for _ in range(3)]
+    try:
+        with ThreadPoolExecutor(len(many)) as pool:
+            recorded = list(
+                pool.map(lambda s: s.use_cases.chain_versions.record_latest(CONTEXT), many)
+            )
+        assert len([p for p in recorded if p is not None]) == 1
+        assert many[0].use_cases.chain_versions.record_latest(CONTEXT) is None
+        ensure_projections(many[0])
+        for store in many[0].resources.projections.values():
+            store.catch_up()
+        with many[0].resources.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT position FROM rm_event_feed.events WHERE type = %s", (CHAIN_VERSIONED,)
+            ).fetchall()
+        assert [r["position"] for r in rows] == [p for p in recorded if p is not None]
+    finally:
+        for services in many:
+            services.close()
