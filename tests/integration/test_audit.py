@@ -183,10 +183,17 @@ def test_the_stdlib_script_verifies_an_export_and_names_a_tampered_position(
     assert tampered.stdout.strip() == f"chain breaks at position {victim['position']}"
 
 
-def script(exported: Path) -> subprocess.CompletedProcess[str]:
+def script(exported: Path, verifier: Path = VERIFY_EXPORT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(VERIFY_EXPORT), str(exported)], capture_output=True, text=True
+        [sys.executable, str(verifier), str(exported)], capture_output=True, text=True
     )
+
+
+def documented_verifier() -> str:
+    """The verifier docs/audit.md prints under "Verifying an export yourself"."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text()
+    section = doc.split("## Verifying an export yourself", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
 def upgraded(services: Services) -> int:
@@ -232,6 +239,10 @@ def test_a_log_upgraded_to_chain_version_2_verifies_and_exports_each_link_with_i
     intact = script(exported)
     assert intact.returncode == 0, intact.stdout
     assert intact.stdout.strip() == f"chain intact, head {verdict.head_hash}"
+    documented = tmp_path / "documented.py"
+    documented.write_text(documented_verifier())
+    by_the_doc = script(exported, documented)
+    assert by_the_doc.stdout.strip() == f"chain intact, head {verdict.head_hash}"
 
     # An export that starts after the marker takes its version from its first line.
     later = tmp_path / "later.jsonl"
@@ -268,6 +279,11 @@ def test_a_tampered_amount_or_posting_after_the_upgrade_breaks_the_script_at_its
 
     position, said = tampered(amount, marker)
     assert said == f"chain breaks at position {position}"
+    documented = tmp_path / "documented.py"
+    documented.write_text(documented_verifier())
+    by_the_doc = script(exported, documented)
+    assert by_the_doc.returncode == 1
+    assert by_the_doc.stderr.strip() == f"chain breaks at position {position}"
     # Version 2 covers postings: a forged posting is a break in the export alone.
     position, said = tampered(posting, marker)
     assert said == f"chain breaks at position {position}"

@@ -19,7 +19,9 @@ from uuid import UUID
 
 import pytest
 
+from application.context import SYSTEM
 from projections.event_feed.audit_chain import chained
+from projections.event_feed.verification import Verifier
 from tests.support.stack import running_stack
 from tests.support.stored_log import insert_events, read_json_lines, read_model_rows
 
@@ -107,6 +109,20 @@ def test_the_old_log_loads_and_rebuilds_into_the_read_models_the_old_code_built(
             assert response.status_code == 200, response.text
             answered = response.json()["data"]
             assert {key: answered.get(key) for key in body} == body, path
+
+        # Upgraded as the runner does on its first start with this code: chain version 2 from
+        # the next position on, every old link left as it was, and the whole chain verifies.
+        old_head = resources.ledger.head_position()
+        marker = stack.services.use_cases.chain_versions.record_latest(SYSTEM)
+        assert marker is not None and marker > old_head
+        resources.projections["event_feed"].catch_up()
+        verdict = Verifier(resources.ledger, resources.pool).verify()
+        assert verdict.ok, verdict.breaks[:5]
+        assert verdict.chain_versions_from == {2: marker}
+        with resources.pool.connection() as conn:
+            after = read_model_rows(conn, ["rm_event_feed"])[FEED]
+        old_links = [_chained_only(row) for row in after if json.loads(row)["position"] < marker]
+        assert sorted(old_links) == sorted(rebuilt[FEED])
 
 
 def _chained_only(row: str) -> str:
