@@ -8,16 +8,14 @@ translates. Account names are the books' own (`user:{id}:available`, `escrow:{or
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Final
+from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 
 from domain import identifiers
 from domain.api_keys import AUDIT
-from domain.errors import ValidationError
-from interfaces.http.audit import moment
+from interfaces.http.as_of import AS_OF_DEPENDENCIES, BOOKS, BooksAsOf
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.read_your_writes import ReadYourWrites
@@ -34,63 +32,30 @@ from interfaces.http.schemas.wire import Cursor, Limit
 from projections.event_feed.view import FeedView
 from projections.ledger_entries.view import LedgerEntriesView, TransactionNotFoundError
 
-# Positions are bigint in every table; a longer number names no position.
-POSITION_DIGITS_MAX: Final = 18
-AsOf = Annotated[
-    str | None,
-    QueryParameter(
-        name="asOf",
-        description="A POSITION, or an ISO 8601 time with a zone (the last position at or"
-        " before it): the answer is as of that point of the log.",
-        max_length=64,
-    ),
-]
-
-
-def as_of_position(text: str | None, feed: FeedView, books: LedgerEntriesView) -> int | None:
-    """The position `asOf` names; refused past the position the statement lines reached, where
-    an answer could not be exact."""
-    if text is None:
-        return None
-    if text.isdigit() and len(text) <= POSITION_DIGITS_MAX:
-        position = int(text)
-    else:
-        position = feed.position_at(_moment(text))
-    reached = books.position()
-    if position > reached:
-        raise ValidationError(
-            f"asOf {position} is past position {reached}, the last the books have reached",
-            field="asOf",
-        )
-    return position
-
-
-def _moment(text: str) -> datetime:
-    parsed = moment(text, "asOf")
-    assert parsed is not None  # only None for an absent text, handled by the caller
-    return parsed
-
 
 class AccountsController(Controller):
     path = "/accounts"
     tags = ["audit"]
+
+    dependencies = AS_OF_DEPENDENCIES
 
     @get("/", opt=scope(AUDIT), sync_to_thread=True, operation_id="listLedgerAccounts")
     def list_accounts(
         self,
         request: Request[Any, Any, Any],
         ledger_entries_view: Provided[LedgerEntriesView],
-        feed_view: Provided[FeedView],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
-        as_of: AsOf = None,
+        books_as_of: BooksAsOf,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> Response[Envelope[list[LedgerAccountBody]]]:
-        """Every ledger account a posting has touched (as of `asOf`), with its balance (credits
-        minus debits) and its debit and credit totals; the balances sum to zero."""
-        read_your_writes.wait(request, "ledger_entries")
-        position = as_of_position(as_of, feed_view, ledger_entries_view)
-        accounts = ledger_entries_view.accounts(position)
-        return respond.ok([ledger_account_body(a) for a in accounts])
+        """Every ledger account a posting has touched (as of `asOf`), by name, a page at a time,
+        with its balance (credits minus debits) and its debit and credit totals; the balances of
+        all pages sum to zero."""
+        read_your_writes.wait(request, BOOKS)
+        page = ledger_entries_view.accounts_page(limit, cursor, books_as_of)
+        return respond.page(page, ledger_account_body)
 
     @get("/{account:str}", opt=scope(AUDIT), sync_to_thread=True, operation_id="getLedgerAccount")
     def get_account(
@@ -98,16 +63,14 @@ class AccountsController(Controller):
         request: Request[Any, Any, Any],
         account: FromPath[str],
         ledger_entries_view: Provided[LedgerEntriesView],
-        feed_view: Provided[FeedView],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
-        as_of: AsOf = None,
+        books_as_of: BooksAsOf,
     ) -> Response[Envelope[LedgerAccountBody]]:
         """One ledger account's balance and totals (as of `asOf`); LEDGER_ACCOUNT_NOT_FOUND
         when no posting has ever touched it."""
-        read_your_writes.wait(request, "ledger_entries")
-        position = as_of_position(as_of, feed_view, ledger_entries_view)
-        return respond.ok(ledger_account_body(ledger_entries_view.account(account, position)))
+        read_your_writes.wait(request, BOOKS)
+        return respond.ok(ledger_account_body(ledger_entries_view.account(account, books_as_of)))
 
     @get(
         "/{account:str}/entries",
@@ -120,19 +83,17 @@ class AccountsController(Controller):
         request: Request[Any, Any, Any],
         account: FromPath[str],
         ledger_entries_view: Provided[LedgerEntriesView],
-        feed_view: Provided[FeedView],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
+        books_as_of: BooksAsOf,
         limit: Limit = None,
         cursor: Cursor = None,
-        as_of: AsOf = None,
     ) -> Response[Envelope[list[LedgerLineBody]]]:
         """The account's statement lines (up to `asOf`), newest first, each with its running
         balance."""
-        read_your_writes.wait(request, "ledger_entries")
-        position = as_of_position(as_of, feed_view, ledger_entries_view)
+        read_your_writes.wait(request, BOOKS)
         ledger_entries_view.account(account)
-        page = ledger_entries_view.statement([account], limit, cursor, position)
+        page = ledger_entries_view.statement([account], limit, cursor, books_as_of)
         return respond.page(page, account_line_body)
 
 
@@ -153,7 +114,7 @@ class TransactionsController(Controller):
         """A money event with its postings and the balance each account was left with;
         TRANSACTION_NOT_FOUND for an unknown event or one that moved no money."""
         identifiers.parse_public_id(identifiers.EVENT, event_id)
-        read_your_writes.wait(request, "ledger_entries", "event_feed")
+        read_your_writes.wait(request, BOOKS, "event_feed")
         lines = ledger_entries_view.transaction(event_id)
         envelope = feed_view.envelope_of(event_id)
         if envelope is None:

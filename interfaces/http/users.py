@@ -15,7 +15,7 @@ from domain.api_keys import ADMIN, READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
 from domain.postings import user_available, user_reserved
-from interfaces.http.accounts import AsOf, as_of_position
+from interfaces.http.as_of import AS_OF_DEPENDENCIES, BooksAsOf
 from interfaces.http.contract.answers import answers, or_existing
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
@@ -38,7 +38,6 @@ from interfaces.http.schemas.vocabulary import STATEMENT_ACCOUNTS
 from interfaces.http.schemas.wire import Cursor, Limit, queried
 from interfaces.settings import Settings
 from projections.balances.view import BalancesView
-from projections.event_feed.view import FeedView
 from projections.ledger_entries.view import LedgerEntriesView
 from projections.users.view import UsersView
 
@@ -95,23 +94,28 @@ class UsersController(Controller):
         read_your_writes.wait(request, *USER_MODELS)
         return respond.ok(user_body(users_view.get(_user_id(user_id))))
 
-    @get("/{user_id:str}/balance", opt=scope(READ), sync_to_thread=True, operation_id="getBalance")
+    @get(
+        "/{user_id:str}/balance",
+        opt=scope(READ),
+        sync_to_thread=True,
+        operation_id="getBalance",
+        dependencies=AS_OF_DEPENDENCIES,
+    )
     def balance(
         self,
         request: Request[Any, Any, Any],
         user_id: FromPath[str],
         balances_view: Provided[BalancesView],
         ledger_entries_view: Provided[LedgerEntriesView],
-        feed_view: Provided[FeedView],
         read_your_writes: Provided[ReadYourWrites],
         respond: Respond,
-        as_of: AsOf = None,
+        books_as_of: BooksAsOf,
     ) -> Response[Envelope[UserBalanceBody]]:
         """Available, reserved and total (as of `asOf`, read off the user's statement lines);
         USER_NOT_FOUND when unknown."""
         read_your_writes.wait(request, "balances")
         row = balances_view.get(_user_id(user_id))
-        position = as_of_position(as_of, feed_view, ledger_entries_view)
+        position = books_as_of
         if position is not None:
             available, available_at = ledger_entries_view.balance_as_of(
                 user_available(user_id), position

@@ -9,7 +9,14 @@ from typing import Any
 
 from application.ports import AccountBalances
 from domain.errors import NotFoundError
-from projections.pagination import Page, check_limit, decode_cursor, page_of
+from projections.pagination import (
+    Page,
+    check_limit,
+    decode_cursor,
+    decode_name_cursor,
+    page_by_name,
+    page_of,
+)
 
 # Statement lines are paged by (position, line) packed into one integer cursor.
 _LINES_PER_POSITION = 1_000
@@ -130,6 +137,20 @@ class LedgerEntriesView(AccountBalances):
                 _TOTALS + " GROUP BY account ORDER BY account", {"as_of": as_of}
             ).fetchall()
         return [_totals(r) for r in rows]
+
+    def accounts_page(
+        self, limit: int | None, cursor: str | None, as_of: int | None = None
+    ) -> Page[AccountTotals]:
+        """A page of `accounts`, by name, after the account `cursor` names."""
+        limit = check_limit(limit)
+        after = decode_name_cursor(cursor)
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                _TOTALS + " AND (%(after)s::text IS NULL OR account > %(after)s)"
+                " GROUP BY account ORDER BY account LIMIT %(limit)s",
+                {"as_of": as_of, "after": after, "limit": limit + 1},
+            ).fetchall()
+        return page_by_name([_totals(r) for r in rows], limit, lambda a: a.account)
 
     def account(self, account: str, as_of: int | None = None) -> AccountTotals:
         """One account's totals as of `as_of`; zero before its first posting, and

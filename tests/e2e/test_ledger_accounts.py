@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -32,6 +33,21 @@ def fresh(response: httpx.Response) -> dict[str, str]:
     return {"X-Min-Position": str(response.json()["meta"]["position"])}
 
 
+def every_account(client: httpx.Client, limit: int = 100, **request: Any) -> list[dict[str, Any]]:
+    """`GET /accounts` page by page, as a client follows `nextCursor`."""
+    accounts: list[dict[str, Any]] = []
+    params = dict(request.pop("params", {}))
+    while True:
+        page = client.get("/accounts", params={**params, "limit": limit}, **request)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        accounts += body["data"]
+        pagination = body["meta"]["pagination"]
+        if not pagination["hasMore"]:
+            return accounts
+        params["cursor"] = pagination["nextCursor"]
+
+
 def test_a_user_account_shows_its_balance_and_debit_and_credit_totals(stack: Stack) -> None:
     user, debit = credited_user(stack)
     auditor = stack.client(stack.key("audit"))
@@ -48,13 +64,39 @@ def test_a_user_account_shows_its_balance_and_debit_and_credit_totals(stack: Sta
 
 def test_every_ledger_account_is_listed_and_their_balances_sum_to_zero(stack: Stack) -> None:
     user, debit = credited_user(stack)
-    listed = stack.client(stack.key("audit")).get("/accounts", headers=fresh(debit))
-    accounts = {a["account"]: a for a in listed.json()["data"]}
+    listed = every_account(stack.client(stack.key("audit")), headers=fresh(debit))
+    accounts = {a["account"]: a for a in listed}
     assert f"user:{user}:available" in accounts
     assert "external:adjustments" in accounts
     assert sum(Decimal(a["balance"]) for a in accounts.values()) == 0
     for a in accounts.values():
         assert Decimal(a["credits"]) - Decimal(a["debits"]) == Decimal(a["balance"])
+
+
+def test_accounts_page_by_name_without_repeating_or_skipping_one(stack: Stack) -> None:
+    _, debit = credited_user(stack)
+    auditor = stack.client(stack.key("audit"))
+    whole = every_account(auditor, headers=fresh(debit))
+    paged = every_account(auditor, limit=2)
+    names = [a["account"] for a in paged]
+    assert len(names) == len(set(names)) > 2
+    assert names == [a["account"] for a in whole]
+    first = auditor.get("/accounts", params={"limit": 2}).json()
+    assert len(first["data"]) == 2
+    assert first["meta"]["pagination"]["hasMore"] is True
+
+
+def test_a_garbled_accounts_cursor_or_limit_is_400(stack: Stack) -> None:
+    auditor = stack.client(stack.key("audit"))
+    user, debit = credited_user(stack)
+    lines = auditor.get(
+        f"/accounts/user:{user}:available/entries", params={"limit": 1}, headers=fresh(debit)
+    ).json()
+    statement_cursor = lines["meta"]["pagination"]["nextCursor"]
+    for params in ({"cursor": "!!"}, {"cursor": statement_cursor}, {"limit": 0}, {"limit": 101}):
+        refused = auditor.get("/accounts", params=params)
+        assert refused.status_code == 400, (params, refused.text)
+        assert refused.json()["error"]["code"] == "VALIDATION_ERROR"
 
 
 def test_an_account_statement_names_the_account_in_full_newest_first(stack: Stack) -> None:
@@ -119,8 +161,9 @@ def test_an_account_and_its_statement_as_of_the_credit_exclude_the_later_debit(
     assert [x["balanceAfter"] for x in earlier.json()["data"]] == ["25.50"]
     before = auditor.get(account, params={"asOf": str(credited_at - 1)}).json()["data"]
     assert before["balance"] == "0.00"
-    listed = auditor.get("/accounts", params={"asOf": str(credited_at)}).json()["data"]
+    listed = every_account(auditor, params={"asOf": str(credited_at)})
     assert sum(Decimal(a["balance"]) for a in listed) == 0
+    assert f"user:{user}:available" in {a["account"] for a in listed}
 
 
 def test_as_of_a_time_is_the_last_position_then_and_past_the_books_is_400(stack: Stack) -> None:
