@@ -130,6 +130,9 @@ def own_services(
     same projections at once (each catch-up here then races it) and the log is long."""
     built = build_services(settings_for_tests(sandbox), database_factory(), redis_url)  # type: ignore[operator]
     ensure_projections(built)
+    # Linked with chain version 2 (RFC 8785), as a runner links a new log: the feed must hash
+    # every string the store can hold without stalling.
+    assert built.use_cases.chain_versions.record_latest(CONTEXT) is not None
     yield built
     built.close()
 
