@@ -228,6 +228,9 @@ def test_a_log_upgraded_to_chain_version_2_verifies_and_exports_each_link_with_i
     verdict = Verifier(fresh_services.resources.ledger, fresh_services.resources.pool).verify()
     assert verdict.ok, verdict.breaks
     assert verdict.chain_versions_from == {LATEST_CHAIN_VERSION: marker}
+    said = audit(fresh_services, "verify")
+    assert said.exit_code == 0, said.output
+    assert f"chain version 2 from position {marker}" in said.output
     exported = tmp_path / "export.jsonl"
     assert audit(fresh_services, "export", "-o", str(exported)).exit_code == 0
     lines = [json.loads(text) for text in exported.read_text().splitlines()]
