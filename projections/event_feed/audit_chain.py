@@ -95,8 +95,10 @@ def link_of(
     text: str | None = None,
 ) -> str:
     """The link of a whole envelope under chain `version`. `text`, when given, is
-    canonical(envelope), already made: version 2 then hashes it as it is when it is JCS."""
+    canonical(envelope), already made: hashed as it is when it is that version's bytes."""
     if version == FIRST_CHAIN_VERSION:
+        if text is not None and UNCHAINED_KEYS.isdisjoint(envelope):
+            return link(previous_hash, text)
         return link(previous_hash, canonical(chained(envelope)))
     if version != 2:
         raise ValueError(f"chain version {version} is not known to this code")

@@ -19,6 +19,7 @@ from projections.event_feed.audit_chain import (
     link,
     link_of,
 )
+from projections.storable import storable
 
 pytestmark = pytest.mark.unit
 
@@ -142,6 +143,9 @@ def test_version_2_escapes_nul_and_controls_as_rfc8785_and_a_lone_surrogate_as_e
     # No stored event can hold one (the store writes UTF-8), but the rule is total: the escape
     # JSON.stringify writes, and the one the feed's text is stored with.
     assert jcs({"\udc00": "x\ud83d"}) == b'{"\\udc00":"x\\ud83d"}'
+    # The feed stores (and serves) its canonical text through storable(), whose escape is that.
+    envelope = {"id": "9", "data": {"note": "x\ud83d\x00"}}
+    assert storable(canonical(envelope)).encode() == jcs(envelope)
 
 
 def test_version_2_writes_numbers_as_doubles_the_way_rfc8785_does() -> None:
@@ -166,3 +170,13 @@ def test_a_version_2_link_covers_postings_where_version_1_sets_them_aside() -> N
 def test_a_chain_version_this_code_does_not_know_is_refused() -> None:
     with pytest.raises(ValueError, match="chain version 3"):
         link_of(GENESIS_HASH, {"id": "1"}, 3)
+
+
+@given(ENVELOPES, st.sampled_from([1, 2]))
+def test_a_link_from_the_stored_text_is_the_link_from_the_envelope(
+    envelope: dict[str, object], version: int
+) -> None:
+    """The feed passes the canonical text it stores, to hash it as it is where it can."""
+    assert link_of(GENESIS_HASH, envelope, version, canonical(envelope)) == link_of(
+        GENESIS_HASH, envelope, version
+    )
