@@ -14,10 +14,15 @@ from typing import Any, ClassVar, Final
 
 from psycopg import Cursor
 
-from domain.audit_chain import FIRST_CHAIN_VERSION, recorded_version
+from domain.audit_chain import recorded_version
 from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link_of
 from projections.event_feed.catalogue import CATALOGUE, envelope
-from projections.event_feed.catalogue.audit_chain import CHAIN_VERSIONED
+from projections.event_feed.catalogue.audit_chain import (
+    MARKERS_PARAMS,
+    MARKERS_SQL,
+    chain_at,
+    markers_of,
+)
 from projections.projection import Projection
 
 _COPY_EVENTS: Final = (
@@ -104,12 +109,14 @@ class EventFeedProjection(Projection):
         if last is not None and last[0] is cursor:
             return last[1], last[2]
         row = cursor.execute(
-            "SELECT (SELECT hash FROM events WHERE position < %(p)s"
-            "  ORDER BY position DESC LIMIT 1) AS hash,"
-            " (SELECT (envelope->'data'->>'version')::int FROM events WHERE type = %(marker)s"
-            "  AND position < %(p)s ORDER BY position DESC LIMIT 1) AS chain",
-            {"p": position, "marker": CHAIN_VERSIONED},
+            "SELECT hash FROM events WHERE position < %s ORDER BY position DESC LIMIT 1",
+            (position,),
         ).fetchone()
-        assert row is not None  # one row of two scalar subqueries
-        values = row if isinstance(row, dict) else {"hash": row[0], "chain": row[1]}
-        return values["hash"] or GENESIS_HASH, values["chain"] or FIRST_CHAIN_VERSION
+        markers = markers_of(
+            cursor.execute(MARKERS_SQL.format(table="events"), MARKERS_PARAMS).fetchall()
+        )
+        if row is None:
+            previous = GENESIS_HASH
+        else:
+            previous = str(row["hash"] if isinstance(row, dict) else row[0])
+        return previous, chain_at(markers, position - 1)

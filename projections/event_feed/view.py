@@ -18,17 +18,15 @@ from typing import Any, Final
 from domain.audit_chain import FIRST_CHAIN_VERSION
 from domain.event_types import ALL_TYPES, TypeFilter
 from projections.event_feed.audit_chain import GENESIS_HASH
-from projections.event_feed.catalogue.audit_chain import CHAIN_VERSIONED
+from projections.event_feed.catalogue.audit_chain import (
+    MARKERS_PARAMS,
+    MARKERS_SQL,
+    chain_at,
+    markers_of,
+)
 from projections.pagination import Page, check_limit, decode_cursor, page_of
 
 EXPORT_PAGE_SIZE: Final = 1000
-# The chain version of row `e`: that of the last `audit.chain_versioned` row at or before it.
-_CHAIN: Final = (
-    "COALESCE((SELECT (v.envelope->'data'->>'version')::int FROM rm_event_feed.events v"
-    " WHERE v.type = %(marker)s AND v.position <= e.position ORDER BY v.position DESC LIMIT 1),"
-    " %(first)s) AS chain"
-)
-_CHAIN_PARAMS: Final = {"marker": CHAIN_VERSIONED, "first": FIRST_CHAIN_VERSION}
 
 # Filters shared by every read; NULL or `everything` disables one. Our own constant text.
 _WHERE: Final = (
@@ -163,20 +161,15 @@ class FeedView:
                 "SELECT position, type, public, envelope::text AS envelope, hash,"  # noqa: S608
                 " COALESCE((SELECT p.hash FROM rm_event_feed.events p"
                 "   WHERE p.position < e.position ORDER BY p.position DESC LIMIT 1),"
-                "   %(genesis)s) AS previous_hash, "
-                + _CHAIN
-                + " FROM rm_event_feed.events e WHERE position > %(after)s"
+                "   %(genesis)s) AS previous_hash"
+                " FROM rm_event_feed.events e WHERE position > %(after)s"
                 + _WHERE
                 + " ORDER BY position LIMIT %(limit)s",
-                {
-                    "after": start,
-                    "limit": limit + 1,
-                    "genesis": GENESIS_HASH,
-                    **_CHAIN_PARAMS,
-                    **wanted.params(),
-                },
+                {"after": start, "limit": limit + 1, "genesis": GENESIS_HASH, **wanted.params()},
             ).fetchall()
-        return page_of([LogRow(**r) for r in rows], limit, lambda r: r.position)
+            markers = _markers(conn)
+        found = [LogRow(**r, chain=chain_at(markers, r["position"])) for r in rows]
+        return page_of(found, limit, lambda r: r.position)
 
     def export(self, first: int, last: int) -> Iterator[LogRow]:
         """Every row with a position in [first, last], oldest first, page by page."""
@@ -186,24 +179,29 @@ class FeedView:
                 " ORDER BY position DESC LIMIT 1",
                 (first,),
             ).fetchone()
+            markers = _markers(conn)
         previous = before["hash"] if before else GENESIS_HASH
         after = first - 1
         while True:
             with self._pool.connection() as conn:
                 rows = conn.execute(
-                    # _CHAIN is our constant text
-                    "SELECT position, type, public, envelope::text AS envelope, hash, "  # noqa: S608
-                    + _CHAIN
-                    + " FROM rm_event_feed.events e WHERE position > %(after)s"
-                    " AND position <= %(last)s ORDER BY position LIMIT %(limit)s",
-                    {"after": after, "last": last, "limit": EXPORT_PAGE_SIZE, **_CHAIN_PARAMS},
+                    "SELECT position, type, public, envelope::text AS envelope, hash"
+                    " FROM rm_event_feed.events WHERE position > %s AND position <= %s"
+                    " ORDER BY position LIMIT %s",
+                    (after, last, EXPORT_PAGE_SIZE),
                 ).fetchall()
             if not rows:
                 return
             for row in rows:
-                yield LogRow(previous_hash=previous, **row)
+                chain = chain_at(markers, row["position"])
+                yield LogRow(previous_hash=previous, chain=chain, **row)
                 previous = row["hash"]
             after = rows[-1]["position"]
+
+    def chain_versions(self) -> list[tuple[int, int]]:
+        """(position, version) of every `audit.chain_versioned` row, in position order."""
+        with self._pool.connection() as conn:
+            return _markers(conn)
 
     def hashes(self, after: int, last: int) -> list[tuple[int, str, str]]:
         """(position, canonical envelope, hash) of rows in (after, last], for verification."""
@@ -223,3 +221,9 @@ class FeedView:
                 (event_id,),
             ).fetchone()
         return None if row is None else dict(json.loads(row["envelope"]))
+
+
+def _markers(conn: Any) -> list[tuple[int, int]]:
+    return markers_of(
+        conn.execute(MARKERS_SQL.format(table="rm_event_feed.events"), MARKERS_PARAMS).fetchall()
+    )
