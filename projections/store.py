@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from psycopg import Connection, errors, sql
+from psycopg import Connection, Cursor, errors, sql
 
 from application.ledger import Ledger, topic_of
 from application.log_context import bound
@@ -268,10 +268,10 @@ class ProjectionStore:
         # event holding a NUL applies like any other (storable.py); an event that still fails
         # is named with its position, so the runner can show the stall.
         with storable_cursor(conn.cursor()) as cursor:
-            if self.projection.batched and len(mine) > 1:
+            if len(mine) > 1:
                 try:
                     with conn.transaction():  # a savepoint: a failed page leaves no rows
-                        self.projection.apply_page(cursor, mine)
+                        self._apply_at_once(conn, cursor, mine)
                     return
                 except Exception:  # noqa: S110  # found and named event by event just below
                     pass
@@ -281,6 +281,19 @@ class ProjectionStore:
                         self.projection.apply(cursor, event, position)
                     except Exception as error:
                         raise EventNotAppliedError(self.name, position, error) from error
+
+    def _apply_at_once(
+        self, conn: Connection[Any], cursor: Cursor[Any], events: list[tuple[int, Any]]
+    ) -> None:
+        """A page in as few round trips as the projection allows: folded in sets when it is
+        `batched`, else its handlers' statements sent in one pipeline (none waits for the one
+        before it unless it reads a result)."""
+        if self.projection.batched:
+            self.projection.apply_page(cursor, events)
+            return
+        with conn.pipeline():
+            for position, event in events:
+                self.projection.apply(cursor, event, position)
 
     def _tracking(self, conn: Connection[Any], schema: str) -> dict[str, Any] | None:
         """The tracking row of `schema`, None when it has none; the catalogue is asked only
