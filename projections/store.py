@@ -193,17 +193,25 @@ class ProjectionStore:
         next_schema = self.projection.schema + "__next"
         self._drop(next_schema)
         with self._pool.connection() as conn, conn.transaction():
-            self._create_schema(conn, next_schema)
+            self._create_schema(conn, next_schema, indexed=False)
         return next_schema
+
+    def _build_indexes(self, schema: str) -> None:
+        with self._pool.connection() as conn, conn.transaction():
+            _use_schema(conn, schema)
+            for statement in self.projection.indexes:
+                conn.execute(statement)  # type: ignore[arg-type]  # our own DDL constants
 
     def _drop(self, schema: str) -> None:
         with self._pool.connection() as conn:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
-    def _create_schema(self, conn: Connection[Any], schema: str) -> None:
+    def _create_schema(self, conn: Connection[Any], schema: str, indexed: bool = True) -> None:
+        """The projection's tables in `schema`, at position 0; its secondary indexes too unless
+        a rebuild will build them after its load (`_build_indexes`)."""
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         _use_schema(conn, schema)
-        for statement in self.projection.ddl:
+        for statement in self.projection.ddl + (self.projection.indexes if indexed else ()):
             conn.execute(statement)  # type: ignore[arg-type]  # our own DDL constants
         conn.execute(
             "CREATE TABLE tracking (position bigint NOT NULL, version integer NOT NULL,"
@@ -359,6 +367,9 @@ class ProjectionStore:
         return int(row["position"])
 
     def _swap(self, next_schema: str) -> None:
+        """Builds the loaded copy's indexes, then — holding the live tracking row — applies the
+        last events to it and renames it in place of the live schema, in one transaction."""
+        self._build_indexes(next_schema)
         live = self.projection.schema
         old = live + "__old"
         with self._pool.connection() as conn, conn.transaction():
