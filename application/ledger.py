@@ -38,7 +38,7 @@ from application.group_commit import GroupCommitter, Prepared
 from application.instruments import Instruments, NoInstruments, caller_use_case
 from application.outages import ServiceUnavailableError
 from application.snapshotting import BackgroundSnapshots
-from application.tracing import current_traceparent, span, tracer
+from application.tracing import current_traceparent, recording, span, tracer
 from application.working_set import WorkingSet
 from domain.accounts import Account
 from domain.errors import ConflictError, DomainError, NotFoundError
@@ -354,7 +354,9 @@ def retry_on_conflict(command: Callable[[], R], attempts_max: int = CONFLICT_ATT
 
 def _trace_appended(events: Sequence[Any], positions: Sequence[int], since_ns: int) -> None:
     """One span per recorded event, from the moment the command asked to append it until it
-    was in the log, carrying its position and aggregate version."""
+    was in the log, carrying its position and aggregate version (when spans are recorded)."""
+    if not recording():
+        return
     for domain_event, position in zip_longest(events, positions):
         if domain_event is None:
             break
