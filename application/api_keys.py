@@ -1,9 +1,12 @@
 """Use cases for API keys: issue (the secret is shown once), revoke, and authenticate a token.
 
 Tokens look like `ohk_live_key_<id>_<48 hex>`: the id locates the key, the SHA-256 of the whole
-token must match the recorded one. Authentication reads the key aggregate from the log itself, so
-a revocation is effective on every instance the moment it is committed. The master key from the
-environment authenticates as an `admin` principal, for bootstrapping the first keys.
+token must match the recorded one. Authentication is in two steps: `authenticate` finds the key
+(remembered by this process, or read from the log: application/key_cache.py), and once the
+request's Redis round trip has told the key generation, `confirm` trusts it or reads the log
+again; so a revocation is effective on every instance from the next request after it answered.
+The master key from the environment authenticates as an `admin` principal, for bootstrapping
+the first keys.
 
 A key (or the master key) may also mint short-lived tokens for itself, with a subset of its
 scopes (application/access_tokens.py); a token authenticates only while its key still does.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,11 +29,15 @@ from application.access_tokens import (
     AccessTokens,
     IssuedToken,
     ScopeEscalationError,
+    TokenClaims,
     check_ttl,
     expiry,
 )
 from application.context import CommandContext
+from application.key_cache import KeyCache, KeyFacts, Remembered
 from application.ledger import Ledger, recorded
+from application.outages import ServiceUnavailableError
+from application.ports import KeyGeneration
 from domain import identifiers
 from domain.api_keys import (
     ADMIN,
@@ -47,6 +55,8 @@ SECRET_HINT_LENGTH: Final = 4
 MASTER_KEY_ID: Final = "master"
 RATE_LIMIT_PER_MINUTE_MAX: Final = 100_000
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -56,6 +66,18 @@ class Principal:
     rate_limit_per_minute: int | None
     # Set when the caller presented a short-lived token: when that token ends.
     expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Authentication:
+    """Who a token stands for, as far as this process knows before the request's round trip:
+    `ApiKeys.confirm` says whether that still holds (for the master key it always does)."""
+
+    principal: Principal
+    token: str
+    claims: TokenClaims | None = None  # a short-lived token's
+    key_uuid: UUID | None = None
+    remembered: Remembered | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +100,18 @@ class Revocation:
 
 class ApiKeys:
     def __init__(
-        self, ledger: Ledger, clock: Callable[[], datetime], master_key: str | None
+        self,
+        ledger: Ledger,
+        clock: Callable[[], datetime],
+        master_key: str | None,
+        generation: KeyGeneration,
     ) -> None:
         self._ledger = ledger
         self._clock = clock
         self._master_key = master_key
         self._tokens = AccessTokens(master_key)
+        self._generation = generation
+        self.cache = KeyCache(self._read_facts)
 
     def issue(
         self,
@@ -130,14 +158,26 @@ class ApiKeys:
         )
 
     def revoke(self, key_id: str, context: CommandContext) -> Revocation:
-        """Revokes the key; API_KEY_NOT_FOUND or INVALID_STATE when already revoked."""
-        return self._ledger.change(
+        """Revokes the key; API_KEY_NOT_FOUND or INVALID_STATE when already revoked.
+
+        The key generation moves before the commit (when Redis cannot hear it, SERVICE_
+        UNAVAILABLE and nothing is revoked: a process could go on trusting the key) and after
+        it (a process may have read the key between the two)."""
+        key_uuid = identifiers.parse_public_id(identifiers.API_KEY, key_id)
+        self._generation.move()
+        revocation = self._ledger.change(
             ApiKey,
-            identifiers.parse_public_id(identifiers.API_KEY, key_id),
+            key_uuid,
             ApiKey.revoke,
             context=context,
             outcome=lambda key, position: Revocation(key.public_id, recorded(position)),
         )
+        self.cache.forget(key_uuid)
+        try:
+            self._generation.move()
+        except ServiceUnavailableError:  # revoked: other processes see it within the TTL
+            log.warning("the key generation did not move after revoking %s", key_id)
+        return revocation
 
     def issue_token(
         self, caller: Principal, key_id: str | None, scopes: list[str] | None, ttl_s: int | None
@@ -177,38 +217,72 @@ class ApiKeys:
             key.expires_at,
         )
 
-    def authenticate(self, token: str) -> Principal | None:
-        """The principal `token` stands for, or None when it is unknown, revoked or expired."""
+    def authenticate(self, token: str) -> Authentication | None:
+        """Who `token` stands for, or None when it is unknown, revoked or expired; to be
+        `confirm`ed with the generation of the request's Redis round trip."""
         if self._master_key and hmac.compare_digest(token.encode(), self._master_key.encode()):
-            return Principal(MASTER_KEY_ID, "master key", frozenset({ADMIN}), None)
+            master = Principal(MASTER_KEY_ID, "master key", frozenset({ADMIN}), None)
+            return Authentication(master, token)
+        claims = None
         if token.startswith(ACCESS_TOKEN_PREFIX):
-            return self._authenticate_token(token)
-        key_uuid = _key_uuid(token)
-        if key_uuid is None:
+            claims = self._tokens.verify(token, self._clock())
+            if claims is None:
+                return None
+            if claims.key_id == MASTER_KEY_ID:
+                scopes = frozenset(claims.scopes)
+                master = Principal(
+                    MASTER_KEY_ID, "master key (token)", scopes, None, claims.expires_at
+                )
+                return Authentication(master, token)
+        key_uuid = _key_uuid(token) if claims is None else _claimed_key(claims)
+        remembered = None if key_uuid is None else self.cache.lookup(key_uuid)
+        if remembered is None:
             return None
-        key = self._ledger.get(ApiKey, key_uuid)
-        if key is None or not key.accepts(_sha256(token), self._clock()):
+        principal = self._principal(token, claims, remembered.facts)
+        if principal is None:
             return None
-        return Principal(key.public_id, key.name, frozenset(key.scopes), key.rate_limit_per_minute)
+        return Authentication(principal, token, claims, key_uuid, remembered)
 
-    def _authenticate_token(self, token: str) -> Principal | None:
-        now = self._clock()
-        claims = self._tokens.verify(token, now)
-        if claims is None:
+    def confirm(self, authentication: Authentication, generation: str | None) -> Principal | None:
+        """The principal, when the key it was found by still authenticates under the request's
+        key `generation` (None: unknown, so the key is read from the log); else None."""
+        found = authentication
+        if found.key_uuid is None or found.remembered is None:
+            return found.principal
+        facts = self.cache.confirm(found.key_uuid, found.remembered, generation)
+        if facts is found.remembered.facts:
+            return found.principal
+        return None if facts is None else self._principal(found.token, found.claims, facts)
+
+    def _principal(
+        self, token: str, claims: TokenClaims | None, facts: KeyFacts
+    ) -> Principal | None:
+        """The principal of `token` (a key, or a short-lived token of it when `claims`) given
+        its key's `facts`; None when they refuse it. A revoked key's tokens are dead too."""
+        if not facts.usable(self._clock()):
             return None
-        scopes = frozenset(claims.scopes)
-        if claims.key_id == MASTER_KEY_ID:
-            return Principal(MASTER_KEY_ID, "master key (token)", scopes, None, claims.expires_at)
-        try:
-            key_uuid = identifiers.parse_public_id(identifiers.API_KEY, claims.key_id)
-        except InvalidIdError:
+        if claims is not None:
+            return Principal(
+                facts.public_id,
+                facts.name,
+                frozenset(claims.scopes),
+                facts.rate_limit_per_minute,
+                claims.expires_at,
+            )
+        if not hmac.compare_digest(facts.secret_sha256, _sha256(token)):
             return None
-        key = self._ledger.get(ApiKey, key_uuid)  # read now: a revoked key's tokens are dead
-        if key is None or not key.usable(now):
-            return None
-        return Principal(
-            key.public_id, key.name, scopes, key.rate_limit_per_minute, claims.expires_at
-        )
+        return Principal(facts.public_id, facts.name, facts.scopes, facts.rate_limit_per_minute)
+
+    def _read_facts(self, key_uuid: UUID) -> KeyFacts | None:
+        key = self._ledger.get(ApiKey, key_uuid)
+        return None if key is None else KeyFacts.of(key)
+
+
+def _claimed_key(claims: TokenClaims) -> UUID | None:
+    try:
+        return identifiers.parse_public_id(identifiers.API_KEY, claims.key_id)
+    except InvalidIdError:
+        return None
 
 
 def _key_uuid(token: str) -> UUID | None:

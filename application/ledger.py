@@ -7,8 +7,9 @@ concurrent commands) and lets the edge record the command's outcome in that same
 `change` is the one load-check-change-commit: it loads an aggregate (refusing with the caller's
 not-found error), lets the use case change it, and commits only when events are pending; it is
 decided on the group committer's thread, in sequence with the other commands of its batch and
-against the state they left (application.group_commit, application.working_set), and is decided
-again from a fresh load when another process won the race. `run` does the load-decide-commit on
+against the state they left (application.decisions, application.group_commit,
+application.working_set), and is decided again from a fresh load when another process won the
+race. `run` does the load-decide-commit on
 the caller's thread, serialised in this process with other `run`s on the same aggregates, for a
 command that creates what it records (a natural id taken once).
 """
@@ -32,11 +33,12 @@ from eventsourcing.utils import get_topic
 
 from application import instruments as outcomes
 from application.context import CommandContext
+from application.decisions import Batches, Decision, Recording, command_metadata, decided
 from application.group_commit import GroupCommitter, Prepared
 from application.instruments import Instruments, NoInstruments, caller_use_case
 from application.outages import ServiceUnavailableError
 from application.snapshotting import BackgroundSnapshots
-from application.tracing import current_traceparent, span, tracer
+from application.tracing import current_traceparent, recording, span, tracer
 from application.working_set import WorkingSet
 from domain.accounts import Account
 from domain.errors import ConflictError, DomainError, NotFoundError
@@ -65,7 +67,7 @@ class Ledger(Application[UUID]):
         self._background_snapshots: BackgroundSnapshots | None = None
         self._committer_lock = threading.Lock()
         self._aggregate_locks = AggregateLocks()
-        self._batch = threading.local()  # the committer thread's working set, while it decides
+        self._batches = Batches()  # the committer thread's working set, while it decides
         self.instruments: Instruments = NoInstruments()
 
     def close(self) -> None:
@@ -140,18 +142,17 @@ class Ledger(Application[UUID]):
         # `commit`; its events carry it onwards although they are decided on the committer.
         with span(f"command {name}", attributes={"ledger.command": name}):
             traceparent = current_traceparent() or context.traceparent
-            # The events and positions of the attempt that recorded, traced on this thread.
-            traced: list[Any] = []
+            decision = Decision(
+                cls, aggregate_id, decide, context, outcome, missing, traceparent, name
+            )
             since_ns = time.time_ns()
 
             def prepare() -> Prepared:
-                return self._decide(
-                    cls, aggregate_id, decide, context, outcome, missing, traceparent, name, traced
-                )
+                return decision.prepare(self._working_set(), self.require, self.instruments)
 
             result = self._counted(name, lambda: retry_on_conflict(lambda: self._submit(prepare)))
-            if traced:
-                _trace_appended(traced[0], traced[1], since_ns)
+            if decision.recorded is not None:  # traced on this thread, as `commit` is
+                _trace_appended(decision.recorded.events, decision.recorded.positions, since_ns)
             return result
 
     def _change_in_place(
@@ -165,8 +166,7 @@ class Ledger(Application[UUID]):
         touching: Iterable[UUID],
     ) -> R:
         def attempt() -> R:
-            aggregate = self.require(cls, aggregate_id, missing)
-            changed: list[Aggregate] = [aggregate, *(decide(aggregate) or ())]
+            aggregate, changed = decided(self.require, cls, aggregate_id, decide, missing)
             if not any(a.pending_events for a in changed):
                 return outcome(aggregate, None)
             return self.commit(
@@ -174,52 +174,6 @@ class Ledger(Application[UUID]):
             )
 
         return self.run(attempt, touching=[aggregate_id, *touching])
-
-    def _decide(
-        self,
-        cls: type[A],
-        aggregate_id: UUID,
-        decide: Callable[[A], Sequence[Aggregate] | None],
-        context: CommandContext,
-        outcome: Callable[[A, int | None], R],
-        missing: DomainError | None,
-        traceparent: str | None,
-        name: str,
-        traced: list[Any],
-    ) -> Prepared:
-        """On the committer thread, inside its batch's working set: loads, decides, and
-        collects the command's events; a refusal undoes whatever it changed."""
-        working = self._working_set()
-        try:
-            aggregate = self.require(cls, aggregate_id, missing)
-            changed: list[Aggregate] = [aggregate, *(decide(aggregate) or ())]
-            working.adopt(changed)
-            touched = working.touched()
-            processing: ProcessingEvent[UUID] = ProcessingEvent()
-            processing.collect_events(*touched)
-        except BaseException:
-            working.undo()
-            raise
-        working.keep()
-        metadata = {**context.metadata(), "traceparent": traceparent}
-        for domain_event in processing.events:
-            object.__setattr__(domain_event, "metadata", metadata)
-        results: list[R] = []
-
-        def on_recorded(cursor: Any, positions: list[int]) -> None:
-            results[:] = [outcome(aggregate, max(positions))]
-            traced[:] = [list(processing.events), list(positions)]
-            if context.completion is not None:
-                context.completion.write(cursor, results[0])
-
-        def answer(recordings: list[Any]) -> R:
-            if not recordings:
-                return outcome(aggregate, None)
-            self.instruments.command(name, outcomes.OK)
-            self.instruments.appended([type(e).__qualname__ for e in processing.events])
-            return results[0]
-
-        return Prepared(processing, on_recorded, answer)
 
     def commands_waiting(self) -> int:
         """Commands queued for the group committer's next batch."""
@@ -234,18 +188,10 @@ class Ledger(Application[UUID]):
         return committer is not None and committer.is_committer_thread()
 
     def _working_set(self) -> WorkingSet:
-        working: WorkingSet | None = getattr(self._batch, "working", None)
+        working = self._batches.working()
         if working is None:
             raise RuntimeError("deciding outside a group-commit batch")
         return working
-
-    @contextmanager
-    def _batch_scope(self) -> Iterator[None]:
-        self._batch.working = WorkingSet()
-        try:
-            yield
-        finally:
-            self._batch.working = None
 
     def require(self, cls: type[A], aggregate_id: UUID, missing: DomainError | None = None) -> A:
         """The aggregate, or `missing` (by default the class's `not_found(id)`) raised when
@@ -256,7 +202,7 @@ class Ledger(Application[UUID]):
         return found
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        working: WorkingSet | None = getattr(self._batch, "working", None)
+        working = self._batches.working()
         found = (
             self._load(aggregate_id)
             if working is None
@@ -291,37 +237,24 @@ class Ledger(Application[UUID]):
         types = [type(e).__qualname__ for e in pending]
         attributes: dict[str, str | int] = {"ledger.command": name, "ledger.events": len(pending)}
         with span(f"command {name}", attributes=attributes):
-            metadata = {
-                **context.metadata(),
-                "traceparent": current_traceparent() or context.traceparent,
-            }
-            for domain_event in pending:
-                # Events are frozen dataclasses; metadata is not an @event argument, it rides
-                # along in the stored state so every envelope says who caused it.
-                object.__setattr__(domain_event, "metadata", metadata)
-            results: list[R] = []
-            recorded: list[int] = []
-
-            def on_recorded(cursor: Any, positions: list[int]) -> None:
-                recorded[:] = positions
-                results[:] = [outcome(max(positions))]
-                if context.completion is not None:
-                    context.completion.write(cursor, results[0])
-
+            traceparent = current_traceparent() or context.traceparent
+            recording = Recording(
+                pending, command_metadata(context, traceparent), outcome, context.completion
+            )
             processing: ProcessingEvent[UUID] = ProcessingEvent()
             processing.collect_events(*aggregates)
             appending_since_ns = time.time_ns()
             try:
-                self._submit(lambda: Prepared(processing, on_recorded, lambda recs: recs))
+                self._submit(lambda: Prepared(processing, recording.on_recorded, lambda rs: rs))
             except (IntegrityError, DomainError):
                 raise  # a lost race (tried again) or a refusal: `run` counts how it ends
             except Exception:
                 self.instruments.command(name, outcomes.ERROR)
                 raise
-            _trace_appended(pending, recorded, appending_since_ns)
+            _trace_appended(pending, recording.positions, appending_since_ns)
         self.instruments.command(name, outcomes.OK)
         self.instruments.appended(types)
-        return results[0]
+        return recording.result
 
     def _snapshots(self) -> BackgroundSnapshots:
         with self._committer_lock:
@@ -333,7 +266,7 @@ class Ledger(Application[UUID]):
         with self._committer_lock:
             if self._committer is None:
                 self._committer = GroupCommitter(
-                    self._record_processing, self.name, self._batch_scope
+                    self._record_processing, self.name, self._batches.scope
                 )
             return self._committer
 
@@ -421,7 +354,9 @@ def retry_on_conflict(command: Callable[[], R], attempts_max: int = CONFLICT_ATT
 
 def _trace_appended(events: Sequence[Any], positions: Sequence[int], since_ns: int) -> None:
     """One span per recorded event, from the moment the command asked to append it until it
-    was in the log, carrying its position and aggregate version."""
+    was in the log, carrying its position and aggregate version (when spans are recorded)."""
+    if not recording():
+        return
     for domain_event, position in zip_longest(events, positions):
         if domain_event is None:
             break

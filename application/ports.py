@@ -140,6 +140,14 @@ class StellarNetwork(Protocol):
         network has never seen."""
 
 
+class KeyGeneration(Protocol):
+    """A value every API process reads on each request (with its rate limit) and trusts its
+    remembered API keys under; a revocation moves it (application/key_cache.py)."""
+
+    def move(self) -> None:
+        """Gives the generation a value it never had; ServiceUnavailableError when it cannot."""
+
+
 class WalletKeys(Protocol):
     def create(self, user_id: str) -> str:
         """Makes a keypair, seals its seed in the vault, returns the address."""

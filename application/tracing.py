@@ -4,6 +4,8 @@ the call to Trustless Work) joins the same trace, even in another process, minut
 
 Only the OpenTelemetry API is used here; which provider exports the spans (none, OTLP, an
 in-memory exporter in tests) is the process's choice (infrastructure/observability/tracing.py).
+A process that exports nothing gets spans that record nothing (their ids only): `recording`
+lets a caller skip building what only a recorded span would keep.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ _propagator = TraceContextTextMapPropagator()
 def tracer() -> trace.Tracer:
     # Looked up on each use: the process may install its provider after modules are imported.
     return trace.get_tracer(TRACER_NAME)
+
+
+def recording() -> bool:
+    """Whether the active span records (someone exports it): else attributes and extra spans
+    are wasted work."""
+    return trace.get_current_span().is_recording()
 
 
 def current_traceparent() -> str | None:
@@ -59,6 +67,6 @@ def span(
     """A span named `name`, child of `parent` (a traceparent) when given, otherwise of the
     active span; exceptions are recorded on it and re-raised."""
     with continuing(parent), tracer().start_as_current_span(name, kind=kind) as current:
-        for key, value in (attributes or {}).items():
-            current.set_attribute(key, value)
+        if attributes and current.is_recording():
+            current.set_attributes(attributes)
         yield current

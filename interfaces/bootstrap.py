@@ -48,6 +48,7 @@ from infrastructure.postgres.event_store import event_store_env
 from infrastructure.postgres.feed_cursors import FeedCursors
 from infrastructure.postgres.idempotency import IdempotencyStore
 from infrastructure.redis.broker import RetryPolicy, redis_broker
+from infrastructure.redis.key_generation import RedisKeyGeneration
 from infrastructure.redis.rate_limit import RedisRateLimiter
 from infrastructure.redis.slots import Slots
 from infrastructure.stellar.horizon import HorizonNetwork
@@ -255,7 +256,7 @@ def _use_cases(
     return UseCases(
         users=Users(ledger, settings.currency, wallets.open_for),
         balances=Balances(ledger),
-        api_keys=ApiKeys(ledger, clock, settings.master_key),
+        api_keys=ApiKeys(ledger, clock, settings.master_key, RedisKeyGeneration(resources.redis)),
         wallets=wallets,
         withdrawals=withdrawals,
         deposits=Deposits(ledger, keys, network, settings.currency),

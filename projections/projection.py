@@ -33,6 +33,9 @@ class Projection:
     version: ClassVar[int] = 1
     # Statements creating the tables, run with search_path set to the projection's schema.
     ddl: ClassVar[tuple[str, ...]] = ()
+    # Secondary indexes no handler reads through (only the views do): a rebuild builds them
+    # once its load is done, which is faster than maintaining them row by row.
+    indexes: ClassVar[tuple[str, ...]] = ()
     handlers: ClassVar[dict[type, Handler]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -1,7 +1,8 @@
-"""How a process sets up tracing: the OpenTelemetry SDK always (so log lines carry trace and span
-ids and `traceparent` flows through events and messages), and an OTLP/HTTP exporter only when
-the OpenTelemetry environment names a collector. Without one, spans end where they started:
-nothing is sent anywhere by default.
+"""How a process sets up tracing: the OpenTelemetry SDK with an OTLP/HTTP exporter when the
+OpenTelemetry environment names a collector; otherwise no spans at all, only their ids
+(infrastructure/observability/trace_ids.py), so log lines still carry trace and span ids and
+`traceparent` still flows through events and messages, while a request pays nothing for spans
+nobody would see. Nothing is sent anywhere by default.
 
 Whether tracing is on is decided here and only here (`exporting`): the standard variables
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as given) or OTEL_EXPORTER_OTLP_ENDPOINT (with
@@ -24,6 +25,8 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from infrastructure.observability.trace_ids import IdsOnlyTracerProvider
 
 TRACES_PATH: Final = "/v1/traces"
 ENDPOINT: Final = "OTEL_EXPORTER_OTLP_ENDPOINT"
@@ -52,23 +55,28 @@ def exporting(environ: Mapping[str, str] | None = None) -> bool:
     return traces_endpoint(os.environ if environ is None else environ) is not None
 
 
-def configure_tracing(service: str, environ: Mapping[str, str] | None = None) -> TracerProvider:
+def configure_tracing(
+    service: str, environ: Mapping[str, str] | None = None
+) -> trace.TracerProvider:
     """Installs this process's tracer provider, unless one is installed already (OpenTelemetry
     keeps the first); returns the provider in use. `environ` defaults to the process's."""
     global _installed
     environ = os.environ if environ is None else environ
     current = trace.get_tracer_provider()
-    if isinstance(current, TracerProvider):
+    if isinstance(current, TracerProvider | IdsOnlyTracerProvider):
         return current
+    endpoint = traces_endpoint(environ)
+    if endpoint is None:
+        ids_only = IdsOnlyTracerProvider()
+        trace.set_tracer_provider(ids_only)
+        return ids_only
     name = environ.get("OTEL_SERVICE_NAME") or f"ledgerline-{service}"
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
-    endpoint = traces_endpoint(environ)
-    if endpoint is not None:
-        # Imported only when used: the exporter pulls in protobuf.
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    # Imported only when used: the exporter pulls in protobuf.
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
-        instrument_libraries()
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    instrument_libraries()
     trace.set_tracer_provider(provider)
     _installed = provider
     return provider

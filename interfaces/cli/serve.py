@@ -14,6 +14,21 @@ from interfaces.http.edge.server import HttpServer, server_options
 
 # In-flight requests get this long to finish on SIGTERM before connections are closed.
 GRACEFUL_SHUTDOWN_S: Final = 20
+# The default number of API processes is one per core, at most this many: each process opens up
+# to 35 PostgreSQL connections (20 service pool + 15 event store), so 4 stay well inside the
+# 300 of ops/compose.yaml beside the runner and workers.
+API_PROCESSES_DEFAULT_MAX: Final = 4
+
+
+def api_processes_default() -> int:
+    """One API process per core this process may run on, at least 1, at most
+    API_PROCESSES_DEFAULT_MAX: HTTP parsing, JSON and the edge's checks are CPU in Python, and
+    each process batches its own commands (the version check at commit keeps them correct)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, API_PROCESSES_DEFAULT_MAX))
 
 
 @click.command("serve")
@@ -21,10 +36,10 @@ GRACEFUL_SHUTDOWN_S: Final = 20
     "--workers",
     type=click.IntRange(1, 64),
     envvar="WEB_CONCURRENCY",
-    default=1,
-    show_default=True,
+    default=api_processes_default,
+    show_default=f"one per core, at most {API_PROCESSES_DEFAULT_MAX}",
     show_envvar=True,
-    help="API processes; one per core is a good start (the API is stateless).",
+    help="API processes (the API is stateless; each process batches its own commands).",
 )
 def serve(workers: int) -> None:
     """Run the HTTP API (stateless; run as many as you like behind a load balancer)."""

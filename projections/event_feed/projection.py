@@ -51,6 +51,8 @@ class EventFeedProjection(Projection):
             envelope        json        NOT NULL,
             hash            text        NOT NULL
         )""",
+    )
+    indexes: ClassVar[tuple[str, ...]] = (
         "CREATE INDEX events_type_idx ON events (type, position)",
         "CREATE INDEX events_aggregate_idx ON events (aggregate_id, position)",
         "CREATE INDEX events_user_ids_idx ON events USING gin (user_ids)",

@@ -40,13 +40,14 @@ class LedgerEntriesProjection(Projection):
             occurred_at            timestamptz NOT NULL,
             PRIMARY KEY (account, position, line)
         )""",
-        "CREATE INDEX entries_event_idx ON entries (event_id)",
         """CREATE TABLE account_balances (
             account         text   PRIMARY KEY,
             balance_stroops numeric NOT NULL,
             position        bigint NOT NULL
         )""",
     )
+
+    indexes: ClassVar[tuple[str, ...]] = ("CREATE INDEX entries_event_idx ON entries (event_id)",)
 
     @property
     def event_classes(self) -> tuple[type, ...]:

@@ -9,8 +9,14 @@ from tests.support.stack import Stack, running_stack
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The secret scan goes last, so it sees everything the other tests made appear."""
-    items.sort(key=lambda item: item.fspath.basename == "test_secrets.py")
+    """The secret scan goes last but one, so it sees everything the other tests made appear;
+    the rebuild of the suite's whole log goes last, since it stops the session's runner."""
+    items.sort(
+        key=lambda item: (
+            item.fspath.basename == "test_rebuild_of_the_suites_log.py",
+            item.fspath.basename == "test_secrets.py",
+        )
+    )
 
 
 @pytest.fixture(scope="session")

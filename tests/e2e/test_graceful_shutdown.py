@@ -28,6 +28,7 @@ from tests.support.money import (
     withdraw,
 )
 from tests.support.processes import ledgerline_process, worker_process
+from tests.support.sse import EventStreamClient
 from tests.support.stack import MASTER_KEY, Stack, free_port
 from tests.support.waiting import wait_until
 
@@ -131,6 +132,37 @@ def test_the_api_answers_every_request_it_accepted_before_it_exits_on_sigterm(
     accepted = load.outcomes["accepted"]
     # Every answered credit is in the ledger, and nothing unanswered was applied behind our back.
     wait_balance(stack, user_id, available=Amount(accepted * CREDIT.stroops).to_wire())
+
+
+def test_several_api_processes_end_their_live_streams_at_once_on_sigterm(
+    isolated_stack: Stack, tmp_path: Path
+) -> None:
+    stack = isolated_stack
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+
+    def listening(_: bytes) -> bool:
+        try:
+            return httpx.get(f"{base_url}/api/v1/health", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    environ = {"HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "2"}
+    with ledgerline_process(stack, ["serve"], tmp_path, listening, **environ) as api:
+        streams = [EventStreamClient(f"{base_url}/api/v1", MASTER_KEY).start() for _ in range(4)]
+        try:
+            assert {s.status_code for s in streams} == {200}
+            api.send_signal(signal.SIGTERM)
+            signalled = time.monotonic()
+            for stream in streams:  # not after the graceful timeout: now
+                assert stream.ended.wait(GRACEFUL_SHUTDOWN_S / 2), "a stream outlived SIGTERM"
+            api.wait(timeout=GRACEFUL_SHUTDOWN_S + EXIT_SLACK_S)
+            exited_after_s = time.monotonic() - signalled
+        finally:
+            for stream in streams:
+                stream.close()
+    assert api.returncode == 0
+    assert exited_after_s < GRACEFUL_SHUTDOWN_S / 2
 
 
 def test_a_worker_finishes_its_step_in_flight_before_it_exits_on_sigterm(

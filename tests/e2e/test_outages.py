@@ -130,8 +130,17 @@ def test_while_redis_is_down_commands_still_apply_readiness_is_red_and_streams_a
         "data"
     ]["id"]
 
+    api_key = stack.key("read")
+    assert stack.client(api_key).get("/me").status_code == 200  # remembered by the process
+    key_id = stack.client(api_key).get("/me").json()["data"]["apiKeyId"]
+
     stores.redis.stop()
 
+    # Keys authenticate from the log while nobody can say whether one was revoked; a revocation
+    # nobody could hear is refused, unapplied.
+    assert stack.client(api_key).get("/me").status_code == 200
+    assert_unavailable(client.delete(f"/auth/api-keys/{key_id}"))
+    assert stack.client(api_key).get("/me").status_code == 200
     # Redis holds rate limits and cached replays, not money: the ledger keeps working.
     key = {"Idempotency-Key": f"credit-{uuid.uuid4().hex}"}
     credit = {"amount": "3", "reason": "redis outage"}
@@ -151,6 +160,8 @@ def test_while_redis_is_down_commands_still_apply_readiness_is_red_and_streams_a
     stores.redis.start()
 
     wait_until(lambda: readiness(stack)[0] == 200, timeout_s=RECOVERY_TIMEOUT_S, message="ready")
+    assert client.delete(f"/auth/api-keys/{key_id}").status_code == 200
+    assert stack.client(api_key).get("/me").status_code == 401
 
 
 def test_a_pool_with_no_connection_to_give_answers_503(outage_stack: Stack) -> None:

@@ -12,6 +12,7 @@ from domain import identifiers
 from domain.api_keys import grants
 from interfaces.http.app import API_PREFIX, DOCS_PATH
 from interfaces.http.edge.admission import AUTHENTICATED, PUBLIC, READING_METHODS, SIGNATURE
+from tests.support.instances import api_instance
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -111,6 +112,33 @@ def test_a_revoked_key_is_refused_at_once(stack: Stack) -> None:
     refused = client.get("/me")
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "INVALID_API_KEY"
+
+
+def test_a_key_revoked_on_one_api_process_is_refused_by_the_next_request_on_another(
+    stack: Stack,
+) -> None:
+    key = stack.key("read")
+    minted = stack.client(key).post("/auth/token", json={})
+    assert minted.status_code == 201, minted.text
+    token = str(minted.json()["data"]["token"])
+    with api_instance(stack) as other:
+        elsewhere = httpx.Client(base_url=other.base_url, headers=bearer(key), timeout=60)
+        with elsewhere:
+            for _ in range(3):  # remembered there: these read nothing from the log
+                assert elsewhere.get("/me").status_code == 200
+                assert elsewhere.get("/me", headers=bearer(token)).status_code == 200
+            key_id = elsewhere.get("/me").json()["data"]["apiKeyId"]
+            assert stack.client().delete(f"/auth/api-keys/{key_id}").status_code == 200
+            refused = elsewhere.get("/me")
+            assert refused.status_code == 401, refused.text
+            assert refused.json()["error"]["code"] == "INVALID_API_KEY"
+            # Its short-lived tokens die with it, there too.
+            assert elsewhere.get("/me", headers=bearer(token)).status_code == 401
+    assert stack.client(key).get("/me").status_code == 401
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_an_unknown_or_garbled_key_is_invalid(stack: Stack) -> None:

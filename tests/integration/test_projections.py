@@ -99,9 +99,23 @@ def test_rebuild_yields_exactly_what_incremental_processing_built(
     for store in services.resources.projections.values():
         store.rebuild()
     assert snapshot(services) == before
+    indexes_before = indexes(services)
     stores = list(services.resources.projections.values())
     assert rebuild_together(stores, services.resources.ledger, page_size=7) > 0
     assert snapshot(services) == before
+    assert indexes(services) == indexes_before  # built after the load, none forgotten
+    assert "events_user_ids_idx" in indexes_before["rm_event_feed"]
+
+
+def indexes(services: Services) -> dict[str, set[str]]:
+    with services.resources.pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT schemaname, indexname FROM pg_indexes WHERE schemaname LIKE 'rm\\_%'"
+        ).fetchall()
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        found.setdefault(row["schemaname"], set()).add(row["indexname"])
+    return found
 
 
 def test_a_rebuild_while_the_runner_runs_loses_and_duplicates_nothing(

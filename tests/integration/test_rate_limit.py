@@ -50,3 +50,27 @@ def test_one_call_counts_the_request_and_reads_the_idempotency_cache(redis_url: 
     refused = limiter.hit(identity, 2, also_get=cached)
     assert (refused.admitted, refused.also_got) == (False, b"stored response")
     client.close()
+
+
+def test_the_same_call_answers_the_key_generation_which_every_move_changes(
+    redis_url: str,
+) -> None:
+    import uuid
+
+    import redis
+
+    from infrastructure.redis.key_generation import RedisKeyGeneration
+    from infrastructure.redis.rate_limit import RedisRateLimiter
+
+    client = redis.Redis.from_url(redis_url)
+    limiter, generation = RedisRateLimiter(client), RedisKeyGeneration(client)
+    identity = f"key:test-{uuid.uuid4().hex}"
+    before = limiter.hit(identity, 10).key_generation
+    assert before is not None
+    assert limiter.hit(identity, 10, also_get="test:idem:absent").key_generation == before
+    generation.move()
+    moved = limiter.hit(identity, 10).key_generation
+    assert moved not in (None, before)
+    generation.move()
+    assert limiter.hit(identity, 10).key_generation not in (None, before, moved)
+    client.close()

@@ -1,6 +1,10 @@
 """Whether a request may reach its handler, decided in the order ARCHITECTURE §10 prescribes:
 authenticate the API key and check the route's scope, apply the key's rate limit, then claim the
 Idempotency-Key. Every route declares its scope in `opt`; this is the one place it is enforced.
+
+A key this process remembers is authenticated with no I/O; the rate limit's Redis round trip
+also answers the key generation, and only then is the key trusted (or read again from the log,
+when a revocation moved the generation since: application/key_cache.py).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from application.api_keys import ApiKeys, Principal
+from application.api_keys import ApiKeys, Authentication, Principal
 from domain.api_keys import SCOPES, grants
 from domain.errors import DomainError, ValidationError
 from infrastructure.postgres.idempotency import (
@@ -37,6 +41,7 @@ IDEMPOTENCY_KEY_LENGTH_MAX: Final = 255
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
 # lastUsedAt is an operational hint; writing it once a minute per key is plenty.
 USAGE_WRITE_INTERVAL_S: Final = 60
+INVALID_KEY: Final = "the API key is unknown, revoked or expired"
 
 
 # Methods that change nothing: an `audit` key may use every route they reach.
@@ -111,9 +116,10 @@ class Gate:
 
     def admit(self, arrival: Arrival) -> Admitted | Refused | Replayed:
         try:
-            principal = self._authenticate(arrival)
+            authentication = self._authenticate(arrival)
         except DomainError as error:
             return Refused(error, {})
+        principal = authentication.principal if authentication else None
         limit = (principal.rate_limit_per_minute if principal else None) or (
             self.default_limit_per_minute
         )
@@ -133,6 +139,10 @@ class Gate:
                 ),
                 headers,
             )
+        if authentication is not None:
+            principal = self.api_keys.confirm(authentication, decision.key_generation)
+            if principal is None:  # revoked since this process remembered it
+                return Refused(InvalidApiKeyError(INVALID_KEY), headers)
         try:
             claim = self._claim(arrival, idempotency_scope, decision.also_got)
         except DomainError as error:
@@ -141,15 +151,16 @@ class Gate:
             return Replayed(claim, headers)
         return Admitted(principal, claim, headers)
 
-    def _authenticate(self, arrival: Arrival) -> Principal | None:
+    def _authenticate(self, arrival: Arrival) -> Authentication | None:
         if arrival.required_scope in (PUBLIC, SIGNATURE):
             return None
         scheme, _, token = (arrival.authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise UnauthorizedError("an API key is required: Authorization: Bearer <key>")
-        principal = self.api_keys.authenticate(token.strip())
-        if principal is None:
-            raise InvalidApiKeyError("the API key is unknown, revoked or expired")
+        authentication = self.api_keys.authenticate(token.strip())
+        if authentication is None:
+            raise InvalidApiKeyError(INVALID_KEY)
+        principal = authentication.principal
         if arrival.required_scope != AUTHENTICATED and not grants(
             principal.scopes, arrival.required_scope, reading=arrival.method in READING_METHODS
         ):
@@ -160,7 +171,7 @@ class Gate:
             )
         if principal.key_id != "master":
             self.usage.touch(principal.key_id)
-        return principal
+        return authentication
 
     @staticmethod
     def _idempotency_scope(arrival: Arrival, principal: Principal | None) -> str | None:
