@@ -16,6 +16,10 @@ from litestar.params import FromPath
 from domain import identifiers
 from domain.api_keys import AUDIT
 from interfaces.http.as_of import AS_OF_DEPENDENCIES, BOOKS, BooksAsOf
+
+# Where they lived before interfaces/http/as_of.py, for routes that still import them from here.
+from interfaces.http.as_of import AsOf as AsOf
+from interfaces.http.as_of import as_of_position as as_of_position
 from interfaces.http.edge.admission import scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.read_your_writes import ReadYourWrites
