@@ -309,6 +309,15 @@ class AccountBalances(Protocol):
         """A ledger account's balance in stroops (0 for an account never posted to)."""
 
 
+class UserBalancesAsOf(Protocol):
+    def position(self) -> int:
+        """The log position the books (the ledger-entries read model) have reached."""
+
+    def user_balances_as_of(self, position: int) -> dict[str, int]:
+        """Every user a posting at or before `position` touched, with their available +
+        reserved stroops as of it (zero for one whose balance went back to zero)."""
+
+
 class ReadModelProgress(Protocol):
     def wait_for(self, position: int, timeout_s: float) -> bool:
         """Blocks until the read model has applied `position`, at most `timeout_s`; False

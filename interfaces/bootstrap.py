@@ -19,6 +19,7 @@ from dramatiq.brokers.redis import RedisBroker
 from application.airtm_links import AirtmLinks
 from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
+from application.balance_proofs import BalanceProofs
 from application.balances import Balances
 from application.deposits import Deposits
 from application.disputes import Disputes
@@ -307,6 +308,7 @@ def _use_cases(
             "crypto": StellarPayments(ledger, network),
             **({"airtm": fiat} if settings.airtm_enabled else {}),
         },
+        balance_proofs=BalanceProofs(views.ledger_entries, settings.audit_proof_secret.encode()),
     )
 
 

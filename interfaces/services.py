@@ -19,6 +19,7 @@ import redis
 from application.airtm_links import AirtmLinks
 from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
+from application.balance_proofs import BalanceProofs
 from application.balances import Balances
 from application.deposits import Deposits
 from application.disputes import Disputes
@@ -87,6 +88,8 @@ class UseCases:
     fiat_reconciler: FiatReconciler
     # The providers PAYMENT_PROVIDERS enables, by name (`crypto`, `airtm`).
     payment_providers: dict[str, PaymentProvider]
+    # The Merkle sum tree over users' balances and their inclusion proofs (docs/audit.md).
+    balance_proofs: BalanceProofs
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.ports import AccountBalances
+from application.ports import AccountBalances, UserBalancesAsOf
 from domain.errors import NotFoundError
 from projections.pagination import Page, check_limit, decode_cursor, page_of
 
@@ -78,7 +78,19 @@ class AccountTotals:
     position: int
 
 
-class LedgerEntriesView(AccountBalances):
+# What the books owe each user as of a position: the last line at or before it of each of their
+# two accounts, summed per user, in one set-based pass (DISTINCT ON walks the primary key).
+_USER_BALANCES = (
+    "SELECT split_part(account, ':', 2) AS user_id, SUM(balance_after_stroops) AS balance_stroops"
+    " FROM (SELECT DISTINCT ON (account) account, balance_after_stroops"
+    " FROM rm_ledger_entries.entries"
+    " WHERE (account LIKE 'user:%%:available' OR account LIKE 'user:%%:reserved')"
+    " AND position <= %(as_of)s ORDER BY account, position DESC, line DESC) AS last_lines"
+    " GROUP BY 1"
+)
+
+
+class LedgerEntriesView(AccountBalances, UserBalancesAsOf):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
 
@@ -154,6 +166,13 @@ class LedgerEntriesView(AccountBalances):
                 (account, position),
             ).fetchone()
         return (0, None) if row is None else (int(row["balance_after_stroops"]), row["occurred_at"])
+
+    def user_balances_as_of(self, position: int) -> dict[str, int]:
+        """Every user a posting at or before `position` touched: available + reserved stroops
+        as of it."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(_USER_BALANCES, {"as_of": position}).fetchall()
+        return {r["user_id"]: int(r["balance_stroops"]) for r in rows}
 
     def transaction(self, event_id: str) -> list[EntryRow]:
         """The statement lines of one event (both sides of each posting), in posting order."""
