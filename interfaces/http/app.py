@@ -14,6 +14,7 @@ from interfaces.http.accounts import AccountsController, TransactionsController
 from interfaces.http.admin import AdminController
 from interfaces.http.api_keys import ApiKeysController, me_alias
 from interfaces.http.audit import AuditController
+from interfaces.http.balance_proofs import BalanceProofsController
 from interfaces.http.commit_signal import CommitSignal
 from interfaces.http.contract.docs_page import DocumentPlugin, SwaggerPage
 from interfaces.http.contract.document import Contract
@@ -59,6 +60,7 @@ def create_app(services: Services) -> Litestar:
             ApiKeysController,
             me_alias,
             UsersController,
+            BalanceProofsController,
             AirtmLinksController,
             TopUpsController,
             WalletsController,
