@@ -31,6 +31,7 @@ from application.orders import Orders
 from application.payment_providers import FiatProvider, PaymentProvider
 from application.ports import EscrowProvider, StellarNetwork, WalletKeys
 from application.reconciliation import Reconciler
+from application.reserves import Reserves
 from application.sagas import Sagas
 from application.topups import TopUps
 from application.users import Users
@@ -90,6 +91,8 @@ class UseCases:
     payment_providers: dict[str, PaymentProvider]
     # The Merkle sum tree over users' balances and their inclusion proofs (docs/audit.md).
     balance_proofs: BalanceProofs
+    # What the books owe by class of holder against what the chain holds (GET /audit/reserves).
+    reserves: Reserves
 
 
 @dataclass(frozen=True)

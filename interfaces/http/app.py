@@ -32,6 +32,7 @@ from interfaces.http.incoming_webhooks import IncomingWebhooksController
 from interfaces.http.live_feed import LiveFeed
 from interfaces.http.metrics import METRICS_PATH, metrics_route, shared_state
 from interfaces.http.orders import OrdersController
+from interfaces.http.reserves import ReservesController
 from interfaces.http.topups import AirtmLinksController, TopUpsController
 from interfaces.http.users import UsersController
 from interfaces.http.wallets import WalletsController
@@ -71,6 +72,7 @@ def create_app(services: Services) -> Litestar:
             AdminController,
             EventsController,
             AuditController,
+            ReservesController,
             AccountsController,
             TransactionsController,
             WebhookEndpointsController,

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.ports import AccountBalances, UserBalancesAsOf
+from application.ports import AccountBalances, BooksAsOf
 from domain.errors import NotFoundError
+from domain.postings import EXTERNAL_AIRTM
 from projections.pagination import Page, check_limit, decode_cursor, page_of
 
 # Statement lines are paged by (position, line) packed into one integer cursor.
@@ -90,7 +91,22 @@ _USER_BALANCES = (
 )
 
 
-class LedgerEntriesView(AccountBalances, UserBalancesAsOf):
+# Every account's balance as of a position, the same way, and per user what crossed the fiat ramp
+# by then (their lines against external:airtm: top-ups in, fiat withdrawals out).
+_BALANCES_AS_OF = (
+    "SELECT DISTINCT ON (account) account, balance_after_stroops"
+    " FROM rm_ledger_entries.entries WHERE position <= %(as_of)s"
+    " ORDER BY account, position DESC, line DESC"
+)
+_OFF_CHAIN_AS_OF = (
+    "SELECT split_part(account, ':', 2) AS user_id, SUM(amount_stroops) AS off_chain_stroops"
+    " FROM rm_ledger_entries.entries"
+    " WHERE account LIKE 'user:%%' AND counterparty = %(ramp)s AND position <= %(as_of)s"
+    " GROUP BY 1 HAVING SUM(amount_stroops) <> 0"
+)
+
+
+class LedgerEntriesView(AccountBalances, BooksAsOf):
     def __init__(self, pool: Any) -> None:
         self._pool = pool
 
@@ -173,6 +189,21 @@ class LedgerEntriesView(AccountBalances, UserBalancesAsOf):
         with self._pool.connection() as conn:
             rows = conn.execute(_USER_BALANCES, {"as_of": position}).fetchall()
         return {r["user_id"]: int(r["balance_stroops"]) for r in rows}
+
+    def balances_as_of(self, position: int) -> dict[str, int]:
+        """Every ledger account a posting at or before `position` touched: its balance then."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(_BALANCES_AS_OF, {"as_of": position}).fetchall()
+        return {r["account"]: int(r["balance_after_stroops"]) for r in rows}
+
+    def off_chain_as_of(self, position: int) -> dict[str, int]:
+        """Per user, the net of their lines against the fiat ramp up to `position` (what their
+        wallet does not hold of their balance); users it is zero for are left out."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                _OFF_CHAIN_AS_OF, {"as_of": position, "ramp": EXTERNAL_AIRTM}
+            ).fetchall()
+        return {r["user_id"]: int(r["off_chain_stroops"]) for r in rows}
 
     def transaction(self, event_id: str) -> list[EntryRow]:
         """The statement lines of one event (both sides of each posting), in posting order."""
