@@ -317,6 +317,24 @@ class AccountBalances(Protocol):
         """A ledger account's balance in stroops (0 for an account never posted to)."""
 
 
+class UserBalancesAsOf(Protocol):
+    def position(self) -> int:
+        """The log position the books (the ledger-entries read model) have reached."""
+
+    def user_balances_as_of(self, position: int) -> dict[str, int]:
+        """Every user a posting at or before `position` touched, with their available +
+        reserved stroops as of it (zero for one whose balance went back to zero)."""
+
+
+class BooksAsOf(UserBalancesAsOf, Protocol):
+    def balances_as_of(self, position: int) -> dict[str, int]:
+        """Every ledger account a posting at or before `position` touched, with its balance."""
+
+    def off_chain_as_of(self, position: int) -> dict[str, int]:
+        """Per user, what crossed the fiat ramp by `position` (top-ups in minus fiat
+        withdrawals out), for users it is not zero for."""
+
+
 class ReadModelProgress(Protocol):
     def wait_for(self, position: int, timeout_s: float) -> bool:
         """Blocks until the read model has applied `position`, at most `timeout_s`; False

@@ -19,6 +19,7 @@ from dramatiq.brokers.redis import RedisBroker
 from application.airtm_links import AirtmLinks
 from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
+from application.balance_proofs import BalanceProofs
 from application.balances import Balances
 from application.deposits import Deposits
 from application.disputes import Disputes
@@ -29,6 +30,7 @@ from application.incoming_webhooks import IncomingWebhooks
 from application.ledger import Ledger
 from application.orders import OrderLimits, Orders
 from application.reconciliation import Reconciler, ReconciliationSources
+from application.reserves import Reserves, ReserveSources
 from application.sagas import Sagas
 from application.stellar_payments import StellarPayments
 from application.topups import TopUpLimits, TopUps
@@ -38,6 +40,7 @@ from application.webhook_deliveries import DeliveryLimits, WebhookDeliveries
 from application.webhooks import WebhookEndpoints
 from application.withdrawals import WithdrawalLimits, Withdrawals
 from domain import identifiers
+from domain.users import platform_user_id
 from infrastructure.airtm.client import AirtmClient
 from infrastructure.airtm.disabled import FiatNotEnabled
 from infrastructure.observability.actor_telemetry import ActorTelemetry
@@ -306,6 +309,18 @@ def _use_cases(
             "crypto": StellarPayments(ledger, network),
             **({"airtm": fiat} if settings.airtm_enabled else {}),
         },
+        balance_proofs=BalanceProofs(views.ledger_entries, settings.audit_proof_secret.encode()),
+        reserves=Reserves(
+            ReserveSources(
+                books=views.ledger_entries,
+                wallets=views.wallets,
+                escrows=views.orders,
+                network=network,
+                escrow_provider=provider,
+                platform_user_id=platform_user_id,
+            ),
+            clock,
+        ),
     )
 
 

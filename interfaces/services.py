@@ -19,6 +19,7 @@ import redis
 from application.airtm_links import AirtmLinks
 from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
+from application.balance_proofs import BalanceProofs
 from application.balances import Balances
 from application.deposits import Deposits
 from application.disputes import Disputes
@@ -30,6 +31,7 @@ from application.orders import Orders
 from application.payment_providers import FiatProvider, PaymentProvider
 from application.ports import EscrowProvider, StellarNetwork, WalletKeys
 from application.reconciliation import Reconciler
+from application.reserves import Reserves
 from application.sagas import Sagas
 from application.topups import TopUps
 from application.users import Users
@@ -86,6 +88,10 @@ class UseCases:
     fiat_reconciler: FiatReconciler
     # The providers PAYMENT_PROVIDERS enables, by name (`crypto`, `airtm`).
     payment_providers: dict[str, PaymentProvider]
+    # The Merkle sum tree over users' balances and their inclusion proofs (docs/audit.md).
+    balance_proofs: BalanceProofs
+    # What the books owe by class of holder against what the chain holds (GET /audit/reserves).
+    reserves: Reserves
 
 
 @dataclass(frozen=True)
