@@ -98,6 +98,8 @@ class ChainTransaction:
     valid_until: datetime | None = None  # its time bounds' end (None: unbounded)
     memo_hash: bytes | None = None  # its MEMO_HASH, when it carries one
     calls: tuple[ContractCall, ...] = ()
+    # The manage-data entries it sets, in operation order: (name, value; None deletes).
+    data: tuple[tuple[str, bytes | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,10 @@ class StellarNetwork(Protocol):
 
     def lookup(self, transaction_hash: str) -> Submission | None:
         """APPLIED or FAILED when the transaction is in a ledger, None when it is not."""
+
+    def transaction(self, transaction_hash: str) -> ChainTransaction | None:
+        """The transaction as read back from a ledger (memo, manage data, …); None when no
+        ledger has it."""
 
     def friendbot(self, address: str) -> str | None:
         """Funds a new account with test XLM; returns the transaction hash."""
@@ -179,6 +185,17 @@ class WalletKeys(Protocol):
         starting_xlm_stroops: int,
         valid_until: datetime,
     ) -> SignedEnvelope: ...
+
+    def sign_anchor(
+        self,
+        step: str,
+        source: str,
+        memo_hash: bytes,
+        data: Sequence[tuple[str, bytes]],
+        valid_until: datetime,
+    ) -> SignedEnvelope:
+        """A transaction of `source` moving nothing: MEMO_HASH `memo_hash` and one manage-data
+        operation per (name, value) of `data` (an audit anchor)."""
 
     def sign_xdr(self, step: str, address: str, unsigned_xdr: str) -> SignedEnvelope:
         """Signs a transaction someone else built (Trustless Work) with `address`'s key."""

@@ -19,6 +19,7 @@ from dramatiq.brokers.redis import RedisBroker
 from application.airtm_links import AirtmLinks
 from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
+from application.audit_anchors import AuditAnchors
 from application.balance_proofs import BalanceProofs
 from application.balances import Balances
 from application.deposits import Deposits
@@ -64,6 +65,7 @@ from infrastructure.webhooks.sender import WebhookSender
 from interfaces.services import Resources, Services, UseCases, Views
 from interfaces.settings import Settings
 from projections.api_keys.view import ApiKeysView
+from projections.audit_anchors.view import AuditAnchorsView
 from projections.balances.view import BalancesView
 from projections.deposits.view import DepositsView
 from projections.disputes.view import DisputesView
@@ -248,6 +250,8 @@ def _use_cases(
     sagas.register(identifiers.WITHDRAWAL, withdrawals.park, withdrawals.retry)
     sagas.register(identifiers.ORDER, orders.park, orders.retry)
     sagas.register(identifiers.TOPUP, topups.park, topups.retry)
+    audit_anchors = AuditAnchors(ledger, keys, network, lambda: platform_address(ledger), clock)
+    sagas.register(identifiers.ANCHOR, audit_anchors.park, audit_anchors.retry)
     provider = resources.escrow_provider
     webhooks = WebhookEndpoints(
         ledger,
@@ -309,6 +313,7 @@ def _use_cases(
             "crypto": StellarPayments(ledger, network),
             **({"airtm": fiat} if settings.airtm_enabled else {}),
         },
+        audit_anchors=audit_anchors,
         balance_proofs=BalanceProofs(views.ledger_entries, settings.audit_proof_secret.encode()),
         reserves=Reserves(
             ReserveSources(
@@ -340,6 +345,7 @@ def _views(pool: Pool, currency: str, stores: dict[str, ProjectionStore]) -> Vie
         audit_log=AuditLogView(pool),
         webhook_endpoints=WebhookEndpointsView(pool),
         topups=TopUpsView(pool),
+        audit_anchors=AuditAnchorsView(pool),
     )
 
 

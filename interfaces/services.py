@@ -19,6 +19,7 @@ import redis
 from application.airtm_links import AirtmLinks
 from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
+from application.audit_anchors import AuditAnchors
 from application.balance_proofs import BalanceProofs
 from application.balances import Balances
 from application.deposits import Deposits
@@ -49,6 +50,7 @@ from infrastructure.webhooks.deliveries import DeliveryLog
 from infrastructure.webhooks.secrets import SealedWebhookSecrets
 from interfaces.settings import Settings
 from projections.api_keys.view import ApiKeysView
+from projections.audit_anchors.view import AuditAnchorsView
 from projections.balances.view import BalancesView
 from projections.deposits.view import DepositsView
 from projections.disputes.view import DisputesView
@@ -90,6 +92,8 @@ class UseCases:
     payment_providers: dict[str, PaymentProvider]
     # The Merkle sum tree over users' balances and their inclusion proofs (docs/audit.md).
     balance_proofs: BalanceProofs
+    # Anchors of the audit chain on Stellar (docs/audit.md).
+    audit_anchors: AuditAnchors
     # What the books owe by class of holder against what the chain holds (GET /audit/reserves).
     reserves: Reserves
 
@@ -110,6 +114,7 @@ class Views:
     audit_log: AuditLogView
     webhook_endpoints: WebhookEndpointsView
     topups: TopUpsView
+    audit_anchors: AuditAnchorsView
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     saga_step_time_limit_ms: int = 120_000
     saga_stall_s: int = 300
     reconcile_interval_s: int = 300
+    # An anchor of the audit chain on Stellar every this many log positions or seconds.
+    audit_anchor_every_events: int = 1000
+    audit_anchor_interval_s: int = 3600
     auto_release_interval_s: int = 30
     worker_threads: int = 8
     broker_namespace: str = "ledgerline"
@@ -210,6 +213,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         saga_stall_s=reader.integer("SAGA_STALL_S", 300, 1, 86_400),
         reconcile_interval_s=reader.integer("RECONCILE_INTERVAL_S", 300, 1, 86_400),
+        audit_anchor_every_events=reader.integer("AUDIT_ANCHOR_EVERY_EVENTS", 1000, 1, 10_000_000),
+        audit_anchor_interval_s=reader.integer("AUDIT_ANCHOR_INTERVAL_S", 3600, 1, 604_800),
         auto_release_interval_s=reader.integer("AUTO_RELEASE_INTERVAL_S", 30, 1, 86_400),
         worker_threads=reader.integer("WORKER_THREADS", 8, 1, 256),
         broker_namespace=environ.get("LEDGERLINE_BROKER_NAMESPACE") or "ledgerline",

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Iterable
 from typing import Final
 
 from dramatiq.brokers.redis import RedisBroker
 
+from application.anchor_schedule import AnchorPolicy, AnchorSchedule
 from application.context import SYSTEM
+from domain.audit_anchors import STARTED
 from infrastructure.outages import is_outage
 from infrastructure.postgres.idempotency import PURGE_BATCH_MAX as IDEMPOTENCY_PURGE_BATCH_MAX
 from infrastructure.webhooks.deliveries import PURGE_BATCH_MAX as DELIVERY_PURGE_BATCH_MAX
@@ -21,6 +24,7 @@ from interfaces.services import Services
 from interfaces.workers.deposit_monitor import DepositMonitor
 from interfaces.workers.outbox import OutboxRelay, sweep_stalled
 from interfaces.workers.runner import Loop, Runner
+from interfaces.workers.saga_messages import step_message
 from interfaces.workers.webhook_dispatch import WebhookDispatcher
 from projections.log_reader import PAGE_SIZE, LogReader
 from projections.stalls import EventNotAppliedError, Stalls
@@ -38,6 +42,9 @@ RECONCILER: Final = "reconciler"
 AIRTM_RECONCILER: Final = "airtm-reconciler"
 AUTO_RELEASE: Final = "auto-release"
 WEBHOOK_DISPATCH: Final = "webhook-dispatch"
+AUDIT_ANCHOR: Final = "audit-anchor"
+# How often the anchor loop asks whether an anchor is due (its own schedule is the settings').
+ANCHOR_POLL_S: Final = 1.0
 SAGA_LOOPS: Final = (
     OUTBOX,
     DEPOSIT_MONITOR,
@@ -45,6 +52,7 @@ SAGA_LOOPS: Final = (
     AUTO_RELEASE,
     WEBHOOK_DISPATCH,
     AIRTM_RECONCILER,
+    AUDIT_ANCHOR,
 )
 # The event store's NOTIFY channel when its recorder does not name one.
 DEFAULT_LOG_CHANNEL: Final = "ledger_events"
@@ -208,6 +216,41 @@ def auto_release_loop(services: Services) -> Loop:
     )
 
 
+def audit_anchor_loop(services: Services, broker: RedisBroker) -> Loop:
+    """Starts an anchor of the chain's head when one is due (application/anchor_schedule.py),
+    and asks again for the step of an anchor stalled longer than SAGA_STALL_S (a message lost
+    with Redis, say): the saga itself is the workers'."""
+    resources, settings, views = services.resources, services.settings, services.views
+    stores = resources.projections
+    schedule = AnchorSchedule(
+        views.feed,
+        views.audit_anchors,
+        lambda: min(stores["ledger_entries"].position(), stores["audit_anchors"].position()),
+        services.use_cases.balance_proofs,
+        services.use_cases.audit_anchors,
+        AnchorPolicy(settings.audit_anchor_every_events, settings.audit_anchor_interval_s),
+        resources.clock,
+    )
+
+    def step() -> bool:
+        newest = views.audit_anchors.latest()
+        if newest is not None and newest.status == STARTED and newest.parked_step is None:
+            stalled_s = (resources.clock() - newest.updated_at).total_seconds()
+            if stalled_s > settings.saga_stall_s:
+                log.warning(
+                    "anchor %s stalled since %s; re-enqueuing", newest.anchor_id, newest.updated_at
+                )
+                broker.enqueue(
+                    step_message(
+                        newest.anchor_id, f"sweeper:{newest.position}", message_id=str(uuid.uuid4())
+                    )
+                )
+            return False
+        return schedule.step()
+
+    return Loop(AUDIT_ANCHOR, step, idle_wait_s=ANCHOR_POLL_S, follows_log=False)
+
+
 def loop_names(projection_names: Iterable[str]) -> list[str]:
     """The names `default_loops` gives its loops (with a broker), for readiness without
     building them."""
@@ -245,6 +288,7 @@ def default_loops(
                 reader,
             ),
             airtm_reconciler_loop(services),
+            audit_anchor_loop(services, broker),
         ]
     return loops
 
