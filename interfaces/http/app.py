@@ -14,6 +14,7 @@ from interfaces.http.accounts import AccountsController, TransactionsController
 from interfaces.http.admin import AdminController
 from interfaces.http.api_keys import ApiKeysController, me_alias
 from interfaces.http.audit import AuditController
+from interfaces.http.audit_anchors import AuditAnchorsController
 from interfaces.http.balance_proofs import BalanceProofsController
 from interfaces.http.commit_signal import CommitSignal
 from interfaces.http.contract.docs_page import DocumentPlugin, SwaggerPage
@@ -73,6 +74,7 @@ def create_app(services: Services) -> Litestar:
             EventsController,
             AuditController,
             ReservesController,
+            AuditAnchorsController,
             AccountsController,
             TransactionsController,
             WebhookEndpointsController,
