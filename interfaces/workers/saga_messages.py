@@ -49,7 +49,7 @@ TRIGGERS: Final[dict[type, str]] = {
     TopUp.Created: identifiers.TOPUP,
     TopUp.CancelRequested: identifiers.TOPUP,
     TopUp.Retried: identifiers.TOPUP,
-    AuditAnchor.Started: identifiers.ANCHOR,
+    AuditAnchor.Created: identifiers.ANCHOR,
     AuditAnchor.Retried: identifiers.ANCHOR,
 }
 

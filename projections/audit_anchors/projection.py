@@ -37,7 +37,7 @@ class AuditAnchorsProjection(Projection):
         "CREATE INDEX anchors_status_idx ON anchors (status)",
     )
 
-    @handles(AuditAnchor.Started)
+    @handles(AuditAnchor.Created)
     def _started(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         cursor.execute(
             "INSERT INTO anchors (anchor_position, anchor_id, head_hash, balances_root,"

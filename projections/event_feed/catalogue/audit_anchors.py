@@ -16,7 +16,7 @@ def _anchor(e: Any) -> Payload:
     return {"anchorId": originator(e, ANC), "position": e.position}
 
 
-@entry(AuditAnchor.Started, "audit.anchor_started", "AuditAnchor", prefix=ANC, public=False)
+@entry(AuditAnchor.Created, "audit.anchor_started", "AuditAnchor", prefix=ANC, public=False)
 def _started(e: Any) -> Payload:
     return {
         **_anchor(e),
