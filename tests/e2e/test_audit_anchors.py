@@ -13,6 +13,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 
@@ -32,7 +33,7 @@ ANCHOR_TIMEOUT_S = 30.0
 def anchoring(stack: Stack, every_events: int = 3) -> None:
     """Restarts the runner with anchors due every `every_events` positions or second (the test
     stack's own settings never anchor, so no other test's log changes)."""
-    settings = dataclasses.replace(
+    settings = msgspec.structs.replace(
         stack.services.settings,
         audit_anchor_every_events=every_events,
         audit_anchor_interval_s=1,
@@ -168,22 +169,42 @@ def test_an_anchor_survives_a_killed_worker_and_a_lost_answer_without_a_second_t
         faults.clear()
         faults.inject({"route": HORIZON_SUBMIT, "mode": "timeout_after_apply", "count": 1})
         with worker_process(stack, tmp_path):
-            anchor = anchored(stack, auditor)
+            anchored(stack, auditor)
+            anchors = wait_until(
+                lambda: _all_anchored(stack, auditor),
+                timeout_s=ANCHOR_TIMEOUT_S,
+                message="every anchor on chain",
+            )
+        assert faults.fired(HORIZON_SUBMIT, "timeout_after_apply"), "no answer was lost"
     finally:
         faults.clear()
-    sent = [
-        t
-        for t in anchor_transactions(stack, platform)
-        if t.memo_hash == bytes.fromhex(anchor["headHash"])
-    ]
-    assert [t.transaction_hash for t in sent] == [anchor["transactionHash"]]
-    assert _signed_anchors(stack) == 1  # the recorded envelope was settled, never re-signed
+    on_chain = anchor_transactions(stack, platform)
+    assert len(on_chain) == len(anchors), (on_chain, anchors)
+    for anchor in anchors:
+        sent = [t for t in on_chain if t.memo_hash == bytes.fromhex(anchor["headHash"])]
+        assert [t.transaction_hash for t in sent] == [anchor["transactionHash"]]
+        # Its recorded envelope was settled, never voided and signed again.
+        assert _signed(stack, anchor["id"]) == 1, _anchor_rows(stack)
 
 
-def _signed_anchors(stack: Stack) -> int:
+def _all_anchored(stack: Stack, key: str) -> list[dict[str, Any]] | None:
+    anchors = stack.client(key).get("/audit/anchors", params={"limit": 100}).json()["data"]
+    return anchors if anchors and all(a["status"] == "ANCHORED" for a in anchors) else None
+
+
+def _signed(stack: Stack, anchor_id: str) -> int:
     with stack.services.resources.pool.connection() as conn:
         row = conn.execute(
             "SELECT count(*) AS n FROM rm_event_feed.events"
-            " WHERE type = 'audit.anchor_transaction_signed'"
+            " WHERE type = 'audit.anchor_transaction_signed' AND aggregate_id = %s",
+            (anchor_id,),
         ).fetchone()
     return int(row["n"])
+
+
+def _anchor_rows(stack: Stack) -> list[Any]:
+    with stack.services.resources.pool.connection() as conn:
+        return conn.execute(
+            "SELECT position, type, envelope::text FROM rm_event_feed.events"
+            " WHERE aggregate_type = 'AuditAnchor' ORDER BY position"
+        ).fetchall()
