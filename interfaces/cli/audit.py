@@ -108,12 +108,19 @@ def _anchors_json(anchored: AnchorVerdict) -> dict[str, object]:
 def _echo_anchors(anchored: AnchorVerdict) -> None:
     first = anchored.first_break
     if first is None:
-        click.echo(f"OK: {anchored.anchors} anchors on Stellar match the recomputed chain")
+        count = (
+            "1 anchor on Stellar matches"
+            if anchored.anchors == 1
+            else (f"{anchored.anchors} anchors on Stellar match")
+        )
+        click.echo(f"OK: {count} the recomputed chain")
         return
-    click.echo(
-        f"ANCHOR BROKEN at position {first.position}: {first.problem}"
-        f" (the anchor before it, at position {first.previous_anchor}, holds)"
+    before = (
+        f"the anchor before it, at position {first.previous_anchor}, holds"
+        if first.previous_anchor
+        else "no anchor before it holds"
     )
+    click.echo(f"ANCHOR BROKEN at position {first.position}: {first.problem} ({before})")
     if anchored.first_altered is not None:
         click.echo(f"first altered event at position {anchored.first_altered}")
     else:

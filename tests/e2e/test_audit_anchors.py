@@ -116,6 +116,12 @@ def test_the_runner_anchors_the_chain_head_on_stellar_and_verify_names_a_tampere
     assert stack.runner is not None
     stack.runner.stop()  # nothing is appended while the database is checked and tampered with
     stack.runner = None
+    shown = CliRunner().invoke(
+        cli, ["audit", "verify", "--anchors"], env=process_environment(stack.services)
+    )
+    print(shown.output)
+    assert shown.exit_code == 0, shown.output
+    assert "the recomputed chain" in shown.output
     exit_code, untouched = verify_anchors(stack)
     assert exit_code == 0, untouched
     assert untouched["anchors"]["ok"] and untouched["anchors"]["checked"] >= 1
@@ -130,6 +136,12 @@ def test_the_runner_anchors_the_chain_head_on_stellar_and_verify_names_a_tampere
             "UPDATE ledger_events SET state = %s WHERE notification_id = %s",
             (json.dumps(state).encode(), user_position),
         )
+    shown = CliRunner().invoke(
+        cli, ["audit", "verify", "--anchors"], env=process_environment(stack.services)
+    )
+    print(shown.output)  # what an auditor sees (docs/audit.md shows it)
+    assert shown.exit_code == 1
+    assert f"first altered event at position {user_position}" in shown.output
     exit_code, tampered = verify_anchors(stack)
     assert exit_code == 1
     first_anchor_past = min(
