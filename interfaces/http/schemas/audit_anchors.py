@@ -34,7 +34,7 @@ def anchor_body(row: AnchorRow) -> AnchorBody:
         transaction_hash=row.transaction_hash,
         stellar_ledger=row.stellar_ledger,
         signer=row.signer,
-        started_at=iso(row.started_at),
+        started_at=iso(row.started_at) or "",
         anchored_at=iso(row.anchored_at) if row.anchored_at else None,
         park_reason=row.park_reason,
     )
