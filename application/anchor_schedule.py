@@ -98,6 +98,8 @@ class AnchorSchedule:
         waited_s = (self._clock() - since).total_seconds()
         if moved < self._policy.every_events and waited_s < self._policy.interval_s:
             return None
+        if self._starter.signer() is None:
+            return None  # no active platform wallet to send it yet: build no tree for nothing
         root = self._proofs.tree_at(position).root
         return AnchorPlan(position, head_hash, root.hash.hex(), root.sum_stroops)
 

@@ -78,6 +78,10 @@ class AuditAnchors:
         self._platform_address = platform_address
         self._clock = clock
 
+    def signer(self) -> str | None:
+        """The platform wallet that sends anchors, None until it is active."""
+        return self._platform_address()
+
     def start(self, plan: AnchorPlan, context: CommandContext) -> str | None:
         """Records a new anchor of `plan` and answers its public id; None when `position` is
         anchored already (a second start collides with the first) or there is no active
