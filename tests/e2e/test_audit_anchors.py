@@ -220,3 +220,47 @@ def _anchor_rows(stack: Stack) -> list[Any]:
             "SELECT position, type, envelope::text FROM rm_event_feed.events"
             " WHERE aggregate_type = 'AuditAnchor' ORDER BY position"
         ).fetchall()
+
+
+def test_an_anchor_the_network_keeps_refusing_is_parked_and_an_operators_retry_anchors_it(
+    isolated_stack: Stack,
+) -> None:
+    stack = isolated_stack
+    assert stack.sandbox is not None
+    platform = platform_ready(stack)
+    auditor = stack.key("audit")
+    faults = stack.sandbox.faults
+    refusal = faults.inject(
+        {
+            "route": HORIZON_SUBMIT,
+            "mode": "force_tx_result",
+            "result_code": "tx_insufficient_balance",
+            "count": None,
+        }
+    )
+    try:
+        anchoring(stack)
+
+        def parked() -> dict[str, Any] | None:
+            page = stack.client(auditor).get("/audit/anchors").json()["data"]
+            return next((a for a in page if a["status"] == "PARKED"), None)
+
+        anchor = wait_until(parked, timeout_s=ANCHOR_TIMEOUT_S, interval_s=0.2, message="parked")
+    finally:
+        faults.remove(refusal)
+    assert anchor["transactionHash"] is None
+    assert "tx_insufficient_balance" in (anchor["parkReason"] or "")
+    assert anchor_transactions(stack, platform) == []
+    retried = stack.client().post(f"/admin/sagas/{anchor['id']}/retry")
+    assert retried.status_code == 200, retried.text
+    anchors = wait_until(
+        lambda: _all_anchored(stack, auditor), timeout_s=ANCHOR_TIMEOUT_S, message="anchored"
+    )
+    done = next(a for a in anchors if a["id"] == anchor["id"])
+    sent = [
+        t
+        for t in anchor_transactions(stack, platform)
+        if t.memo_hash == bytes.fromhex(done["headHash"])
+    ]
+    assert [t.transaction_hash for t in sent] == [done["transactionHash"]]
+    assert len(anchor_transactions(stack, platform)) == len(anchors)
