@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Iterable
 from typing import Final
 
@@ -16,7 +15,6 @@ from dramatiq.brokers.redis import RedisBroker
 
 from application.anchor_schedule import AnchorPolicy, AnchorSchedule
 from application.context import SYSTEM
-from domain.audit_anchors import STARTED
 from infrastructure.outages import is_outage
 from infrastructure.postgres.idempotency import PURGE_BATCH_MAX as IDEMPOTENCY_PURGE_BATCH_MAX
 from infrastructure.webhooks.deliveries import PURGE_BATCH_MAX as DELIVERY_PURGE_BATCH_MAX
@@ -24,7 +22,6 @@ from interfaces.services import Services
 from interfaces.workers.deposit_monitor import DepositMonitor
 from interfaces.workers.outbox import OutboxRelay, sweep_stalled
 from interfaces.workers.runner import Loop, Runner
-from interfaces.workers.saga_messages import step_message
 from interfaces.workers.webhook_dispatch import WebhookDispatcher
 from projections.log_reader import PAGE_SIZE, LogReader
 from projections.stalls import EventNotAppliedError, Stalls
@@ -216,10 +213,10 @@ def auto_release_loop(services: Services) -> Loop:
     )
 
 
-def audit_anchor_loop(services: Services, broker: RedisBroker) -> Loop:
-    """Starts an anchor of the chain's head when one is due (application/anchor_schedule.py),
-    and asks again for the step of an anchor stalled longer than SAGA_STALL_S (a message lost
-    with Redis, say): the saga itself is the workers'."""
+def audit_anchor_loop(services: Services) -> Loop:
+    """Starts an anchor of the chain's head when one is due (application/anchor_schedule.py);
+    the saga itself is the workers' (an anchor stalled past SAGA_STALL_S is re-enqueued by the
+    housekeeping's stall sweeper, like every saga)."""
     resources, settings, views = services.resources, services.settings, services.views
     stores = resources.projections
     schedule = AnchorSchedule(
@@ -232,23 +229,7 @@ def audit_anchor_loop(services: Services, broker: RedisBroker) -> Loop:
         resources.clock,
     )
 
-    def step() -> bool:
-        newest = views.audit_anchors.latest()
-        if newest is not None and newest.status == STARTED and newest.parked_step is None:
-            stalled_s = (resources.clock() - newest.updated_at).total_seconds()
-            if stalled_s > settings.saga_stall_s:
-                log.warning(
-                    "anchor %s stalled since %s; re-enqueuing", newest.anchor_id, newest.updated_at
-                )
-                broker.enqueue(
-                    step_message(
-                        newest.anchor_id, f"sweeper:{newest.position}", message_id=str(uuid.uuid4())
-                    )
-                )
-            return False
-        return schedule.step()
-
-    return Loop(AUDIT_ANCHOR, step, idle_wait_s=ANCHOR_POLL_S, follows_log=False)
+    return Loop(AUDIT_ANCHOR, schedule.step, idle_wait_s=ANCHOR_POLL_S, follows_log=False)
 
 
 def loop_names(projection_names: Iterable[str]) -> list[str]:
@@ -288,7 +269,7 @@ def default_loops(
                 reader,
             ),
             airtm_reconciler_loop(services),
-            audit_anchor_loop(services, broker),
+            audit_anchor_loop(services),
         ]
     return loops
 

@@ -251,6 +251,8 @@ def test_an_anchor_the_network_keeps_refusing_is_parked_and_an_operators_retry_a
     assert anchor["transactionHash"] is None
     assert "tx_insufficient_balance" in (anchor["parkReason"] or "")
     assert anchor_transactions(stack, platform) == []
+    listed = stack.client().get("/admin/sagas", params={"status": "PARKED"}).json()["data"]
+    assert [(s["id"], s["kind"]) for s in listed] == [(anchor["id"], "audit_anchor")]
     retried = stack.client().post(f"/admin/sagas/{anchor['id']}/retry")
     assert retried.status_code == 200, retried.text
     anchors = wait_until(
