@@ -7,7 +7,7 @@ from typing import Any
 
 from domain import identifiers
 from domain.audit_anchors import AuditAnchor
-from projections.event_feed.catalogue import Payload, entry, iso_utc, originator
+from projections.event_feed.catalogue import Payload, entry, iso_utc, originator, wire
 
 ANC = identifiers.ANCHOR
 
@@ -22,7 +22,7 @@ def _started(e: Any) -> Payload:
         **_anchor(e),
         "headHash": e.head_hash,
         "balancesRoot": e.balances_root,
-        "balancesSum": str(e.balances_sum_stroops),
+        "balancesSum": wire(e.balances_sum_stroops),
         "signer": e.signer,
     }
 
@@ -57,7 +57,7 @@ def _anchored(e: Any) -> Payload:
         "transactionHash": e.transaction_hash,
         "stellarLedger": e.stellar_ledger,
         "balancesRoot": e.balances_root,
-        "balancesSum": str(e.balances_sum_stroops),
+        "balancesSum": wire(e.balances_sum_stroops),
         "anchoredAt": iso_utc(e.anchored_at),
     }
 
