@@ -98,6 +98,8 @@ class ChainTransaction:
     valid_until: datetime | None = None  # its time bounds' end (None: unbounded)
     memo_hash: bytes | None = None  # its MEMO_HASH, when it carries one
     calls: tuple[ContractCall, ...] = ()
+    # The manage-data entries it sets, in operation order: (name, value; None deletes).
+    data: tuple[tuple[str, bytes | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,10 @@ class StellarNetwork(Protocol):
 
     def lookup(self, transaction_hash: str) -> Submission | None:
         """APPLIED or FAILED when the transaction is in a ledger, None when it is not."""
+
+    def transaction(self, transaction_hash: str) -> ChainTransaction | None:
+        """The transaction as read back from a ledger (memo, manage data, …); None when no
+        ledger has it."""
 
     def friendbot(self, address: str) -> str | None:
         """Funds a new account with test XLM; returns the transaction hash."""
@@ -179,6 +185,17 @@ class WalletKeys(Protocol):
         starting_xlm_stroops: int,
         valid_until: datetime,
     ) -> SignedEnvelope: ...
+
+    def sign_anchor(
+        self,
+        step: str,
+        source: str,
+        memo_hash: bytes,
+        data: Sequence[tuple[str, bytes]],
+        valid_until: datetime,
+    ) -> SignedEnvelope:
+        """A transaction of `source` moving nothing: MEMO_HASH `memo_hash` and one manage-data
+        operation per (name, value) of `data` (an audit anchor)."""
 
     def sign_xdr(self, step: str, address: str, unsigned_xdr: str) -> SignedEnvelope:
         """Signs a transaction someone else built (Trustless Work) with `address`'s key."""
@@ -315,6 +332,24 @@ class DueOrders(Protocol):
 class AccountBalances(Protocol):
     def balance_of(self, account: str) -> int:
         """A ledger account's balance in stroops (0 for an account never posted to)."""
+
+
+class UserBalancesAsOf(Protocol):
+    def position(self) -> int:
+        """The log position the books (the ledger-entries read model) have reached."""
+
+    def user_balances_as_of(self, position: int) -> dict[str, int]:
+        """Every user a posting at or before `position` touched, with their available +
+        reserved stroops as of it (zero for one whose balance went back to zero)."""
+
+
+class BooksAsOf(UserBalancesAsOf, Protocol):
+    def balances_as_of(self, position: int) -> dict[str, int]:
+        """Every ledger account a posting at or before `position` touched, with its balance."""
+
+    def off_chain_as_of(self, position: int) -> dict[str, int]:
+        """Per user, what crossed the fiat ramp by `position` (top-ups in minus fiat
+        withdrawals out), for users it is not zero for."""
 
 
 class ReadModelProgress(Protocol):

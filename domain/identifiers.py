@@ -33,6 +33,7 @@ SAGA: Final = "sag"
 RECONCILIATION: Final = "rec"
 INCOMING_WEBHOOK: Final = "iwh"
 TOPUP: Final = "top"
+ANCHOR: Final = "anc"
 
 
 def encode_uuid(value: UUID) -> str:

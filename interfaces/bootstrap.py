@@ -19,6 +19,8 @@ from dramatiq.brokers.redis import RedisBroker
 from application.airtm_links import AirtmLinks
 from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
+from application.audit_anchors import AuditAnchors
+from application.balance_proofs import BalanceProofs
 from application.balances import Balances
 from application.chain_versions import ChainVersions
 from application.deposits import Deposits
@@ -30,6 +32,7 @@ from application.incoming_webhooks import IncomingWebhooks
 from application.ledger import Ledger
 from application.orders import OrderLimits, Orders
 from application.reconciliation import Reconciler, ReconciliationSources
+from application.reserves import Reserves, ReserveSources
 from application.sagas import Sagas
 from application.stellar_payments import StellarPayments
 from application.topups import TopUpLimits, TopUps
@@ -39,6 +42,7 @@ from application.webhook_deliveries import DeliveryLimits, WebhookDeliveries
 from application.webhooks import WebhookEndpoints
 from application.withdrawals import WithdrawalLimits, Withdrawals
 from domain import identifiers
+from domain.users import platform_user_id
 from infrastructure.airtm.client import AirtmClient
 from infrastructure.airtm.disabled import FiatNotEnabled
 from infrastructure.observability.actor_telemetry import ActorTelemetry
@@ -62,6 +66,7 @@ from infrastructure.webhooks.sender import WebhookSender
 from interfaces.services import Resources, Services, UseCases, Views
 from interfaces.settings import Settings
 from projections.api_keys.view import ApiKeysView
+from projections.audit_anchors.view import AuditAnchorsView
 from projections.balances.view import BalancesView
 from projections.deposits.view import DepositsView
 from projections.disputes.view import DisputesView
@@ -246,6 +251,8 @@ def _use_cases(
     sagas.register(identifiers.WITHDRAWAL, withdrawals.park, withdrawals.retry)
     sagas.register(identifiers.ORDER, orders.park, orders.retry)
     sagas.register(identifiers.TOPUP, topups.park, topups.retry)
+    audit_anchors = AuditAnchors(ledger, keys, network, lambda: platform_address(ledger), clock)
+    sagas.register(identifiers.ANCHOR, audit_anchors.park, audit_anchors.retry)
     provider = resources.escrow_provider
     webhooks = WebhookEndpoints(
         ledger,
@@ -308,6 +315,19 @@ def _use_cases(
             **({"airtm": fiat} if settings.airtm_enabled else {}),
         },
         chain_versions=ChainVersions(ledger),
+        audit_anchors=audit_anchors,
+        balance_proofs=BalanceProofs(views.ledger_entries, settings.audit_proof_secret.encode()),
+        reserves=Reserves(
+            ReserveSources(
+                books=views.ledger_entries,
+                wallets=views.wallets,
+                escrows=views.orders,
+                network=network,
+                escrow_provider=provider,
+                platform_user_id=platform_user_id,
+            ),
+            clock,
+        ),
     )
 
 
@@ -327,6 +347,7 @@ def _views(pool: Pool, currency: str, stores: dict[str, ProjectionStore]) -> Vie
         audit_log=AuditLogView(pool),
         webhook_endpoints=WebhookEndpointsView(pool),
         topups=TopUpsView(pool),
+        audit_anchors=AuditAnchorsView(pool),
     )
 
 

@@ -19,6 +19,8 @@ import redis
 from application.airtm_links import AirtmLinks
 from application.airtm_notices import AirtmNotices
 from application.api_keys import ApiKeys
+from application.audit_anchors import AuditAnchors
+from application.balance_proofs import BalanceProofs
 from application.balances import Balances
 from application.chain_versions import ChainVersions
 from application.deposits import Deposits
@@ -31,6 +33,7 @@ from application.orders import Orders
 from application.payment_providers import FiatProvider, PaymentProvider
 from application.ports import EscrowProvider, StellarNetwork, WalletKeys
 from application.reconciliation import Reconciler
+from application.reserves import Reserves
 from application.sagas import Sagas
 from application.topups import TopUps
 from application.users import Users
@@ -48,6 +51,7 @@ from infrastructure.webhooks.deliveries import DeliveryLog
 from infrastructure.webhooks.secrets import SealedWebhookSecrets
 from interfaces.settings import Settings
 from projections.api_keys.view import ApiKeysView
+from projections.audit_anchors.view import AuditAnchorsView
 from projections.balances.view import BalancesView
 from projections.deposits.view import DepositsView
 from projections.disputes.view import DisputesView
@@ -89,6 +93,12 @@ class UseCases:
     payment_providers: dict[str, PaymentProvider]
     # Which formula the audit chain links with, recorded once per log (domain/audit_chain.py).
     chain_versions: ChainVersions
+    # The Merkle sum tree over users' balances and their inclusion proofs (docs/audit.md).
+    balance_proofs: BalanceProofs
+    # Anchors of the audit chain on Stellar (docs/audit.md).
+    audit_anchors: AuditAnchors
+    # What the books owe by class of holder against what the chain holds (GET /audit/reserves).
+    reserves: Reserves
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,7 @@ class Views:
     audit_log: AuditLogView
     webhook_endpoints: WebhookEndpointsView
     topups: TopUpsView
+    audit_anchors: AuditAnchorsView
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS: Final = ("json", "text")
 PRIVATE_TARGET_POLICIES: Final = ("allow", "deny")
 MASTER_KEY_LENGTH_MIN: Final = 32
+# The balance tree's salts are derived from this; the sandbox and testnet default is public, so
+# mainnet must set its own (whoever knows it can tell whose balance a proof's sibling is).
+AUDIT_PROOF_SECRET_LENGTH_MIN: Final = 32
+DEV_AUDIT_PROOF_SECRET: Final = "ledgerline-dev-audit-proof-secret-not-for-mainnet"  # noqa: S105 - public
 # Circle's USDC issuers; the sandbox issues its own.
 USDC_ISSUERS: Final = {
     "testnet": "GBBD47IF6LWK7P7MDEVSCWR7DPUWV3NY3DTQEVFL4NAT4AQH3ZLLFLA5",
@@ -77,6 +81,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trustless_api_url: str | None = None
     trustless_api_key: str | None = None
     trustless_webhook_secret: str | None = None
+    audit_proof_secret: str = DEV_AUDIT_PROOF_SECRET
     trustless_timeout_s: int = 30
     platform_fee_bps: int = 500
     public_base_url: str | None = None
@@ -98,6 +103,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     saga_step_time_limit_ms: int = 120_000
     saga_stall_s: int = 300
     reconcile_interval_s: int = 300
+    # An anchor of the audit chain on Stellar every this many log positions or seconds.
+    audit_anchor_every_events: int = 1000
+    audit_anchor_interval_s: int = 3600
     auto_release_interval_s: int = 30
     worker_threads: int = 8
     broker_namespace: str = "ledgerline"
@@ -177,6 +185,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         or TRUSTLESS_API_URLS.get(network),
         trustless_api_key=environ.get("TRUSTLESS_API_KEY") or None,
         trustless_webhook_secret=environ.get("TRUSTLESS_WEBHOOK_SECRET") or None,
+        audit_proof_secret=reader.secret("AUDIT_PROOF_SECRET", AUDIT_PROOF_SECRET_LENGTH_MIN)
+        or DEV_AUDIT_PROOF_SECRET,
         trustless_timeout_s=reader.integer("TRUSTLESS_TIMEOUT_S", 30, 1, 120),
         # The escrow contracts refuse a platform fee above 99 % (9 900 basis points).
         platform_fee_bps=reader.integer("PLATFORM_FEE_BPS", 500, 0, 9_900),
@@ -203,6 +213,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         saga_stall_s=reader.integer("SAGA_STALL_S", 300, 1, 86_400),
         reconcile_interval_s=reader.integer("RECONCILE_INTERVAL_S", 300, 1, 86_400),
+        audit_anchor_every_events=reader.integer("AUDIT_ANCHOR_EVERY_EVENTS", 1000, 1, 10_000_000),
+        audit_anchor_interval_s=reader.integer("AUDIT_ANCHOR_INTERVAL_S", 3600, 1, 604_800),
         auto_release_interval_s=reader.integer("AUTO_RELEASE_INTERVAL_S", 30, 1, 86_400),
         worker_threads=reader.integer("WORKER_THREADS", 8, 1, 256),
         broker_namespace=environ.get("LEDGERLINE_BROKER_NAMESPACE") or "ledgerline",
@@ -246,6 +258,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         problems += _airtm_problems(settings)
     if network == "mainnet" and not settings.trustless_api_key:
         problems.append("TRUSTLESS_API_KEY is required when STELLAR_NETWORK=mainnet")
+    if network == "mainnet" and not environ.get("AUDIT_PROOF_SECRET", "").strip():
+        problems.append(
+            "AUDIT_PROOF_SECRET is required when STELLAR_NETWORK=mainnet"
+            f" (at least {AUDIT_PROOF_SECRET_LENGTH_MIN} characters; it salts the balance proofs)"
+        )
     if problems:
         raise ConfigError(problems)
     return settings
@@ -378,6 +395,13 @@ class _Reader:
             name, value = "OFFERHUB_MASTER_KEY", self._get("OFFERHUB_MASTER_KEY")
         if value is not None and len(value) < MASTER_KEY_LENGTH_MIN:
             self._problems.append(f"{name} must be at least {MASTER_KEY_LENGTH_MIN} characters")
+            return None
+        return value
+
+    def secret(self, name: str, length_min: int) -> str | None:
+        value = self._get(name)
+        if value is not None and len(value) < length_min:
+            self._problems.append(f"{name} must be at least {length_min} characters")
             return None
         return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.api_keys.projection import ApiKeysProjection
+from projections.audit_anchors.projection import AuditAnchorsProjection
 from projections.balances.projection import BalancesProjection
 from projections.deposits.projection import DepositsProjection
 from projections.disputes.projection import DisputesProjection
@@ -33,4 +34,5 @@ def all_projections() -> list[Projection]:
         DisputesProjection(),
         WebhookEndpointsProjection(),
         TopUpsProjection(),
+        AuditAnchorsProjection(),
     ]

@@ -27,6 +27,7 @@ from stellar_sdk.exceptions import (
 
 from application.ports import (
     ChainAccount,
+    ChainTransaction,
     Outcome,
     Payment,
     PaymentsPage,
@@ -101,6 +102,15 @@ class HorizonNetwork:
             stellar_ledger_sequence=record.get("ledger"),
             codes=codes_of_result_xdr(record.get("result_xdr", "")),
         )
+
+    def transaction(self, transaction_hash: str) -> ChainTransaction | None:
+        try:
+            record = self._server.transactions().transaction(transaction_hash).call()
+        except NotFoundError:
+            return None
+        except (BaseHorizonError, ConnectionError) as error:
+            raise _unavailable("reading a transaction", error) from None
+        return transaction_facts(record, self.passphrase)
 
     def payments(self, cursor: str, limit: int) -> PaymentsPage:
         try:

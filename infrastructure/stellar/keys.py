@@ -5,6 +5,7 @@ the moment of signing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
@@ -67,6 +68,20 @@ class StellarKeys:
             destination=destination, starting_balance=Amount(starting_xlm_stroops).to_wire()
         )
         return self._sign(step, funder, builder, valid_until)
+
+    def sign_anchor(
+        self,
+        step: str,
+        source: str,
+        memo_hash: bytes,
+        data: Sequence[tuple[str, bytes]],
+        valid_until: datetime,
+    ) -> SignedEnvelope:
+        builder = self._builder(source)
+        for name, value in data:
+            builder.append_manage_data_op(data_name=name, data_value=value)
+        builder.add_hash_memo(memo_hash)
+        return self._sign(step, source, builder, valid_until)
 
     def sign_xdr(self, step: str, address: str, unsigned_xdr: str) -> SignedEnvelope:
         envelope = TransactionEnvelope.from_xdr(unsigned_xdr, self._network.passphrase)

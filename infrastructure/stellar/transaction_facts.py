@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stellar_sdk import Address, FeeBumpTransactionEnvelope, TransactionBuilder, scval, xdr
-from stellar_sdk.operation import InvokeHostFunction
+from stellar_sdk.operation import InvokeHostFunction, ManageData
 from stellar_sdk.transaction import Transaction
 
 from application.ports import ChainTransaction, ContractCall
@@ -35,6 +35,7 @@ def transaction_facts(record: dict[str, Any], passphrase: str) -> ChainTransacti
         valid_until=_valid_until(record),
         memo_hash=_memo_hash(record),
         calls=tuple(_calls(transaction)) if transaction is not None else (),
+        data=tuple(_data(transaction)) if transaction is not None else (),
     )
 
 
@@ -84,6 +85,13 @@ def _calls(transaction: Transaction) -> Iterator[ContractCall]:
             integers=tuple(a for a in arguments if isinstance(a, int) and not isinstance(a, bool)),
             strings=tuple(_strings(arguments)),
         )
+
+
+def _data(transaction: Transaction) -> Iterator[tuple[str, bytes | None]]:
+    for operation in transaction.operations:
+        if isinstance(operation, ManageData):
+            value = operation.data_value
+            yield operation.data_name, value.encode() if isinstance(value, str) else value
 
 
 def _native(value: xdr.SCVal) -> Any:

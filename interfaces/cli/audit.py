@@ -21,6 +21,7 @@ from domain.money import Amount
 from interfaces.cli.environment import runtime_and_services
 from interfaces.cli.reporting import emit_json, json_option, position_bar
 from interfaces.services import Services
+from projections.event_feed.anchor_check import AnchorChecker, AnchorVerdict
 from projections.event_feed.audit_chain import canonical
 from projections.event_feed.verification import Verifier
 
@@ -34,18 +35,32 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--anchors",
+    "with_anchors",
+    is_flag=True,
+    help="Also check the recomputed chain against every anchor on Stellar (read from Horizon).",
+)
 @json_option
-def verify(as_json: bool) -> None:
-    """Recompute the hash chain and the ledger invariants; exit 1 at the first break."""
+def verify(with_anchors: bool, as_json: bool) -> None:
+    """Recompute the hash chain and the ledger invariants; exit 1 at the first break. With
+    --anchors, also check each anchor's transaction on Stellar against the recomputed chain."""
     with runtime_and_services(pool_size_max=2) as (_, services):
-        head = services.resources.ledger.head_position()
+        resources = services.resources
+        head = resources.ledger.head_position()
         with position_bar(head, "verifying") as reached:
-            verdict = Verifier(services.resources.ledger, services.resources.pool).verify(reached)
+            verdict = Verifier(resources.ledger, resources.pool).verify(reached)
+        anchored = None
+        if with_anchors:
+            with position_bar(head, "checking anchors") as reached:
+                checker = AnchorChecker(resources.ledger, resources.pool, resources.network)
+                anchored = checker.check(reached)
     first = verdict.first_break
+    broken = first is not None or (anchored is not None and not anchored.ok)
     if as_json:
         emit_json(
             {
-                "ok": first is None,
+                "ok": not broken,
                 "events": verdict.events,
                 "head": verdict.head,
                 "feedPosition": verdict.feed_position,
@@ -53,12 +68,13 @@ def verify(as_json: bool) -> None:
                 "chainVersions": {str(v): p for v, p in verdict.chain_versions_from.items()},
                 "breaks": [{"position": b.position, "problem": b.problem} for b in verdict.breaks],
                 "notes": verdict.notes,
+                **({} if anchored is None else {"anchors": _anchors_json(anchored)}),
             }
         )
-        if first is not None:
+        if broken:
             sys.exit(EXIT_BROKEN)
         return
-    for note in verdict.notes:
+    for note in verdict.notes + (anchored.notes if anchored else []):
         click.echo(f"note: {note}", err=True)
     click.echo(
         f"checked {verdict.events} events up to position {verdict.head}"
@@ -68,13 +84,54 @@ def verify(as_json: bool) -> None:
         click.echo(f"chain version {version} from position {position}")
     if first is None:
         click.echo("OK: the hash chain and the ledger invariants hold")
+    else:
+        click.echo(f"BROKEN at position {first.position}: {first.problem}")
+        for each in verdict.breaks[1:BREAKS_SHOWN_MAX]:
+            click.echo(f"  also position {each.position}: {each.problem}")
+        if len(verdict.breaks) > BREAKS_SHOWN_MAX:
+            click.echo(f"  … and {len(verdict.breaks) - BREAKS_SHOWN_MAX} more")
+    if anchored is not None:
+        _echo_anchors(anchored)
+    if broken:
+        sys.exit(EXIT_BROKEN)
+
+
+def _anchors_json(anchored: AnchorVerdict) -> dict[str, object]:
+    first = anchored.first_break
+    return {
+        "ok": anchored.ok,
+        "checked": anchored.anchors,
+        "firstDifferingAnchor": None if first is None else first.position,
+        "lastHoldingAnchor": None if first is None else first.previous_anchor,
+        "firstAlteredPosition": anchored.first_altered,
+        "breaks": [{"position": b.position, "problem": b.problem} for b in anchored.breaks],
+        "notes": anchored.notes,
+    }
+
+
+def _echo_anchors(anchored: AnchorVerdict) -> None:
+    first = anchored.first_break
+    if first is None:
+        count = (
+            "1 anchor on Stellar matches"
+            if anchored.anchors == 1
+            else (f"{anchored.anchors} anchors on Stellar match")
+        )
+        click.echo(f"OK: {count} the recomputed chain")
         return
-    click.echo(f"BROKEN at position {first.position}: {first.problem}")
-    for each in verdict.breaks[1:BREAKS_SHOWN_MAX]:
-        click.echo(f"  also position {each.position}: {each.problem}")
-    if len(verdict.breaks) > BREAKS_SHOWN_MAX:
-        click.echo(f"  … and {len(verdict.breaks) - BREAKS_SHOWN_MAX} more")
-    sys.exit(EXIT_BROKEN)
+    before = (
+        f"the anchor before it, at position {first.previous_anchor}, holds"
+        if first.previous_anchor
+        else "no anchor before it holds"
+    )
+    click.echo(f"ANCHOR BROKEN at position {first.position}: {first.problem} ({before})")
+    if anchored.first_altered is not None:
+        click.echo(f"first altered event at position {anchored.first_altered}")
+    else:
+        click.echo(
+            f"the feed agrees with the event store: the history was rewritten somewhere in"
+            f" positions {first.previous_anchor + 1}..{first.position}"
+        )
 
 
 @audit.command("export")

@@ -119,6 +119,9 @@ def _environment() -> tuple[dict[str, str], Settings]:
         env.setdefault("AIRTM_API_KEY", DEFAULT_AIRTM_API_KEY)
         env.setdefault("AIRTM_API_SECRET", DEFAULT_AIRTM_API_SECRET)
         env.setdefault("AIRTM_WEBHOOK_SECRET", _sandbox_webhook_secret(env))
+        # Anchors on the sandbox's chain within a minute of trying things out.
+        env.setdefault("AUDIT_ANCHOR_EVERY_EVENTS", "50")
+        env.setdefault("AUDIT_ANCHOR_INTERVAL_S", "60")
     try:
         settings = load_settings(env)
         if settings.master_key is None or settings.wallet_encryption_key is None:

@@ -14,6 +14,8 @@ from interfaces.http.accounts import AccountsController, TransactionsController
 from interfaces.http.admin import AdminController
 from interfaces.http.api_keys import ApiKeysController, me_alias
 from interfaces.http.audit import AuditController
+from interfaces.http.audit_anchors import AuditAnchorsController
+from interfaces.http.balance_proofs import BalanceProofsController
 from interfaces.http.commit_signal import CommitSignal
 from interfaces.http.contract.docs_page import DocumentPlugin, SwaggerPage
 from interfaces.http.contract.document import Contract
@@ -31,6 +33,7 @@ from interfaces.http.incoming_webhooks import IncomingWebhooksController
 from interfaces.http.live_feed import LiveFeed
 from interfaces.http.metrics import METRICS_PATH, metrics_route, shared_state
 from interfaces.http.orders import OrdersController
+from interfaces.http.reserves import ReservesController
 from interfaces.http.topups import AirtmLinksController, TopUpsController
 from interfaces.http.users import UsersController
 from interfaces.http.wallets import WalletsController
@@ -59,6 +62,7 @@ def create_app(services: Services) -> Litestar:
             ApiKeysController,
             me_alias,
             UsersController,
+            BalanceProofsController,
             AirtmLinksController,
             TopUpsController,
             WalletsController,
@@ -69,6 +73,8 @@ def create_app(services: Services) -> Litestar:
             AdminController,
             EventsController,
             AuditController,
+            ReservesController,
+            AuditAnchorsController,
             AccountsController,
             TransactionsController,
             WebhookEndpointsController,

@@ -18,6 +18,7 @@ from domain import identifiers
 from infrastructure.observability.actor_telemetry import COUNTED_AS, PARKED
 from interfaces.services import Services
 from interfaces.workers.saga_messages import (
+    ADVANCE_ANCHOR,
     ADVANCE_ORDER,
     ADVANCE_TOPUP,
     ADVANCE_WALLET,
@@ -50,6 +51,10 @@ def declare_actors(broker: RedisBroker, services: Services) -> list[dramatiq.Act
         topup_uuid = identifiers.parse_public_id(identifiers.TOPUP, saga_id)
         use_cases.topups.advance(topup_uuid, SYSTEM.caused_by(cause))
 
+    def advance_anchor(saga_id: str, cause: str) -> None:
+        anchor_uuid = identifiers.parse_public_id(identifiers.ANCHOR, saga_id)
+        use_cases.audit_anchors.advance(anchor_uuid, SYSTEM.caused_by(cause))
+
     def park_saga(message: dict[str, Any], retries: dict[str, Any]) -> None:
         saga_id, cause = message["args"][:2]
         reason = (message.get("options", {}).get("traceback") or "").strip().splitlines()
@@ -67,6 +72,7 @@ def declare_actors(broker: RedisBroker, services: Services) -> list[dramatiq.Act
         declare(pay_withdrawal, PAY_WITHDRAWAL, on_retry_exhausted=PARK_SAGA),
         declare(advance_order, ADVANCE_ORDER, on_retry_exhausted=PARK_SAGA),
         declare(advance_topup, ADVANCE_TOPUP, on_retry_exhausted=PARK_SAGA),
+        declare(advance_anchor, ADVANCE_ANCHOR, on_retry_exhausted=PARK_SAGA),
         declare(park_saga, PARK_SAGA, max_retries=PARK_RETRIES_MAX, **{COUNTED_AS: PARKED}),
         *declare_webhook_actors(broker, services),
     ]

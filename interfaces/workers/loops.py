@@ -14,6 +14,7 @@ from typing import Final
 
 from dramatiq.brokers.redis import RedisBroker
 
+from application.anchor_schedule import AnchorPolicy, AnchorSchedule
 from application.context import SYSTEM
 from infrastructure.outages import is_outage
 from infrastructure.postgres.idempotency import PURGE_BATCH_MAX as IDEMPOTENCY_PURGE_BATCH_MAX
@@ -40,6 +41,9 @@ RECONCILER: Final = "reconciler"
 AIRTM_RECONCILER: Final = "airtm-reconciler"
 AUTO_RELEASE: Final = "auto-release"
 WEBHOOK_DISPATCH: Final = "webhook-dispatch"
+AUDIT_ANCHOR: Final = "audit-anchor"
+# How often the anchor loop asks whether an anchor is due (its own schedule is the settings').
+ANCHOR_POLL_S: Final = 1.0
 SAGA_LOOPS: Final = (
     OUTBOX,
     DEPOSIT_MONITOR,
@@ -47,6 +51,7 @@ SAGA_LOOPS: Final = (
     AUTO_RELEASE,
     WEBHOOK_DISPATCH,
     AIRTM_RECONCILER,
+    AUDIT_ANCHOR,
 )
 EVENT_FEED: Final = EventFeedProjection.name
 # The event store's NOTIFY channel when its recorder does not name one.
@@ -217,6 +222,25 @@ def auto_release_loop(services: Services) -> Loop:
     )
 
 
+def audit_anchor_loop(services: Services) -> Loop:
+    """Starts an anchor of the chain's head when one is due (application/anchor_schedule.py);
+    the saga itself is the workers' (an anchor stalled past SAGA_STALL_S is re-enqueued by the
+    housekeeping's stall sweeper, like every saga)."""
+    resources, settings, views = services.resources, services.settings, services.views
+    stores = resources.projections
+    schedule = AnchorSchedule(
+        views.feed,
+        views.audit_anchors,
+        lambda: min(stores["ledger_entries"].position(), stores["audit_anchors"].position()),
+        services.use_cases.balance_proofs,
+        services.use_cases.audit_anchors,
+        AnchorPolicy(settings.audit_anchor_every_events, settings.audit_anchor_interval_s),
+        resources.clock,
+    )
+
+    return Loop(AUDIT_ANCHOR, schedule.step, idle_wait_s=ANCHOR_POLL_S, follows_log=False)
+
+
 def loop_names(projection_names: Iterable[str]) -> list[str]:
     """The names `default_loops` gives its loops (with a broker), for readiness without
     building them."""
@@ -266,6 +290,7 @@ def default_loops(
                 reader,
             ),
             airtm_reconciler_loop(services),
+            audit_anchor_loop(services),
         ]
     return loops
 

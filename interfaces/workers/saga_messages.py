@@ -9,6 +9,7 @@ from dramatiq import Message
 
 from application.tracing import TRACEPARENT
 from domain import identifiers
+from domain.audit_anchors import AuditAnchor
 from domain.orders import Order
 from domain.topups import TopUp
 from domain.wallets import Wallet
@@ -20,6 +21,7 @@ ADVANCE_WALLET: Final = "wallet.advance"
 PAY_WITHDRAWAL: Final = "withdrawal.pay"
 ADVANCE_ORDER: Final = "order.advance"
 ADVANCE_TOPUP: Final = "topup.advance"
+ADVANCE_ANCHOR: Final = "audit.anchor"
 PARK_SAGA: Final = "saga.park"
 
 # The actor that performs a saga's next step, by the public-id prefix of the saga.
@@ -28,6 +30,7 @@ ACTOR_BY_SAGA_PREFIX: Final = {
     identifiers.WITHDRAWAL: PAY_WITHDRAWAL,
     identifiers.ORDER: ADVANCE_ORDER,
     identifiers.TOPUP: ADVANCE_TOPUP,
+    identifiers.ANCHOR: ADVANCE_ANCHOR,
 }
 
 # Events after which the saga has a step to perform (a step's own failure is retried by
@@ -46,6 +49,8 @@ TRIGGERS: Final[dict[type, str]] = {
     TopUp.Created: identifiers.TOPUP,
     TopUp.CancelRequested: identifiers.TOPUP,
     TopUp.Retried: identifiers.TOPUP,
+    AuditAnchor.Created: identifiers.ANCHOR,
+    AuditAnchor.Retried: identifiers.ANCHOR,
 }
 
 

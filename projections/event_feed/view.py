@@ -213,6 +213,33 @@ class FeedView:
             ).fetchall()
         return [(r["position"], r["envelope"], r["hash"]) for r in rows]
 
+    def head(self) -> tuple[int, str] | None:
+        """(position, hash) of the chain's last link built, None while the feed is empty."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT position, hash FROM rm_event_feed.events ORDER BY position DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else (int(row["position"]), str(row["hash"]))
+
+    def hash_at(self, position: int) -> str | None:
+        """The chain's stored link at `position`, None when the feed has no row there."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT hash FROM rm_event_feed.events WHERE position = %s", (position,)
+            ).fetchone()
+        return None if row is None else str(row["hash"])
+
+    def moved_between(self, after: int, last: int, excluded_aggregate: str, limit: int) -> int:
+        """How many rows in (after, last] are of another aggregate type than
+        `excluded_aggregate`, counting up to `limit` at most (a bounded read)."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT count(*) AS n FROM (SELECT 1 FROM rm_event_feed.events"
+                " WHERE position > %s AND position <= %s AND aggregate_type <> %s LIMIT %s) s",
+                (after, last, excluded_aggregate, limit),
+            ).fetchone()
+        return int(row["n"])
+
     def envelope_of(self, event_id: str) -> dict[str, Any] | None:
         """The wire envelope of one event by its id, None when the feed has not got it."""
         with self._pool.connection() as conn:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.ports import AccountBalances
+from application.ports import AccountBalances, BooksAsOf
 from domain.errors import NotFoundError
+from domain.postings import EXTERNAL_AIRTM
 from projections.pagination import (
     Page,
     check_limit,
@@ -86,7 +87,34 @@ class AccountTotals:
     position: int
 
 
-class LedgerEntriesView(AccountBalances):
+# What the books owe each user as of a position: the last line at or before it of each of their
+# two accounts, summed per user, in one set-based pass (DISTINCT ON walks the primary key).
+_USER_BALANCES = (
+    "SELECT split_part(account, ':', 2) AS user_id, SUM(balance_after_stroops) AS balance_stroops"
+    " FROM (SELECT DISTINCT ON (account) account, balance_after_stroops"
+    " FROM rm_ledger_entries.entries"
+    " WHERE (account LIKE 'user:%%:available' OR account LIKE 'user:%%:reserved')"
+    " AND position <= %(as_of)s ORDER BY account, position DESC, line DESC) AS last_lines"
+    " GROUP BY 1"
+)
+
+
+# Every account's balance as of a position, the same way, and per user what crossed the fiat ramp
+# by then (their lines against external:airtm: top-ups in, fiat withdrawals out).
+_BALANCES_AS_OF = (
+    "SELECT DISTINCT ON (account) account, balance_after_stroops"
+    " FROM rm_ledger_entries.entries WHERE position <= %(as_of)s"
+    " ORDER BY account, position DESC, line DESC"
+)
+_OFF_CHAIN_AS_OF = (
+    "SELECT split_part(account, ':', 2) AS user_id, SUM(amount_stroops) AS off_chain_stroops"
+    " FROM rm_ledger_entries.entries"
+    " WHERE account LIKE 'user:%%' AND counterparty = %(ramp)s AND position <= %(as_of)s"
+    " GROUP BY 1 HAVING SUM(amount_stroops) <> 0"
+)
+
+
+class LedgerEntriesView(AccountBalances, BooksAsOf):
     def __init__(self, pool: Any, reached: Callable[[], int] | None = None) -> None:
         """`reached`, when given, is the projection store's position: the tracking row's, or
         past it when the events after it move no money (the runner passes over those without
@@ -182,6 +210,28 @@ class LedgerEntriesView(AccountBalances):
                 (account, position),
             ).fetchone()
         return (0, None) if row is None else (int(row["balance_after_stroops"]), row["occurred_at"])
+
+    def user_balances_as_of(self, position: int) -> dict[str, int]:
+        """Every user a posting at or before `position` touched: available + reserved stroops
+        as of it."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(_USER_BALANCES, {"as_of": position}).fetchall()
+        return {r["user_id"]: int(r["balance_stroops"]) for r in rows}
+
+    def balances_as_of(self, position: int) -> dict[str, int]:
+        """Every ledger account a posting at or before `position` touched: its balance then."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(_BALANCES_AS_OF, {"as_of": position}).fetchall()
+        return {r["account"]: int(r["balance_after_stroops"]) for r in rows}
+
+    def off_chain_as_of(self, position: int) -> dict[str, int]:
+        """Per user, the net of their lines against the fiat ramp up to `position` (what their
+        wallet does not hold of their balance); users it is zero for are left out."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                _OFF_CHAIN_AS_OF, {"as_of": position, "ramp": EXTERNAL_AIRTM}
+            ).fetchall()
+        return {r["user_id"]: int(r["off_chain_stroops"]) for r in rows}
 
     def transaction(self, event_id: str) -> list[EntryRow]:
         """The statement lines of one event (both sides of each posting), in posting order."""

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Final
 from psycopg import Cursor
 
 from domain import identifiers
+from domain.audit_anchors import STEP_ANCHOR, AuditAnchor
 from domain.orders import Order
 from domain.topups import STEP_CANCEL_PAYIN, STEP_CREATE_PAYIN, TopUp
 from domain.users import platform_user_id
@@ -204,11 +205,35 @@ class SagasProjection(Projection):
 
     # -- any saga ---------------------------------------------------------------------------
 
-    @handles(Wallet.Parked, Withdrawal.Parked, Order.Parked, TopUp.Parked)
+    # -- anchors of the audit chain (they move no money: no user's funds are in flight) ---------
+
+    @handles(AuditAnchor.Created)
+    def _anchor_started(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        cursor.execute(
+            "INSERT INTO sagas (saga_id, kind, user_id, user_ids, status, step, started_at,"
+            " updated_at, position) VALUES (%s, 'audit_anchor', NULL, '{}', 'IN_FLIGHT', %s, %s,"
+            " %s, %s)",
+            (_id(e, identifiers.ANCHOR), STEP_ANCHOR, e.timestamp, e.timestamp, position),
+        )
+
+    @handles(AuditAnchor.Anchored)
+    def _anchor_done(self, cursor: Cursor[Any], e: Any, position: int) -> None:
+        _set(
+            cursor,
+            _id(e, identifiers.ANCHOR),
+            e,
+            position,
+            status=DONE,
+            step=None,
+            outcome="anchored",
+            reason=None,
+        )
+
+    @handles(Wallet.Parked, Withdrawal.Parked, Order.Parked, TopUp.Parked, AuditAnchor.Parked)
     def _parked(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         _set(cursor, _saga_id(e), e, position, status=PARKED, step=e.step, reason=e.reason)
 
-    @handles(Wallet.Retried, Withdrawal.Retried, Order.Retried, TopUp.Retried)
+    @handles(Wallet.Retried, Withdrawal.Retried, Order.Retried, TopUp.Retried, AuditAnchor.Retried)
     def _retried(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         _set(cursor, _saga_id(e), e, position, status=IN_FLIGHT, step=e.step, reason=None)
 
@@ -219,6 +244,8 @@ class SagasProjection(Projection):
         Withdrawal.EnvelopeVoided,
         Order.EnvelopeSigned,
         Order.EnvelopeVoided,
+        AuditAnchor.EnvelopeSigned,
+        AuditAnchor.EnvelopeVoided,
     )
     def _progressed(self, cursor: Cursor[Any], e: Any, position: int) -> None:
         cursor.execute(
@@ -232,6 +259,7 @@ _PREFIX_BY_AGGREGATE: Final = {
     "Withdrawal": identifiers.WITHDRAWAL,
     "Order": identifiers.ORDER,
     "TopUp": identifiers.TOPUP,
+    "AuditAnchor": identifiers.ANCHOR,
 }
 
 

@@ -49,6 +49,10 @@ def settings_for_tests(sandbox: SandboxServer | None = None, **environ: str) -> 
         "SAGA_STEP_TIME_LIMIT_MS": "30000",
         "RECONCILE_INTERVAL_S": "3600",
         "AUTO_RELEASE_INTERVAL_S": "1",
+        # No anchors unless a test asks for them (tests/e2e/test_audit_anchors.py): other tests'
+        # logs stay exactly what their own commands wrote.
+        "AUDIT_ANCHOR_EVERY_EVENTS": "10000000",
+        "AUDIT_ANCHOR_INTERVAL_S": "604800",
         # A hung provider call gives up quickly, so the saga retries within the test's time.
         "TRUSTLESS_TIMEOUT_S": "3",
         # A killed worker's unacknowledged messages come back within seconds.
@@ -253,6 +257,8 @@ def process_environment(services: Services) -> dict[str, str]:
         "SAGA_BACKOFF_MAX_MS": str(settings.saga_backoff_max_ms),
         "RECONCILE_INTERVAL_S": str(settings.reconcile_interval_s),
         "AUTO_RELEASE_INTERVAL_S": str(settings.auto_release_interval_s),
+        "AUDIT_ANCHOR_EVERY_EVENTS": str(settings.audit_anchor_every_events),
+        "AUDIT_ANCHOR_INTERVAL_S": str(settings.audit_anchor_interval_s),
         "TRUSTLESS_TIMEOUT_S": str(settings.trustless_timeout_s),
         "BROKER_HEARTBEAT_TIMEOUT_MS": str(settings.broker_heartbeat_timeout_ms),
         "BROKER_MAINTENANCE_CHANCE": str(settings.broker_maintenance_chance),

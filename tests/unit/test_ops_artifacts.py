@@ -484,6 +484,7 @@ def test_env_example_placeholders_are_refused_rather_than_used_as_secrets() -> N
     with pytest.raises(ConfigError, match="LEDGERLINE_MASTER_KEY") as refused:
         load_settings(values)
     assert "WALLET_ENCRYPTION_KEY" in str(refused.value)
+    assert "AUDIT_PROOF_SECRET" in str(refused.value)
 
 
 def relative_links(markdown: Path) -> list[str]:

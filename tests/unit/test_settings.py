@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interfaces.settings import ConfigError, load_settings
+from interfaces.settings import DEV_AUDIT_PROOF_SECRET, ConfigError, load_settings
 
 pytestmark = pytest.mark.unit
 
@@ -57,3 +57,12 @@ def test_mainnet_without_a_trustless_work_key_is_refused() -> None:
 def test_limits_must_be_ordered() -> None:
     with pytest.raises(ConfigError, match="WITHDRAWAL_MIN_AMOUNT must not exceed"):
         load_settings({"WITHDRAWAL_MIN_AMOUNT": "10", "WITHDRAWAL_MAX_AMOUNT": "5"})
+
+
+def test_mainnet_without_an_audit_proof_secret_is_refused_and_a_short_one_anywhere() -> None:
+    with pytest.raises(ConfigError, match="AUDIT_PROOF_SECRET is required"):
+        load_settings({"STELLAR_NETWORK": "mainnet", "TRUSTLESS_API_KEY": "k"})
+    with pytest.raises(ConfigError, match="AUDIT_PROOF_SECRET must be at least 32"):
+        load_settings({"AUDIT_PROOF_SECRET": "short"})
+    assert load_settings({}).audit_proof_secret == DEV_AUDIT_PROOF_SECRET
+    assert load_settings({"AUDIT_PROOF_SECRET": "s" * 32}).audit_proof_secret == "s" * 32

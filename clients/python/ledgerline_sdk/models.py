@@ -8,6 +8,8 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
+from ledgerline_sdk import balance_proofs as proofs
+
 T = TypeVar("T")
 
 
@@ -63,6 +65,57 @@ class UserBalance(Model, frozen=True, kw_only=True):
     total: str
     currency: str
     updated_at: str | None = None
+
+
+class BalanceTreeNode(Model, frozen=True, kw_only=True):
+    hash: str
+    sum: str
+
+
+class BalanceProofStep(Model, frozen=True, kw_only=True):
+    side: str  # where the sibling sits: "left" or "right"
+    hash: str
+    sum: str
+
+
+class BalanceProof(Model, frozen=True, kw_only=True):
+    """A user's leaf in the Merkle sum tree over balances at `position`, and its path."""
+
+    user_id: str
+    position: int
+    balance: str
+    salt: str
+    leaf_hash: str
+    path: list[BalanceProofStep]
+    root: BalanceTreeNode
+
+    def verifies(self, root_hash: str | None = None, root_sum: str | None = None) -> bool:
+        """Whether the leaf (this user, this balance, this salt) and its path lead to the
+        proof's root with consistent sums, and that root is `root_hash` / `root_sum` when given
+        (the root anchored on Stellar: pass it, or the proof only agrees with itself)."""
+        try:
+            reached = (
+                proofs.leaf_hash(
+                    self.user_id, proofs.stroops(self.balance), bytes.fromhex(self.salt)
+                ),
+                proofs.stroops(self.balance),
+            )
+            if reached[0].hex() != self.leaf_hash:
+                return False
+            for step in self.path:
+                sibling = (bytes.fromhex(step.hash), proofs.stroops(step.sum))
+                if step.side not in ("left", "right") or len(sibling[0]) != proofs.HASH_BYTES:
+                    return False
+                left, right = (sibling, reached) if step.side == "left" else (reached, sibling)
+                reached = proofs.parent(left, right)
+            root = (self.root.hash, proofs.stroops(self.root.sum))
+        except (ValueError, OverflowError):
+            return False
+        return (
+            (reached[0].hex(), reached[1]) == root
+            and (root_hash is None or root_hash.lower() == root[0])
+            and (root_sum is None or proofs.stroops(root_sum) == root[1])
+        )
 
 
 class HeldBalance(Model, frozen=True, kw_only=True):

@@ -86,6 +86,13 @@ class Balances(_Resource):
         path = f"/users/{user_id}/balance"
         return self._send(Call("GET", path, m.UserBalance, reads_models=True))
 
+    def proof(self, user_id: str, anchor: int) -> m.BalanceProof:
+        """The user's leaf and path in the balance tree at the anchored position `anchor`;
+        check it offline with `proof.verifies(root_hash, root_sum)` against the anchored root."""
+        path = f"/users/{user_id}/balance/proof"
+        params = {"anchor": str(anchor)}
+        return self._send(Call("GET", path, m.BalanceProof, params=params, reads_models=True))
+
     def credit(
         self,
         user_id: str,

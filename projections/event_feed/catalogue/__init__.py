@@ -130,6 +130,7 @@ def postings(event: Any) -> list[Payload]:
 # Registration happens on import; the area modules use the helpers above.
 from projections.event_feed.catalogue import (  # noqa: E402
     api_keys,
+    audit_anchors,
     audit_chain,
     balances,
     deposits,
@@ -146,6 +147,7 @@ __all__ = [
     "CATALOGUE",
     "Entry",
     "api_keys",
+    "audit_anchors",
     "audit_chain",
     "balances",
     "deposits",
