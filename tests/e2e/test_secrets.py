@@ -17,6 +17,9 @@ def test_no_seed_or_key_appears_in_any_response_or_log_line(stack: Stack) -> Non
     _, destination = active_user(stack, prefix="secrets-dest")
     response = withdraw(stack, user_id, "5", destination)
     wait_withdrawal(stack, response.json()["data"]["id"])
+    books = stack.services.views.ledger_entries.position()
+    proof = stack.client().get(f"/users/{user_id}/balance/proof", params={"anchor": books})
+    assert proof.status_code == 200, proof.text  # a salt derived from the secret, in a body
 
     vault = stack.services.resources.vault
     assert vault is not None
@@ -25,7 +28,14 @@ def test_no_seed_or_key_appears_in_any_response_or_log_line(stack: Stack) -> Non
     seeds = [vault.open(address) for address in addresses]
     assert len(seeds) >= 2
     assert all(seed.startswith("S") and len(seed) == 56 for seed in seeds)
-    everywhere = [*seeds, MASTER_KEY, str(stack.services.settings.wallet_encryption_key)]
+    settings = stack.services.settings
+    # The balance proofs' salts are derived from AUDIT_PROOF_SECRET; it never appears itself.
+    everywhere = [
+        *seeds,
+        MASTER_KEY,
+        str(settings.wallet_encryption_key),
+        settings.audit_proof_secret,
+    ]
     bodies = b"\n".join(SESSION.bodies)
     logs = "\n".join(SESSION.log_lines)
     assert len(SESSION.bodies) > 50
