@@ -6,6 +6,7 @@ run's verdict, with a position or an id to show the events around it.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ from simulation.tally import Tally
 
 LIST_PAGE_SIZE: Final = 100
 LIST_PAGES_MAX: Final = 1000
+# A read of the evidence answered 503 is asked again this many times in all, this far apart.
+EVIDENCE_READ_ATTEMPTS_MAX: Final = 10
+EVIDENCE_RETRY_PAUSE_S: Final = 0.5
 PROBLEMS_SHOWN_MAX: Final = 5
 SINGLE_RELEASE_PAYOUTS: Final = ("release_funds", "resolve_dispute")
 MULTI_RELEASE_PAYOUTS: Final = ("release_milestone_funds", "resolve_milestone_dispute")
@@ -76,21 +80,32 @@ def gather(evidence: Evidence) -> None:
     evidence.orders = pages(caller, "/orders")
     for user_id in evidence.users():
         evidence.deposits[user_id] = pages(caller, "/deposits", userId=user_id)
-        balance = caller.read(f"/users/{user_id}/balance")
+        balance = _read_settled(caller, f"/users/{user_id}/balance")
         if balance.ok:
             evidence.balances[user_id] = balance.data
-        wallet = caller.read(f"/users/{user_id}/wallet")
+        wallet = _read_settled(caller, f"/users/{user_id}/wallet")
         if wallet.ok and wallet.data.get("publicKey"):
             evidence.tally.user(user_id, wallet.data["publicKey"])
     evidence.stuck_sagas = pages(caller, "/admin/sagas")
+
+
+def _read_settled(caller: Caller, path: str, **params: Any) -> Any:
+    """A GET of the evidence, asked again after a 503 as a client would (an API process may
+    still be dropping connections the last PostgreSQL kill broke), a bounded number of times."""
+    for _ in range(EVIDENCE_READ_ATTEMPTS_MAX - 1):
+        answer = caller.read(path, **params)
+        if answer.status != 503:
+            return answer
+        time.sleep(EVIDENCE_RETRY_PAUSE_S)
+    return caller.read(path, **params)
 
 
 def pages(caller: Caller, path: str, **params: Any) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     cursor = None
     for _ in range(LIST_PAGES_MAX):
-        answer = caller.read(
-            path, limit=LIST_PAGE_SIZE, **params, **({"cursor": cursor} if cursor else {})
+        answer = _read_settled(
+            caller, path, limit=LIST_PAGE_SIZE, **params, **({"cursor": cursor} if cursor else {})
         )
         if not answer.ok:
             raise RuntimeError(f"GET {path} answered {answer.status}: {answer.body}")

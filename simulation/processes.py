@@ -5,6 +5,9 @@ by itself (as systemd or compose would: `serve` exits 69 when it starts during a
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -16,7 +19,7 @@ from typing import Final
 
 import httpx
 
-from simulation.lineage import die_with_parent, kill_tree
+from simulation.lineage import descendants, die_with_parent, kill_tree
 
 # A process imports stellar-sdk's hundreds of XDR modules before it does anything; on a loaded
 # 2-core machine that alone has taken over 30 s.
@@ -115,16 +118,22 @@ class ServiceProcess:
             self._process.wait(STOP_TIMEOUT_S)
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL past the bound."""
+        """SIGTERM, then SIGKILL past the bound; and SIGKILL to whatever of its tree outlived
+        it (the API's worker processes have been seen to outlive a parent that exited on
+        SIGTERM, holding their database sessions)."""
         with self._lock:
             if self._process is None or self._process.poll() is not None:
                 return
+            tree = descendants(self._process.pid)
             self._process.terminate()
             try:
                 self._process.wait(STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 kill_tree(self._process.pid)
                 self._process.wait(STOP_TIMEOUT_S)
+            for leftover in tree:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(leftover, signal.SIGKILL)
 
 
 class Supervisor:

@@ -9,9 +9,10 @@ database is only read.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import psycopg
 
@@ -21,6 +22,10 @@ from simulation.fleet import Fleet
 COPY_DATABASE: Final = "ledgerline_refold"
 DIFFERING_ROWS_SHOWN_MAX: Final = 3
 REBUILD_TIMEOUT_S: Final = 900.0
+# A stopped process's sessions end as PostgreSQL notices their sockets closed: wait this long
+# for the last ones before copying, since a copy needs no other session on the database.
+SESSIONS_GONE_WITHIN_S: Final = 30.0
+SESSIONS_POLL_S: Final = 0.2
 
 
 @dataclass
@@ -34,6 +39,12 @@ class Comparison:
 def compare_with_refold(fleet: Fleet) -> Comparison:
     admin = fleet.postgres.url_of("postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
+        lingering = _sessions_gone(conn)
+        if lingering:
+            return Comparison(
+                problem="sessions still on the database after the service stopped: "
+                + "; ".join(lingering)
+            )
         conn.execute(f'DROP DATABASE IF EXISTS "{COPY_DATABASE}"')
         conn.execute(f'CREATE DATABASE "{COPY_DATABASE}" TEMPLATE "ledgerline"')
     copy_url = fleet.postgres.url_of(COPY_DATABASE)
@@ -57,6 +68,20 @@ def compare_with_refold(fleet: Fleet) -> Comparison:
                     *(f"rebuilt only:     {row}" for row in only_copy),
                 ]
     return comparison
+
+
+def _sessions_gone(conn: psycopg.Connection[Any]) -> list[str]:
+    """Waits (bounded) until no other session is on the service's database; the ones left
+    past the bound, described, else nothing."""
+    deadline = time.monotonic() + SESSIONS_GONE_WITHIN_S
+    while True:
+        rows = conn.execute(
+            "SELECT pid, application_name, client_port, state, left(query, 80)"
+            " FROM pg_stat_activity WHERE datname = 'ledgerline' AND pid <> pg_backend_pid()"
+        ).fetchall()
+        if not rows or time.monotonic() > deadline:
+            return [" ".join(str(v) for v in row) for row in rows]
+        time.sleep(SESSIONS_POLL_S)
 
 
 def _tables(conn: psycopg.Connection[tuple[str, ...]]) -> list[tuple[str, str]]:

@@ -14,21 +14,25 @@ from interfaces.http.edge.server import HttpServer, server_options
 
 # In-flight requests get this long to finish on SIGTERM before connections are closed.
 GRACEFUL_SHUTDOWN_S: Final = 20
-# The default number of API processes is one per core, at most this many: each process opens up
-# to 35 PostgreSQL connections (20 service pool + 15 event store), so 4 stay well inside the
-# 300 of ops/compose.yaml beside the runner and workers.
+# The default number of API processes is one per core beyond the two left to PostgreSQL, the
+# runner and a worker (which a host running `ledgerline up` also runs), at most this many: each
+# process opens up to 35 PostgreSQL connections (20 service pool + 15 event store), so 4 stay
+# well inside the 300 of ops/compose.yaml beside the runner and workers.
 API_PROCESSES_DEFAULT_MAX: Final = 4
+CORES_LEFT_TO_THE_REST: Final = 2
 
 
 def api_processes_default() -> int:
-    """One API process per core this process may run on, at least 1, at most
-    API_PROCESSES_DEFAULT_MAX: HTTP parsing, JSON and the edge's checks are CPU in Python, and
-    each process batches its own commands (the version check at commit keeps them correct)."""
+    """One API process per core this process may run on beyond CORES_LEFT_TO_THE_REST, at
+    least 1, at most API_PROCESSES_DEFAULT_MAX: HTTP parsing, JSON and the edge's checks are
+    CPU in Python, and each process batches its own commands (the version check at commit keeps
+    them correct). On a 2-core host that is 1: a second process measured no faster there, its
+    CPU taken from PostgreSQL and the runner (docs/operations.md, "Tuning the write path")."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, API_PROCESSES_DEFAULT_MAX))
+    return max(1, min(cores - CORES_LEFT_TO_THE_REST, API_PROCESSES_DEFAULT_MAX))
 
 
 @click.command("serve")
@@ -37,7 +41,7 @@ def api_processes_default() -> int:
     type=click.IntRange(1, 64),
     envvar="WEB_CONCURRENCY",
     default=api_processes_default,
-    show_default=f"one per core, at most {API_PROCESSES_DEFAULT_MAX}",
+    show_default=f"one per core beyond 2, at least 1, at most {API_PROCESSES_DEFAULT_MAX}",
     show_envvar=True,
     help="API processes (the API is stateless; each process batches its own commands).",
 )

@@ -1,6 +1,6 @@
-"""Several API processes on one database (as `WEB_CONCURRENCY` runs them by default): each
-decides its own batches, and the version check at commit keeps debits racing across processes
-for the same money from ever overdrawing it."""
+"""Several API processes on one database (as `WEB_CONCURRENCY` runs them on a host of more
+than two cores): each decides its own batches, and the version check at commit keeps debits
+racing across processes for the same money from ever overdrawing it."""
 
 from __future__ import annotations
 
