@@ -41,6 +41,9 @@ RETRY_S: Final = 0.5
 # A slot lapses after this many missed heartbeats (a crashed instance frees its slots).
 SLOT_LEASE_HEARTBEATS: Final = 3
 RECONNECT_HINT_MS: Final = 3000
+# A stream opening while its process's feed reader rests waits this long for it to wake (one
+# read of the log's head) before catching up from the log on its own.
+READER_WAKE_WAIT_S: Final = 1.0
 HEARTBEAT: Final = b": heartbeat\n\n"
 
 log = logging.getLogger(__name__)
@@ -91,7 +94,9 @@ class EventStream:
             if after is None:
                 after = await self._fanout.current()
             while not self._live.closing:
-                subscription = self._fanout.subscribe(self._wanted)
+                subscription = await self._fanout.joined(
+                    self._wanted, min(self._until_beat(), READER_WAKE_WAIT_S)
+                )
                 try:
                     async for chunk in self._catch_up(after, subscription):
                         if isinstance(chunk, int):

@@ -10,6 +10,11 @@ A subscriber never slows the reader or another subscriber: its buffer holds at m
 SUBSCRIBER_BUFFER_MAX events, and past that it is cut loose (its buffer dropped) and its stream
 falls back to catching up from the log from the last position it sent, then subscribes again.
 Nothing is lost or repeated, because a stream resumes by position.
+
+The reader reads only for streams: once none has been open for LINGER_S it rests, reading
+nothing (an API process busy with commands alone spends nothing on SSE), and the next stream to
+subscribe wakes it; it starts again from the log's head with an empty window, and the stream
+catches up to there from the log as a resumed one does.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import asyncio
 import collections
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -41,6 +48,9 @@ SUBSCRIBER_BUFFER_MAX: Final = 2_000
 IDLE_READ_S: Final = 2.0
 # After a failed read (the database is down) the reader tries again this much later.
 RETRY_S: Final = 0.5
+# With no stream open for this long the reader rests (long enough that clients reconnecting
+# after a blip still resume from the window).
+LINGER_S: Final = 30.0
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +122,7 @@ class FeedFanout:
         page_size: int = PAGE_SIZE,
         window_max: int = WINDOW_EVENTS_MAX,
         buffer_max: int = SUBSCRIBER_BUFFER_MAX,
+        linger_s: float = LINGER_S,
     ) -> None:
         self._tail = tail
         self._signal = signal
@@ -124,6 +135,11 @@ class FeedFanout:
         self.position: int | None = None
         self._subscriptions: set[Subscription] = set()
         self._task: asyncio.Task[None] | None = None
+        self._linger_s = linger_s
+        # Since when no stream has been subscribed (the reader starts resting).
+        self._alone_since = -math.inf
+        self._wanted = asyncio.Event()  # a stream asked for the resting reader
+        self._awake = asyncio.Event()  # the reader has taken its place at the head
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._follow(), name="event-feed-reader")
@@ -148,16 +164,28 @@ class FeedFanout:
         return self.position
 
     def subscribe(self, wanted: FeedFilter) -> Subscription | None:
-        """A subscription receiving every wanted event after `joined_at` (None until the
-        reader has read once: streams then read the log themselves)."""
+        """A subscription receiving every wanted event after `joined_at` (None while the reader
+        rests or has not read yet — it is woken — and streams then read the log themselves)."""
         if self.position is None:
+            self._wanted.set()
             return None
         subscription = Subscription(wanted, self.position, self._buffer_max)
         self._subscriptions.add(subscription)
         return subscription
 
+    async def joined(self, wanted: FeedFilter, timeout_s: float) -> Subscription | None:
+        """`subscribe`, waiting up to `timeout_s` for a resting reader to wake."""
+        subscription = self.subscribe(wanted)
+        if subscription is None and timeout_s > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._awake.wait(), timeout_s)
+            subscription = self.subscribe(wanted)
+        return subscription
+
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscriptions.discard(subscription)
+        if not self._subscriptions:
+            self._alone_since = time.monotonic()
 
     def recent(self, after: int, upto: int, wanted: FeedFilter) -> list[Published] | None:
         """Wanted events in (after, upto] from the window; None when it does not reach back."""
@@ -174,10 +202,13 @@ class FeedFanout:
 
     async def _follow(self) -> None:
         while True:
+            if not self._subscriptions and time.monotonic() - self._alone_since >= self._linger_s:
+                await self._rest()
             seen = self._signal.generation  # before reading: a commit during it is not lost
             try:
                 if self.position is None:
                     self.position = self.window_from = await self.in_thread(self._tail.head)
+                    self._awake.set()
                 while await self._read_page():
                     pass
             except Exception as error:
@@ -188,6 +219,17 @@ class FeedFanout:
                 await asyncio.sleep(RETRY_S)
                 continue
             await self._signal.changed(seen, IDLE_READ_S)
+
+    async def _rest(self) -> None:
+        """Forgets its place and window, and waits for a stream to ask for it."""
+        self._awake.clear()
+        self.position = None
+        self._window.clear()
+        self.window_from = 0
+        await self._wanted.wait()  # set by a stream that found it resting, maybe before now
+        self._wanted.clear()
+        # Woken for a stream that has yet to subscribe: linger for it as for one that left.
+        self._alone_since = time.monotonic()
 
     async def _read_page(self) -> bool:
         """Reads and hands out one page; True when there may be more right now."""
@@ -208,4 +250,4 @@ class FeedFanout:
         if published:
             for subscription in list(self._subscriptions):
                 if not subscription.offer(published):
-                    self._subscriptions.discard(subscription)
+                    self.unsubscribe(subscription)

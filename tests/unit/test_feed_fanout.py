@@ -112,12 +112,15 @@ class Reader:
         await self._frames.aclose()  # type: ignore[attr-defined]
 
 
-async def started(log: FakeLog, signal: FakeSignal, **options: Any) -> FeedFanout:
+async def started(
+    log: FakeLog, signal: FakeSignal, *, awake: bool = True, **options: Any
+) -> FeedFanout:
+    """A process's reader; `awake`, it is kept awake by a stream that is open throughout (a
+    reader rests until its first stream subscribes)."""
     fanout = FeedFanout(log, signal, anyio.CapacityLimiter(4), **options)  # type: ignore[arg-type]
     await fanout.start()
-    with anyio.fail_after(WAIT_S):
-        while fanout.position is None:
-            await asyncio.sleep(0.001)
+    if awake:
+        assert await fanout.joined(EVERYTHING, WAIT_S) is not None
     return fanout
 
 
@@ -204,6 +207,34 @@ def test_a_subscriber_that_stops_reading_is_cut_loose_without_stalling_others() 
         assert slow.seen == expected
         await slow.close()
         await brisk.close()
+        await fanout.stop()
+
+    asyncio.run(story())
+
+
+def test_the_reader_reads_nothing_while_no_stream_is_open_and_wakes_for_the_next_one() -> None:
+    async def story() -> None:
+        log, signal = FakeLog(), FakeSignal()
+        fanout = await started(log, signal, awake=False, linger_s=0.2)
+        before = commit(log, signal, 5)
+        await asyncio.sleep(0.1)
+        assert log.reads == 0  # commands alone cost the process no SSE reads
+        first = Reader(live_feed(fanout), start=0)
+        during = commit(log, signal, 3)
+        await first.read_until(during[-1])
+        assert first.seen == before + during
+        await first.close()
+        await asyncio.sleep(0.5)  # past the linger: the reader rests again
+        reads_at_rest = log.reads
+        resting = commit(log, signal, 4)
+        await asyncio.sleep(0.1)
+        assert log.reads == reads_at_rest
+        # The next stream, resuming from where the first left off, misses nothing.
+        second = Reader(live_feed(fanout), start=during[-1])
+        after = commit(log, signal, 2)
+        await second.read_until(after[-1])
+        assert second.seen == resting + after
+        await second.close()
         await fanout.stop()
 
     asyncio.run(story())
