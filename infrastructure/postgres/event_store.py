@@ -33,7 +33,12 @@ from psycopg.conninfo import conninfo_to_dict
 from application.outages import commit_outcome_unknown
 from infrastructure.outages import is_pool_timeout
 from infrastructure.postgres.database import RECONNECT_TIMEOUT_S
-from infrastructure.postgres.idempotency import claim_lost, is_claim_lost
+from infrastructure.postgres.idempotency import (
+    claim_lost,
+    is_claim_lost,
+    is_recorded_already,
+    recorded_already,
+)
 
 # A writer waits at most this long for the log's table lock before giving up and retrying.
 LOCK_TIMEOUT_S: Final = 5
@@ -124,6 +129,8 @@ class LedgerRecorder(PostgresApplicationRecorder):
         except DatabaseError as error:
             if is_claim_lost(error):
                 raise claim_lost() from None
+            if is_recorded_already(error):
+                raise recorded_already() from None
             raise
 
     def _insert_pipelined(

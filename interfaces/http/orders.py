@@ -20,7 +20,7 @@ from domain.api_keys import READ, WRITE
 from domain.errors import ValidationError
 from domain.money import Amount
 from interfaces.http.contract.answers import answers, or_existing, settles
-from interfaces.http.edge.admission import scope
+from interfaces.http.edge.admission import claimed_with_events, scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.prefer import prefer_wait_s
 from interfaces.http.edge.read_your_writes import ReadYourWrites
@@ -158,7 +158,7 @@ class OrdersController(Controller):
 
     @post(
         "/{order_id:str}/reserve",
-        opt=scope(WRITE) | answers(errors=(422,)),
+        opt=scope(WRITE) | claimed_with_events() | answers(errors=(422,)),
         status_code=200,
         sync_to_thread=True,
         operation_id="reserveOrderFunds",
@@ -171,7 +171,7 @@ class OrdersController(Controller):
 
     @post(
         "/{order_id:str}/cancel",
-        opt=scope(WRITE),
+        opt=scope(WRITE) | claimed_with_events(),
         status_code=200,
         sync_to_thread=True,
         operation_id="cancelOrder",

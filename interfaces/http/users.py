@@ -17,7 +17,7 @@ from domain.money import Amount
 from domain.postings import user_available, user_reserved
 from interfaces.http.as_of import AS_OF_DEPENDENCIES, BooksAsOf
 from interfaces.http.contract.answers import answers, or_existing
-from interfaces.http.edge.admission import scope
+from interfaces.http.edge.admission import claimed_with_events, scope
 from interfaces.http.edge.dependencies import Provided, Respond
 from interfaces.http.edge.read_your_writes import ReadYourWrites
 from interfaces.http.edge.responses import Envelope, Responder
@@ -155,7 +155,7 @@ class UsersController(Controller):
 
     @post(
         "/{user_id:str}/balance/credit",
-        opt=scope(ADMIN),
+        opt=scope(ADMIN) | claimed_with_events(),
         status_code=200,
         sync_to_thread=True,
         operation_id="creditBalance",
@@ -174,7 +174,7 @@ class UsersController(Controller):
 
     @post(
         "/{user_id:str}/balance/debit",
-        opt=scope(ADMIN) | answers(errors=(422,)),
+        opt=scope(ADMIN) | claimed_with_events() | answers(errors=(422,)),
         status_code=200,
         sync_to_thread=True,
         operation_id="debitBalance",

@@ -8,6 +8,7 @@ import uuid
 import httpx
 import pytest
 
+from infrastructure.postgres.idempotency import CACHE_PREFIX
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -99,3 +100,82 @@ def test_concurrent_duplicates_apply_once_and_the_rest_wait_or_replay(stack: Sta
     )
     assert replay.status_code == 200
     assert replay.content in bodies
+
+
+def forget_cached_responses(stack: Stack) -> None:
+    """Redis is only a cache of finished responses: losing it must change no answer."""
+    cache = stack.services.resources.redis
+    for key in cache.scan_iter(match=f"{CACHE_PREFIX}*"):
+        cache.delete(key)
+
+
+def test_a_retry_after_the_cache_is_lost_replays_from_the_record_written_with_the_events(
+    stack: Stack,
+) -> None:
+    user = new_user(stack)
+    client = stack.client(**{"Idempotency-Key": f"credit-{uuid.uuid4()}"})
+    body = {"amount": "4", "reason": "cache lost"}
+    first = client.post(f"/users/{user}/balance/credit", json=body)
+    forget_cached_responses(stack)
+    again = client.post(f"/users/{user}/balance/credit", json=body)
+    assert first.status_code == again.status_code == 200
+    assert again.headers["Idempotency-Replay"] == "true"
+    assert again.content == first.content
+    assert stack.services.use_cases.balances.account(user).available_stroops == 4 * 10**7
+    forget_cached_responses(stack)
+    other = client.post(f"/users/{user}/balance/credit", json={**body, "amount": "5"})
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_a_retried_debit_hears_its_first_answer_even_when_the_money_is_gone(stack: Stack) -> None:
+    user = new_user(stack)
+    stack.client().post(f"/users/{user}/balance/credit", json={"amount": "6", "reason": "fund"})
+    client = stack.client(**{"Idempotency-Key": f"debit-{uuid.uuid4()}"})
+    body = {"amount": "6", "reason": "spend it all"}
+    first = client.post(f"/users/{user}/balance/debit", json=body)
+    forget_cached_responses(stack)
+    # Decided again, the debit would be refused (the first spent the money): the record of
+    # the first answers instead.
+    again = client.post(f"/users/{user}/balance/debit", json=body)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert again.headers["Idempotency-Replay"] == "true"
+    assert stack.services.use_cases.balances.account(user).available_stroops == 0
+
+
+def test_duplicates_racing_to_record_one_key_record_it_once_and_all_hear_the_same_answer(
+    stack: Stack,
+) -> None:
+    user = new_user(stack)
+    key = f"race-{uuid.uuid4()}"
+    count = 8
+    barrier = threading.Barrier(count)
+    responses: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def send() -> None:
+        with httpx.Client(base_url=stack.base_url, timeout=30) as client:
+            barrier.wait()
+            response = client.post(
+                f"/users/{user}/balance/credit",
+                json={"amount": "2", "reason": "race"},
+                headers={
+                    "Authorization": stack.client().headers["Authorization"],
+                    "Idempotency-Key": key,
+                },
+            )
+        with lock:
+            responses.append(response)
+
+    threads = [threading.Thread(target=send) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # No claim is taken before the command: every duplicate decides, one records, and the
+    # others, refused by its record at commit, replay it.
+    assert [r.status_code for r in responses] == [200] * count
+    assert len({r.content for r in responses}) == 1
+    assert sum(r.headers.get("Idempotency-Replay") == "true" for r in responses) == count - 1
+    assert stack.services.use_cases.balances.account(user).available_stroops == 2 * 10**7

@@ -13,6 +13,7 @@ from domain.money import Amount
 from infrastructure.postgres.idempotency import (
     Claim,
     IdempotencyKeyInProgressError,
+    IdempotencyKeyRecordedError,
     IdempotencyKeyReusedError,
     StoredResponse,
 )
@@ -135,3 +136,52 @@ def test_a_response_stored_with_the_events_is_replayed_and_never_rewritten(
     # The edge then sent something else (a settled 200 after Prefer: wait): not stored.
     gate.settle(claim, 200, b'{"settled":true}', completion.response)
     assert store.claim(where, "k1", "fp") == completion.response
+
+
+def test_a_deferred_claim_is_recorded_with_the_events_and_a_second_one_rolls_its_events_back(
+    services: Services,
+) -> None:
+    context = CommandContext(request_id="deferred")
+    user = services.use_cases.users.create_user(f"defer-{uuid.uuid4().hex}", None, "BOTH", context)
+    user_id = user.user.user_id
+    store, where = services.resources.idempotency, scope()
+    first, second = store.defer(where, "k1", "fp", None), store.defer(where, "k1", "fp", None)
+    assert isinstance(first, Claim) and first.deferred
+    assert isinstance(second, Claim)
+    completion = StoringCompletion(services, first)
+    recording = CommandContext(request_id="deferred", completion=completion)
+    services.use_cases.balances.adjust(user_id, "credit", Amount(7), "deferred", recording)
+    assert store.recorded(first) == completion.response
+    duplicate = CommandContext(
+        request_id="deferred", completion=StoringCompletion(services, second)
+    )
+    with pytest.raises(IdempotencyKeyRecordedError):
+        services.use_cases.balances.adjust(user_id, "credit", Amount(7), "deferred", duplicate)
+    assert services.use_cases.balances.account(user_id).available_stroops == 7
+    # The record answers a claim of either kind, and refuses another body.
+    assert store.claim(where, "k1", "fp") == completion.response
+    with pytest.raises(IdempotencyKeyReusedError):
+        store.recorded(Claim(where, "k1", "another body", None))
+
+
+def test_a_deferred_record_waits_out_a_live_claim_and_takes_over_a_dead_one(
+    services: Services,
+) -> None:
+    store, where = services.resources.idempotency, scope()
+    held = store.claim(where, "k1", "fp")
+    assert isinstance(held, Claim)
+    deferred = Claim(where, "k1", "fp", None)
+    with pytest.raises(IdempotencyKeyRecordedError):
+        store.complete(deferred, StoredResponse(200, b"too soon"))
+    with pytest.raises(IdempotencyKeyInProgressError):
+        store.recorded(deferred)
+    with services.resources.pool.connection() as conn:
+        conn.execute(
+            "UPDATE idempotency_records SET locked_until = now() - interval '1 second'"
+            " WHERE scope = %s",
+            (where,),
+        )
+    store.complete(deferred, StoredResponse(200, b"taken over"))
+    assert store.recorded(deferred) == StoredResponse(200, b"taken over")
+    with pytest.raises(IdempotencyKeyInProgressError):
+        store.complete(held, StoredResponse(200, b"late"))  # the dead holder cannot complete

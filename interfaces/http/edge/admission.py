@@ -53,6 +53,19 @@ def scope(name: str) -> dict[str, str]:
     return {"scope": name}
 
 
+CLAIM_OPT: Final = "idempotency"
+WITH_EVENTS: Final = "with-events"
+
+
+def claimed_with_events() -> dict[str, str]:
+    """The `opt` of a route whose command does nothing but record events through the ledger
+    (`Ledger.change`/`commit`, answering with `Responder.command`): its Idempotency-Key is
+    claimed in the transaction that records them, not in one of its own beforehand
+    (infrastructure/postgres/idempotency.py). A route with any other effect — a call out, a
+    row written beside the log — must claim first, so a duplicate never runs it twice."""
+    return {CLAIM_OPT: WITH_EVENTS}
+
+
 @dataclass(frozen=True, slots=True)
 class Arrival:
     method: str
@@ -62,6 +75,8 @@ class Arrival:
     idempotency_key: str | None
     client: str
     body: bytes
+    # The route claims its key in its command's transaction (`claimed_with_events`).
+    claims_with_events: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +208,10 @@ class Gate:
                 field="Idempotency-Key",
             )
         # The cache was read with the rate limit, in the same Redis round trip.
-        return self.idempotency.claim(scope, key, fingerprint_of(arrival.body), cached)
+        fingerprint = fingerprint_of(arrival.body)
+        if arrival.claims_with_events:
+            return self.idempotency.defer(scope, key, fingerprint, cached)
+        return self.idempotency.claim(scope, key, fingerprint, cached)
 
     def settle(self, claim: Claim, status: int, body: bytes, stored: StoredResponse | None) -> None:
         """After the handler: keep a successful response, release the claim of a failed one.

@@ -22,7 +22,9 @@ from domain.errors import DomainError
 from infrastructure.observability import metrics
 from infrastructure.outages import is_outage
 from interfaces.http.edge.admission import (
+    CLAIM_OPT,
     MUTATING_METHODS,
+    WITH_EVENTS,
     Admitted,
     Arrival,
     Gate,
@@ -122,6 +124,7 @@ class EdgeMiddleware(ASGIMiddleware):
             # A route that forgot its scope is admin-only rather than open (create_app also
             # refuses to start with one).
             required_scope=scope["route_handler"].opt.get("scope", ADMIN),
+            claims_with_events=scope["route_handler"].opt.get(CLAIM_OPT) == WITH_EVENTS,
             authorization=_header(scope, b"authorization"),
             idempotency_key=_header(scope, b"idempotency-key"),
             client=(scope.get("client") or ("unknown", 0))[0],

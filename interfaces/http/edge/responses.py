@@ -17,6 +17,8 @@ import msgspec
 from litestar import Response
 
 from application.context import CommandContext
+from domain.errors import DomainError
+from infrastructure.observability import metrics
 from infrastructure.postgres.idempotency import Claim, IdempotencyStore, StoredResponse
 from interfaces.http.edge.edge_state import EdgeState
 from interfaces.http.edge.prefer import wait_slot
@@ -29,6 +31,7 @@ R = TypeVar("R")
 I = TypeVar("I")  # noqa: E741
 
 JSON = "application/json"
+REPLAY_HEADER = "Idempotency-Replay"
 
 
 class Pagination(msgspec.Struct, rename="camel"):
@@ -159,7 +162,13 @@ class Responder:
         if self._state.claim is not None:
             completion = _ResponseCompletion(self._idempotency, self._state.claim, render)
             context = replace(context, completion=completion)
-        result = run(context)
+        try:
+            result = run(context)
+        except DomainError:
+            replayed = self._replay_deferred()
+            if replayed is None:
+                raise
+            return replayed
         written = completion is not None and completion.written_for is result
         if written and completion is not None:
             self._state.stored_in_transaction = completion.response
@@ -172,6 +181,27 @@ class Responder:
             return self._bytes(completion.response.status, completion.response.body)
         response = render(result)
         return self._bytes(response.status, response.body)
+
+    def _replay_deferred(self) -> Response[Any] | None:
+        """For a refused command whose Idempotency-Key claim was deferred to its transaction:
+        the response another request recorded under the key, if one did. A duplicate that lost
+        the race to record is refused by that record, and a retry after the first completed
+        (its cached response gone) may be refused by the state the first left — a debit the
+        first already made — when the client must hear the first's answer again."""
+        claim = self._state.claim
+        if claim is None or not claim.deferred:
+            return None
+        stored = self._idempotency.recorded(claim)
+        if stored is None:
+            return None
+        self._state.stored_in_transaction = stored
+        metrics.IDEMPOTENCY_REPLAYS.inc()
+        return Response(
+            content=stored.body,
+            status_code=stored.status,
+            media_type=JSON,
+            headers={REPLAY_HEADER: "true"},
+        )
 
     def _encode(self, data: Any, position: int | None) -> bytes:
         meta = Meta(request_id=self._state.request_id, timestamp=now_iso(), position=position)
