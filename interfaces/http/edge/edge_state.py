@@ -26,6 +26,9 @@ class EdgeState:
     traceparent: str | None = None
     # The response a command stored with its events (its idempotency record is complete).
     stored_in_transaction: StoredResponse | None = None
+    # The handler settled the claim itself (cached the stored response on its own thread), so
+    # the edge need not hand it to another thread after the response.
+    settled: bool = False
 
 
 def header_of(scope: Any, name: bytes) -> str | None:

@@ -179,14 +179,14 @@ class EdgeMiddleware(ASGIMiddleware):
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), *extra]
-            elif message["type"] == "http.response.body" and state.claim is not None:
+            elif message["type"] == "http.response.body" and state.claim and not state.settled:
                 chunks.append(message.get("body", b""))
             await send(message)
 
         try:
             await next_app(scope, receive, send_with_headers)
         finally:
-            if state.claim is not None:
+            if state.claim is not None and not state.settled:
                 await anyio.to_thread.run_sync(self._settle, state, status, b"".join(chunks))
 
     def _settle(self, state: EdgeState, status: int, body: bytes) -> None:

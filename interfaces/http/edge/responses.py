@@ -170,8 +170,8 @@ class Responder:
                 raise
             return replayed
         written = completion is not None and completion.written_for is result
-        if written and completion is not None:
-            self._state.stored_in_transaction = completion.response
+        if written and completion is not None and completion.response is not None:
+            self._stored(completion.response)
         if waiting is not None and waiting.seconds > 0:
             settled_result, settled = waiting.wait(result, self._signal)
             if settled:
@@ -182,6 +182,14 @@ class Responder:
         response = render(result)
         return self._bytes(response.status, response.body)
 
+    def _stored(self, response: StoredResponse) -> None:
+        """The command stored `response` with its events: it is cached here, on the handler's
+        thread, and the claim is settled (interfaces/http/edge/admission.py `Gate.settle`)."""
+        assert self._state.claim is not None
+        self._state.stored_in_transaction = response
+        self._idempotency.remember(self._state.claim, response)
+        self._state.settled = True
+
     def _replay_deferred(self) -> Response[Any] | None:
         """For a refused command whose Idempotency-Key claim was deferred to its transaction:
         the response another request recorded under the key, if one did. A duplicate that lost
@@ -191,10 +199,11 @@ class Responder:
         claim = self._state.claim
         if claim is None or not claim.deferred:
             return None
-        stored = self._idempotency.recorded(claim)
+        stored = self._idempotency.recorded(claim)  # which caches it
         if stored is None:
             return None
         self._state.stored_in_transaction = stored
+        self._state.settled = True
         metrics.IDEMPOTENCY_REPLAYS.inc()
         return Response(
             content=stored.body,
