@@ -109,6 +109,8 @@ def build_services(
         network = _network(settings, opened)
         vault_keys = _vault_keys(settings)
         vault = Vault(pool, *vault_keys) if vault_keys else None
+        idempotency = IdempotencyStore(pool, cache, settings.idempotency_ttl_hours * HOURS_S)
+        opened.callback(idempotency.close)  # before the cache closes (callbacks run reversed)
         resources = Resources(
             database_url=database_url,
             redis_url=redis_url,
@@ -126,7 +128,7 @@ def build_services(
             ),
             vault=vault,
             webhook_secrets=SealedWebhookSecrets(pool, *vault_keys) if vault_keys else None,
-            idempotency=IdempotencyStore(pool, cache, settings.idempotency_ttl_hours * HOURS_S),
+            idempotency=idempotency,
             limiter=RedisRateLimiter(cache),
             cursors=FeedCursors(pool),
             deliveries=DeliveryLog(pool),

@@ -26,6 +26,7 @@ import psycopg
 import redis
 
 from domain.errors import ConflictError
+from infrastructure.redis.write_behind import WriteBehind
 
 LOCK_S: Final = 60
 CLAIM_LOST_SQLSTATE: Final = "LL409"
@@ -94,6 +95,16 @@ class IdempotencyStore:
         self._pool = pool
         self._cache = cache
         self._ttl_s = ttl_s
+        # Completed responses are cached behind the request (Redis only caches the records).
+        self._cache_writes = WriteBehind(cache, "idempotency-cache")
+
+    def close(self) -> None:
+        """Sends the cache writes still queued (briefly) and stops their thread."""
+        self._cache_writes.close()
+
+    def flush_cache(self, timeout_s: float) -> bool:
+        """Waits for the cache writes queued so far (for tests and shutdown)."""
+        return self._cache_writes.flush(timeout_s)
 
     def claim(
         self, scope: str, key: str, fingerprint: str, cached_raw: bytes | object | None = UNREAD
@@ -266,10 +277,7 @@ class IdempotencyStore:
 
     def _remember(self, scope: str, key: str, fingerprint: str, response: StoredResponse) -> None:
         value = msgspec.msgpack.encode(_Cached(fingerprint, response.status, response.body))
-        try:
-            self._cache.set(self.cache_key(scope, key), value, ex=self._ttl_s)
-        except redis.RedisError as error:
-            log.warning("idempotency cache unavailable, not caching: %s", error)
+        self._cache_writes.set(self.cache_key(scope, key), value, self._ttl_s)
 
 
 def _decoded(raw: bytes | None) -> _Cached | None:
