@@ -31,6 +31,25 @@ def test_only_one_session_leads_a_loop_at_a_time(database_url: str) -> None:
         second.release()
 
 
+def test_a_leader_whose_session_the_server_ended_knows_at_once_without_a_round_trip_per_step(
+    database_url: str, services: Services
+) -> None:
+    leader, standby = Leadership(database_url, "test:ended"), Leadership(database_url, "test:ended")
+    try:
+        assert leader.try_acquire()
+        assert leader.try_acquire()  # still held: looked at its socket, sent nothing
+        pid = leader._conn.info.backend_pid  # type: ignore[union-attr]
+        with services.resources.pool.connection() as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        # Well within PROBE_INTERVAL_S: the closed socket, not the periodic probe, tells it.
+        wait_until(lambda: not leader.try_acquire(), timeout_s=2, message="the leader to notice")
+        assert not leader.is_leader
+        assert standby.try_acquire()
+    finally:
+        leader.release()
+        standby.release()
+
+
 def test_a_standby_runner_takes_over_within_seconds_when_the_leader_is_killed(
     fresh_services: Services,
 ) -> None:
