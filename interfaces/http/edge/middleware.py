@@ -9,7 +9,7 @@ It only moves bytes and calls the `Gate`; the decisions live in `admission.py`. 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Final
 
 import anyio.to_thread
 from litestar.enums import ScopeType
@@ -49,6 +49,10 @@ from interfaces.http.edge.request_body import BODY_BYTES_MAX, check_body
 from interfaces.http.edge.request_target import check_target
 
 __all__ = ["BODY_BYTES_MAX", "EdgeMiddleware"]
+
+# A body up to this size is checked on the event loop (≤ ~35 µs, less than handing
+# it to a thread and back); a larger one in a worker thread.
+BODY_INLINE_MAX: Final = 8 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +114,11 @@ class EdgeMiddleware(ASGIMiddleware):
                     raise PayloadTooLargeError(
                         f"the body exceeds {BODY_BYTES_MAX} bytes", max=BODY_BYTES_MAX
                     )
-                # Scanning up to a MiB of JSON takes milliseconds: not on the event loop.
-                await anyio.to_thread.run_sync(check_body, _header(scope, b"content-type"), read)
+                content_type = _header(scope, b"content-type")
+                if len(read) <= BODY_INLINE_MAX:
+                    check_body(content_type, read)
+                else:  # scanning up to a MiB of JSON takes milliseconds: not on the event loop
+                    await anyio.to_thread.run_sync(check_body, content_type, read)
                 body = read
                 receive = _replaying(body)
         except DomainError as error:
