@@ -21,6 +21,9 @@ import redis
 WRITES_QUEUED_MAX: Final = 10_000
 # Writes sent in one pipeline.
 WRITES_PER_ROUND_TRIP_MAX: Final = 500
+# After a first write is queued the writer waits this long for more to share its round trip
+# (a cached response a few milliseconds late only sends a retry in that moment to PostgreSQL).
+GATHER_S: Final = 0.02
 # After a failed round trip the writer drops what it took and pauses this long.
 FAILURE_PAUSE_S: Final = 1.0
 # `close` waits at most this long for the writes already queued.
@@ -54,7 +57,8 @@ class WriteBehind:
                     target=self._run, name=f"{self._name}-write-behind", daemon=True
                 )
                 self._thread.start()
-            self._condition.notify()
+            if len(self._queue) == 1:  # the writer waits for a first write, not each one
+                self._condition.notify()
 
     def flush(self, timeout_s: float) -> bool:
         """Waits until every write queued so far was sent (or dropped); False on timeout."""
@@ -81,6 +85,8 @@ class WriteBehind:
                 self._condition.wait_for(lambda: self._queue or self._closed)
                 if not self._queue:
                     return
+                if not self._closed:
+                    self._condition.wait(GATHER_S)  # let more writes join this round trip
                 count = min(len(self._queue), WRITES_PER_ROUND_TRIP_MAX)
                 taken = [self._queue.popleft() for _ in range(count)]
                 self._writing = len(taken)
