@@ -19,6 +19,36 @@ def new_user(stack: Stack) -> str:
     return str(response.json()["data"]["id"])
 
 
+def send_together(
+    stack: Stack, user: str, key: str, body: dict[str, str], count: int
+) -> list[httpx.Response]:
+    """`count` clients post the same credit under one Idempotency-Key at the same moment."""
+    barrier = threading.Barrier(count)
+    responses: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def send() -> None:
+        with httpx.Client(base_url=stack.base_url, timeout=30) as client:
+            barrier.wait()
+            response = client.post(
+                f"/users/{user}/balance/credit",
+                json=body,
+                headers={
+                    "Authorization": stack.client().headers["Authorization"],
+                    "Idempotency-Key": key,
+                },
+            )
+        with lock:
+            responses.append(response)
+
+    threads = [threading.Thread(target=send) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return responses
+
+
 def test_a_retried_command_is_applied_once_and_replayed(stack: Stack) -> None:
     user = new_user(stack)
     client = stack.client(**{"Idempotency-Key": f"credit-{uuid.uuid4()}"})
@@ -62,30 +92,7 @@ def test_a_failed_command_is_not_remembered(stack: Stack) -> None:
 def test_concurrent_duplicates_apply_once_and_the_rest_wait_or_replay(stack: Stack) -> None:
     user = new_user(stack)
     key = f"burst-{uuid.uuid4()}"
-    count = 8
-    barrier = threading.Barrier(count)
-    responses: list[httpx.Response] = []
-    lock = threading.Lock()
-
-    def send() -> None:
-        with httpx.Client(base_url=stack.base_url, timeout=30) as client:
-            barrier.wait()
-            response = client.post(
-                f"/users/{user}/balance/credit",
-                json={"amount": "3", "reason": "burst"},
-                headers={
-                    "Authorization": stack.client().headers["Authorization"],
-                    "Idempotency-Key": key,
-                },
-            )
-        with lock:
-            responses.append(response)
-
-    threads = [threading.Thread(target=send) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    responses = send_together(stack, user, key, {"amount": "3", "reason": "burst"}, 8)
     statuses = sorted(r.status_code for r in responses)
     assert set(statuses) <= {200, 409}
     assert statuses.count(200) >= 1
@@ -150,29 +157,7 @@ def test_duplicates_racing_to_record_one_key_record_it_once_and_all_hear_the_sam
     user = new_user(stack)
     key = f"race-{uuid.uuid4()}"
     count = 8
-    barrier = threading.Barrier(count)
-    responses: list[httpx.Response] = []
-    lock = threading.Lock()
-
-    def send() -> None:
-        with httpx.Client(base_url=stack.base_url, timeout=30) as client:
-            barrier.wait()
-            response = client.post(
-                f"/users/{user}/balance/credit",
-                json={"amount": "2", "reason": "race"},
-                headers={
-                    "Authorization": stack.client().headers["Authorization"],
-                    "Idempotency-Key": key,
-                },
-            )
-        with lock:
-            responses.append(response)
-
-    threads = [threading.Thread(target=send) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    responses = send_together(stack, user, key, {"amount": "2", "reason": "race"}, count)
     # No claim is taken before the command: every duplicate decides, one records, and the
     # others, refused by its record at commit, replay it.
     assert [r.status_code for r in responses] == [200] * count
