@@ -94,6 +94,8 @@ def event_store_env(database_url: str, *, pool_size: int = 5, overflow: int = 10
         "POSTGRES_PRE_PING": "n",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "APPLICATION_RECORDER_TOPIC": "infrastructure.postgres.event_store:LedgerRecorder",
+        # Reads what eventsourcing's JSONTranscoder writes, faster (transcoder.py).
+        "TRANSCODER_TOPIC": "infrastructure.postgres.transcoder:LogTranscoder",
         "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE),
         "AGGREGATE_CACHE_FASTFORWARD": "y",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
