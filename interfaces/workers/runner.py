@@ -33,6 +33,10 @@ ERROR_BACKOFF_MAX_S: Final = 10.0
 OUTAGE_BACKOFF_MAX_S: Final = 2.0
 # On SIGTERM each loop finishes its step within this bound; its lock is released as it ends.
 RUNNER_STOP_S: Final = 10.0
+# Loops following the log are woken at most this often under load (log_signal.py): a follower
+# then applies one page per window instead of one per command, and a row is visible within
+# about this much more than its page's own cost (`projection_lag` in `make bench`).
+WAKE_GATHER_S: Final = 0.02
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ class Runner:
         self._database_url = database_url
         self._loops = loops
         self._stopping = stopping or threading.Event()
-        self._signal = LogSignal(database_url, channel=log_channel)
+        self._signal = LogSignal(database_url, channel=log_channel, gather_s=WAKE_GATHER_S)
         # Shared readers read again only when a notification (or a lost one's timeout) says so.
         for reader in {id(loop.reader): loop.reader for loop in loops if loop.reader}.values():
             reader.follow(lambda: self._signal.generation)

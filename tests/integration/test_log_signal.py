@@ -1,0 +1,69 @@
+"""The runner's log signal: a commit after a quiet spell wakes the loops, and a burst of commits
+under load is one wake-up per gathering window, not one per commit."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+
+from interfaces.workers.log_signal import LogSignal
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+CHANNEL = "test_log_signal"
+BURST = 40
+# Commits this far apart arrive one by one (not several in one packet).
+BURST_EVERY_S = 0.01
+
+
+def notify(database_url: str, times: int, every_s: float = 0.0) -> None:
+    """`times` commits, each notifying the channel (as each appending transaction does)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for index in range(times):
+            conn.execute(f"NOTIFY {CHANNEL}, '{index}'")
+            time.sleep(every_s)
+
+
+def listening(database_url: str, gather_s: float) -> LogSignal:
+    signal = LogSignal(database_url, channel=CHANNEL, gather_s=gather_s)
+    signal.start()
+    # LISTEN is issued on the signal's own thread: wait until a notification is heard.
+    wait_until(lambda: (notify(database_url, 1), signal.generation > 0)[1], timeout_s=10)
+    time.sleep(gather_s + 0.5)  # past the window of that first wake-up
+    return signal
+
+
+def test_a_burst_of_commits_under_load_wakes_the_loops_once_per_window(database_url: str) -> None:
+    signal = listening(database_url, gather_s=1.0)
+    try:
+        before = signal.generation
+        notify(database_url, BURST, BURST_EVERY_S)
+        wait_until(lambda: signal.generation > before, timeout_s=10)
+        time.sleep(1.5)  # the window after the first wake-up has closed
+        assert 1 <= signal.generation - before <= 2
+    finally:
+        signal.stop()
+
+
+def test_without_a_window_every_commit_wakes_the_loops(database_url: str) -> None:
+    signal = listening(database_url, gather_s=0.0)
+    try:
+        before = signal.generation
+        notify(database_url, BURST, BURST_EVERY_S)
+        wait_until(lambda: signal.generation - before >= BURST // 4, timeout_s=10)
+    finally:
+        signal.stop()
+
+
+def test_a_wait_returns_at_the_first_commit_after_a_quiet_spell(database_url: str) -> None:
+    signal = listening(database_url, gather_s=3.0)
+    try:
+        seen = signal.generation
+        notify(database_url, 1)
+        # Heard before its 3 s window would have ended: the first commit is never gathered.
+        assert signal.wait(seen, timeout_s=2.5) != seen
+    finally:
+        signal.stop()
