@@ -74,9 +74,7 @@ class Amount:
         return cls(0, currency)
 
     def to_wire(self) -> str:
-        whole, fraction = divmod(self.stroops, STROOPS_PER_UNIT)
-        digits = f"{fraction:07d}".rstrip("0").ljust(DECIMALS_MIN_ON_WIRE, "0")
-        return f"{whole}.{digits}"
+        return wire_text(self.stroops)
 
     def __str__(self) -> str:
         return self.to_wire()
@@ -107,3 +105,13 @@ def format_stroops(stroops: int) -> str:
     """Wire form of a stroop count that may be negative (ledger accounts like external:*)."""
     sign = "-" if stroops < 0 else ""
     return sign + Amount(abs(stroops)).to_wire()
+
+
+def wire_text(stroops: int) -> str:
+    """The wire decimal of a valid stroop count (`Amount(stroops).to_wire()` without building
+    the Amount: the event feed writes several per event, a rebuild millions)."""
+    whole, fraction = divmod(stroops, STROOPS_PER_UNIT)
+    if not fraction:
+        return f"{whole}.00"
+    digits = f"{fraction:07d}".rstrip("0")
+    return f"{whole}.{digits:0<{DECIMALS_MIN_ON_WIRE}}"

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Final
 from psycopg import Cursor
 
 from domain.audit_chain import recorded_version
-from projections.event_feed.audit_chain import GENESIS_HASH, canonical, link_of
+from projections.event_feed.audit_chain import GENESIS_HASH, canonical_of, link_of
 from projections.event_feed.catalogue import CATALOGUE, envelope
 from projections.event_feed.catalogue.audit_chain import (
     MARKERS_PARAMS,
@@ -86,8 +86,8 @@ class EventFeedProjection(Projection):
                 entry = CATALOGUE[type(event)]
                 body = envelope(position, event)
                 version = recorded_version(event) or version
-                text = canonical(body)
-                previous = link_of(previous, body, version, text)
+                text, plain = canonical_of(body)
+                previous = link_of(previous, body, version, text, plain)
                 copy.write_row(
                     (
                         position,

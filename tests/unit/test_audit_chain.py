@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from projections.event_feed.audit_chain import (
     GENESIS_HASH,
     canonical,
+    canonical_of,
     chained,
     jcs,
     jcs_general,
@@ -98,6 +99,26 @@ def test_without_floats_the_canonical_text_already_is_jcs(value: object) -> None
     beside one in U+E000–U+FFFF, or the general path takes it)."""
     assert jcs(value) == rfc8785.dumps(value)
     assert jcs(value, canonical(value)) == rfc8785.dumps(value)  # type: ignore[arg-type]
+
+
+def stdlib_canonical(value: object) -> str:
+    """canonical() as docs/audit.md defines it, with nothing but the standard library."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+LONE_SURROGATE = st.just("\ud800x")
+
+
+@settings(max_examples=300)
+@given(json_of(SCALARS | st.integers(-(2**200), 2**200) | LONE_SURROGATE))
+def test_the_canonical_text_is_the_standard_librarys_byte_for_byte(value: object) -> None:
+    """The fast path (msgspec, for plain values) never changes a stored or hashed byte."""
+    text, plain = canonical_of(value)
+    assert text == canonical(value) == stdlib_canonical(value)
+    if plain:
+        assert jcs(value, text, plain) == rfc8785.dumps(value)
 
 
 ENVELOPES = st.fixed_dictionaries(

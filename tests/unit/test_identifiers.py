@@ -50,3 +50,30 @@ def test_event_ids_are_derived_from_their_place_in_the_aggregate() -> None:
     value = identifiers.natural_uuid("user", "alice")
     assert identifiers.event_id(value, 1) == identifiers.event_id(value, 1)
     assert identifiers.event_id(value, 1) != identifiers.event_id(value, 2)
+
+
+def digit_by_digit(value: UUID) -> str:
+    """The encoding as first written: one division by 62 per digit (stored ids use it)."""
+    number, chars = value.int, []
+    for _ in range(identifiers.ENCODED_LENGTH):
+        number, remainder = divmod(number, 62)
+        chars.append("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"[remainder])
+    return "".join(reversed(chars))
+
+
+@given(st.uuids())
+def test_the_encoding_is_the_digit_by_digit_one_it_always_was(value: UUID) -> None:
+    assert identifiers.encode_uuid(value) == digit_by_digit(value)
+
+
+@given(st.uuids(), st.integers(min_value=0, max_value=2**63))
+def test_an_event_id_is_the_public_id_of_its_natural_uuid(aggregate: UUID, version: int) -> None:
+    natural = identifiers.natural_uuid("event", aggregate.hex, str(version))
+    assert identifiers.event_id(aggregate, version) == identifiers.public_id(
+        identifiers.EVENT, natural
+    )
+
+
+def test_the_extreme_uuids_encode_at_full_width() -> None:
+    assert identifiers.encode_uuid(UUID(int=0)) == "0" * identifiers.ENCODED_LENGTH
+    assert identifiers.encode_uuid(UUID(int=2**128 - 1)) == digit_by_digit(UUID(int=2**128 - 1))

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidAmountError
-from domain.money import STROOPS_MAX, Amount, format_stroops
+from domain.money import STROOPS_MAX, Amount, format_stroops, wire_text
 
 pytestmark = pytest.mark.unit
 
@@ -16,6 +16,12 @@ pytestmark = pytest.mark.unit
 def test_every_amount_survives_a_round_trip_through_the_wire(stroops: int) -> None:
     amount = Amount(stroops)
     assert Amount.parse(amount.to_wire()) == amount
+
+
+@given(st.integers(min_value=0, max_value=STROOPS_MAX))
+def test_the_wire_text_is_the_formula_it_always_was(stroops: int) -> None:
+    whole, fraction = divmod(stroops, 10**7)
+    assert wire_text(stroops) == f"{whole}." + f"{fraction:07d}".rstrip("0").ljust(2, "0")
 
 
 @given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=10**7 - 1))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain import identifiers
-from domain.money import DEFAULT_CURRENCY, Amount
+from domain.money import DEFAULT_CURRENCY, STROOPS_MAX, Amount, wire_text
 from domain.postings import from_rows
 
 Payload = dict[str, Any]
@@ -74,7 +74,11 @@ def originator(event: Any, prefix: str) -> str:
 
 
 def wire(stroops: int | None, currency: str = DEFAULT_CURRENCY) -> str | None:
-    return None if stroops is None else Amount(stroops, currency).to_wire()
+    if stroops is None:
+        return None
+    if type(stroops) is int and 0 <= stroops <= STROOPS_MAX:
+        return wire_text(stroops)
+    return Amount(stroops, currency).to_wire()  # refuses it as an Amount would
 
 
 def delta(event: Any, account: str) -> int:
