@@ -267,23 +267,18 @@ class ProjectionStore:
         self._known_position = self._stored_position = end
         return True
 
-    def _apply_events(self, conn: Connection[Any], events: list[tuple[int, Any]]) -> None:
-        classes = self._classes
-        mine = [(position, event) for position, event in events if type(event) in classes]
-        if not mine:
-            return
-        # Handlers write through a cursor that escapes what PostgreSQL cannot store, so an old
-        # event holding a NUL applies like any other (storable.py); an event that still fails
-        # is named with its position, so the runner can show the stall.
+    def _apply_events(
+        self, conn: Connection[Any], events: list[tuple[int, Any]], at_once: bool
+    ) -> None:
+        """Applies `events` (this projection's already) through a cursor that escapes what
+        PostgreSQL cannot store, so an old event holding a NUL applies like any other
+        (storable.py): all at once, or one by one with a failing event named by its position,
+        so the runner can show the stall."""
         with storable_cursor(conn.cursor()) as cursor:
-            if len(mine) > 1:
-                try:
-                    with conn.transaction():  # a savepoint: a failed page leaves no rows
-                        self._apply_at_once(conn, cursor, mine)
-                    return
-                except Exception:  # noqa: S110  # found and named event by event just below
-                    pass
-            for position, event in mine:
+            if at_once:
+                self._apply_at_once(conn, cursor, events)
+                return
+            for position, event in events:
                 with bound(position=position):
                     try:
                         self.projection.apply(cursor, event, position)
@@ -351,13 +346,38 @@ class ProjectionStore:
         events: list[tuple[int, Any]],
     ) -> None:
         """Applies `events` to `schema` and moves its tracking row from `start` to `end`, in one
-        transaction; StaleProjectionError when the row was not at `start`."""
+        transaction; StaleProjectionError when the row was not at `start`. A page of several
+        events is applied at once; should that fail, its transaction is rolled back whole and
+        the page applied again event by event, which names the event that fails."""
+        classes = self._classes
+        mine = [(position, event) for position, event in events if type(event) in classes]
+        if len(mine) > 1:
+            try:
+                self._commit_once(conn, schema, start, end, mine, at_once=True)
+                return
+            except StaleProjectionError:
+                raise
+            except Exception:  # noqa: S110  # found and named event by event just below
+                pass
+        self._commit_once(conn, schema, start, end, mine, at_once=False)
+
+    def _commit_once(
+        self,
+        conn: Connection[Any],
+        schema: str,
+        start: int,
+        end: int,
+        mine: list[tuple[int, Any]],
+        at_once: bool,
+    ) -> None:
         with conn.transaction():
-            _use_schema(conn, schema)
-            row = conn.execute("SELECT position FROM tracking FOR UPDATE").fetchone()
+            with conn.pipeline():  # the schema and the tracking row in one round trip
+                _use_schema(conn, schema)
+                row = conn.execute("SELECT position FROM tracking FOR UPDATE").fetchone()
             if row is None or row["position"] != start:
                 raise StaleProjectionError(f"{schema} moved from {start}")
-            self._apply_events(conn, events)
+            if mine:
+                self._apply_events(conn, mine, at_once)
             conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
 
     def _position_in_conn(self, conn: Connection[Any], schema: str) -> int:

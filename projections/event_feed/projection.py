@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Final
 from psycopg import Cursor
 
 from domain.audit_chain import recorded_version
+from projections.copy_text import Lines
 from projections.event_feed.audit_chain import GENESIS_HASH, canonical_of, link_of
 from projections.event_feed.catalogue import CATALOGUE, envelope
 from projections.event_feed.catalogue.audit_chain import (
@@ -82,13 +83,14 @@ class EventFeedProjection(Projection):
             return
         previous, version = self._previous_link(cursor, events[0][0])
         with cursor.copy(_COPY_EVENTS) as copy:
+            lines = Lines(copy)
             for position, event in events:
                 entry = CATALOGUE[type(event)]
                 body = envelope(position, event)
                 version = recorded_version(event) or version
                 text, plain = canonical_of(body)
                 previous = link_of(previous, body, version, text, plain)
-                copy.write_row(
+                lines.write(
                     (
                         position,
                         body["eventId"],
@@ -103,6 +105,7 @@ class EventFeedProjection(Projection):
                         previous,
                     )
                 )
+            lines.close()
         self._last = (cursor, previous, version)
 
     def _previous_link(self, cursor: Cursor[Any], position: int) -> tuple[str, int]:

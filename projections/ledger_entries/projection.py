@@ -17,6 +17,7 @@ from psycopg import Cursor
 
 from domain import identifiers
 from domain.postings import from_rows
+from projections.copy_text import Lines
 from projections.event_feed.catalogue import CATALOGUE
 from projections.projection import Projection
 
@@ -73,13 +74,15 @@ class LedgerEntriesProjection(Projection):
         running.update({row["account"]: int(row["balance_stroops"]) for row in rows})
         last_position: dict[str, int] = {}
         with cursor.copy(_COPY_ENTRIES) as copy:
+            written = Lines(copy)
             for account, position, line, event_id, event_type, amount, counterparty, at in lines:
                 running[account] += amount
                 last_position[account] = position
-                copy.write_row(
+                written.write(
                     (account, position, line, event_id, event_type, amount, running[account],
                      counterparty, at)
                 )  # fmt: skip
+            written.close()
         cursor.execute(
             "INSERT INTO account_balances AS b (account, balance_stroops, position)"
             " SELECT * FROM unnest(%s::text[], %s::numeric[], %s::bigint[])"
