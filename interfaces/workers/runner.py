@@ -36,7 +36,7 @@ RUNNER_STOP_S: Final = 10.0
 # Loops following the log are woken at most this often under load (log_signal.py): a follower
 # then applies one page per window instead of one per command, and a row is visible within
 # about this much more than its page's own cost (`projection_lag` in `make bench`).
-WAKE_GATHER_S: Final = 0.02
+WAKE_GATHER_S: Final = 0.04
 
 log = logging.getLogger(__name__)
 
