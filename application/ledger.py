@@ -16,17 +16,18 @@ command that creates what it records (a natural id taken once).
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import zip_longest
 from typing import Any, ClassVar, Final, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
@@ -51,6 +52,13 @@ CONFLICT_ATTEMPTS_MAX: Final = 8
 CONFLICT_BACKOFF_S: Final = 0.002
 # Long-lived, busy aggregates are snapshotted so loading one never replays its whole history.
 SNAPSHOT_INTERVAL_EVENTS: Final = 100
+# Aggregates as this process last recorded them, kept for the group committer to decide on.
+DECIDED_STATES_MAX: Final = 10_000
+
+
+class StaleStateError(IntegrityError):
+    """A command was refused on a decided state another process has since moved past: it is
+    tried again (retry_on_conflict) on the state in the store."""
 
 
 class ConcurrencyConflictError(ConflictError):
@@ -68,6 +76,13 @@ class Ledger(Application[UUID]):
         self._committer_lock = threading.Lock()
         self._aggregate_locks = AggregateLocks()
         self._batches = Batches()  # the committer thread's working set, while it decides
+        # The state of each aggregate this process recorded last, as it recorded it. The
+        # committer decides on these without asking the store whether anything came after (a
+        # round trip per command on its one thread): should another process have written the
+        # aggregate since, the version check refuses the batch at commit, these are dropped and
+        # its commands decide again on the store's state; and a command refused on one of them
+        # is confirmed against the store first (`_confirmed`), so no stale state refuses it.
+        self._decided: LRUCache[UUID, Aggregate] = LRUCache(maxsize=DECIDED_STATES_MAX)
         self.instruments: Instruments = NoInstruments()
 
     def close(self) -> None:
@@ -148,7 +163,16 @@ class Ledger(Application[UUID]):
             since_ns = time.time_ns()
 
             def prepare() -> Prepared:
-                return decision.prepare(self._working_set(), self.require, self.instruments)
+                working = self._working_set()
+                try:
+                    prepared = decision.prepare(working, self.require, self.instruments)
+                except DomainError:
+                    self._confirmed(working)
+                    raise
+                if not prepared.processing.events:
+                    # Answered without recording (nothing to change): from the store's state.
+                    self._confirmed(working)
+                return prepared
 
             result = self._counted(name, lambda: retry_on_conflict(lambda: self._submit(prepare)))
             if decision.recorded is not None:  # traced on this thread, as `commit` is
@@ -206,11 +230,42 @@ class Ledger(Application[UUID]):
         found = (
             self._load(aggregate_id)
             if working is None
-            else working.get(aggregate_id, lambda: self._load(aggregate_id))
+            else working.get(aggregate_id, lambda: self._load_deciding(working, aggregate_id))
         )
         if found is None or not isinstance(found, cls):
             return None
         return found
+
+    def _load_deciding(self, working: WorkingSet, aggregate_id: UUID) -> Aggregate | None:
+        """On the committer: the state this process last recorded, else the store's."""
+        try:
+            known = self._decided.get(aggregate_id)
+        except KeyError:
+            return self._load(aggregate_id)
+        if known.pending_events:  # changed after it was recorded: not a recorded state
+            self._decided.get(aggregate_id, evict=True)
+            return self._load(aggregate_id)
+        working.trusted[aggregate_id] = known.version
+        return copy.deepcopy(known)
+
+    def _confirmed(self, working: WorkingSet) -> None:
+        """Before a refusal stands: every decided state the batch used is still the store's
+        latest, else StaleStateError (the command is then tried again on the store's state)."""
+        stale = [
+            aggregate_id
+            for aggregate_id, version in working.trusted.items()
+            if list(self.events.get(aggregate_id, gt=version, limit=1))
+        ]
+        working.trusted.clear()  # confirmed as of now, or forgotten just below
+        if stale:
+            working.forget(stale)
+            for aggregate_id in stale:
+                self._forget(aggregate_id)
+            raise StaleStateError(f"decided on a state older than the store's: {stale[0]}")
+
+    def _forget(self, aggregate_id: UUID) -> None:
+        with suppress(KeyError):
+            self._decided.get(aggregate_id, evict=True)
 
     def _load(self, aggregate_id: UUID) -> Aggregate | None:
         try:
@@ -276,7 +331,17 @@ class Ledger(Application[UUID]):
         Once the events are recorded the command has happened: snapshots are taken afterwards
         on their own thread (application.snapshotting), never reported as the command failing
         — a caller told "failed" would retry a command already applied."""
-        recordings = self._record(processing)
+        try:
+            recordings = self._record(processing)
+        except BaseException:
+            # Refused (another process wrote first) or of unknown outcome: decide on the
+            # store's state next time.
+            for aggregate_id in processing.aggregates:
+                self._forget(aggregate_id)
+            raise
+        for aggregate_id, aggregate in processing.aggregates.items():
+            if isinstance(aggregate, Aggregate):
+                self._decided.put(aggregate_id, aggregate)
         self._snapshots().after_recording(processing)
         self._notify(recordings)
         return recordings

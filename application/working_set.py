@@ -22,6 +22,9 @@ _ABSENT = object()
 
 class WorkingSet:
     def __init__(self) -> None:
+        # Aggregates the batch took from the ledger's decided states rather than the store, and
+        # the version each was at: what a refusal confirms before it stands (ledger.py).
+        self.trusted: dict[UUID, int] = {}
         self._current: dict[UUID, Aggregate] = {}
         # The entries the command being decided replaced (or _ABSENT for ones it added).
         self._undo: dict[UUID, Any] = {}
@@ -66,3 +69,10 @@ class WorkingSet:
             else:
                 self._current[aggregate_id] = earlier
         self._undo.clear()
+
+    def forget(self, aggregate_ids: list[UUID]) -> None:
+        """Drops aggregates found stale: the batch's next command loads them afresh."""
+        for aggregate_id in aggregate_ids:
+            self._current.pop(aggregate_id, None)
+            self._undo.pop(aggregate_id, None)
+            self.trusted.pop(aggregate_id, None)

@@ -191,3 +191,41 @@ def test_batches_racing_in_two_processes_for_the_same_money_never_overdraw(
     finally:
         for built in ledgers:
             built.close()
+
+
+def test_a_debit_refused_on_the_state_this_process_recorded_is_confirmed_against_the_store(
+    services: Services, database_url: str
+) -> None:
+    """The committer decides on the state its own process last recorded; when another process
+    has credited the account since, a debit that state would refuse is tried again on the
+    store's state, and passes."""
+    user = funded_user(services, 100)
+    ours, theirs = (Ledger(env=event_store_env(database_url)) for _ in range(2))
+    try:
+        Balances(ours).adjust(user, "credit", Amount(10), "ours", CONTEXT)  # ours: 110 known
+        Balances(theirs).adjust(user, "credit", Amount(1_000), "theirs", CONTEXT)  # store: 1,110
+        change = Balances(ours).adjust(user, "debit", Amount(500), "ours", CONTEXT)
+        assert (change.previous_available_stroops, change.available_stroops) == (1_110, 610)
+        with pytest.raises(InsufficientFundsError):  # confirmed: the store holds 610 too
+            Balances(ours).adjust(user, "debit", Amount(700), "ours", CONTEXT)
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_a_credit_decided_on_a_state_another_process_moved_past_is_decided_again(
+    services: Services, database_url: str
+) -> None:
+    """A decision on a stale recorded state conflicts at commit (the version check) and is
+    decided again on the store's state: nothing is lost or counted twice."""
+    user = funded_user(services, 100)
+    ours, theirs = (Ledger(env=event_store_env(database_url)) for _ in range(2))
+    try:
+        Balances(ours).adjust(user, "credit", Amount(1), "ours", CONTEXT)
+        Balances(theirs).adjust(user, "debit", Amount(50), "theirs", CONTEXT)
+        change = Balances(ours).adjust(user, "credit", Amount(7), "ours", CONTEXT)
+        assert (change.previous_available_stroops, change.available_stroops) == (51, 58)
+        assert services.use_cases.balances.account(user).available_stroops == 58
+    finally:
+        ours.close()
+        theirs.close()
