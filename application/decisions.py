@@ -18,7 +18,7 @@ idempotent response) written.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -42,6 +42,10 @@ class Require(Protocol):
     def __call__(
         self, cls: type[A], aggregate_id: UUID, missing: DomainError | None = None
     ) -> A: ...
+
+
+# Checks the decided states a command read (but those it wrote) against the store.
+Confirm = Callable[[WorkingSet, Collection[UUID]], None]
 
 
 class Batches:
@@ -129,9 +133,18 @@ class Decision(Generic[A, R]):
     # The recording of the attempt whose events are in the log, once one is.
     recorded: Recording[R] | None = field(default=None, init=False)
 
-    def prepare(self, working: WorkingSet, require: Require, instruments: Instruments) -> Prepared:
+    def prepare(
+        self,
+        working: WorkingSet,
+        require: Require,
+        instruments: Instruments,
+        confirm: Confirm | None = None,
+    ) -> Prepared:
         """On the committer thread, inside its batch's working set: loads, decides, and
-        collects the command's events; a refusal undoes whatever it changed."""
+        collects the command's events; a refusal undoes whatever it changed. `confirm`, when
+        given, checks the states the decision read against the store — those it did not write
+        (the version check at commit covers those), and all of them before a refusal stands —
+        and raises when one is stale, undoing the command as a refusal does."""
         try:
             aggregate, changed = decided(
                 require, self.cls, self.aggregate_id, self.decide, self.missing
@@ -139,6 +152,13 @@ class Decision(Generic[A, R]):
             working.adopt(changed)
             processing: ProcessingEvent[UUID] = ProcessingEvent()
             processing.collect_events(*working.touched())
+            if confirm is not None:
+                confirm(working, {e.originator_id for e in processing.events})
+        except DomainError:
+            working.undo()
+            if confirm is not None:
+                confirm(working, ())
+            raise
         except BaseException:
             working.undo()
             raise

@@ -21,7 +21,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from itertools import zip_longest
 from typing import Any, ClassVar, Final, TypeVar
@@ -163,16 +163,9 @@ class Ledger(Application[UUID]):
             since_ns = time.time_ns()
 
             def prepare() -> Prepared:
-                working = self._working_set()
-                try:
-                    prepared = decision.prepare(working, self.require, self.instruments)
-                except DomainError:
-                    self._confirmed(working)
-                    raise
-                if not prepared.processing.events:
-                    # Answered without recording (nothing to change): from the store's state.
-                    self._confirmed(working)
-                return prepared
+                return decision.prepare(
+                    self._working_set(), self.require, self.instruments, self._confirmed
+                )
 
             result = self._counted(name, lambda: retry_on_conflict(lambda: self._submit(prepare)))
             if decision.recorded is not None:  # traced on this thread, as `commit` is
@@ -248,15 +241,18 @@ class Ledger(Application[UUID]):
         working.trusted[aggregate_id] = known.version
         return copy.deepcopy(known)
 
-    def _confirmed(self, working: WorkingSet) -> None:
-        """Before a refusal stands: every decided state the batch used is still the store's
-        latest, else StaleStateError (the command is then tried again on the store's state)."""
+    def _confirmed(self, working: WorkingSet, written: Collection[UUID] = ()) -> None:
+        """Every decided state the batch used, but those `written` (the version check at commit
+        covers them), is still the store's latest — else StaleStateError, and the command is
+        tried again on the store's state. A refusal confirms them all before it stands."""
+        checked = [i for i in working.trusted if i not in written]
         stale = [
             aggregate_id
-            for aggregate_id, version in working.trusted.items()
-            if list(self.events.get(aggregate_id, gt=version, limit=1))
+            for aggregate_id in checked
+            if list(self.events.get(aggregate_id, gt=working.trusted[aggregate_id], limit=1))
         ]
-        working.trusted.clear()  # confirmed as of now, or forgotten just below
+        for aggregate_id in checked:  # confirmed as of now, or forgotten just below
+            del working.trusted[aggregate_id]
         if stale:
             working.forget(stale)
             for aggregate_id in stale:

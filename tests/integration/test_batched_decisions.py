@@ -229,3 +229,33 @@ def test_a_credit_decided_on_a_state_another_process_moved_past_is_decided_again
     finally:
         ours.close()
         theirs.close()
+
+
+def test_a_state_a_decision_reads_without_writing_is_confirmed_against_the_store(
+    services: Services, database_url: str
+) -> None:
+    """No version check covers an aggregate a decision only reads: if this process's recorded
+    state of it is stale, the command is decided again on the store's."""
+    reader, source = funded_user(services, 100), funded_user(services, 100)
+    ours, theirs = (Ledger(env=event_store_env(database_url)) for _ in range(2))
+    try:
+        Balances(ours).adjust(source, "credit", Amount(10), "ours", CONTEXT)  # ours: 110 known
+        Balances(theirs).adjust(source, "debit", Amount(50), "theirs", CONTEXT)  # store: 60
+        seen: list[int] = []
+
+        def copy_the_source_balance(account: Account) -> None:
+            seen.append(ours.require(Account, account_id_for(source)).available_stroops)
+            account.credit(Amount(seen[-1]), source="adjustment", counterparty="external:test")
+
+        ours.change(
+            Account,
+            account_id_for(reader),
+            copy_the_source_balance,
+            context=CONTEXT,
+            outcome=lambda account, position: None,
+        )
+        assert seen[-1] == 60
+        assert services.use_cases.balances.account(reader).available_stroops == 160
+    finally:
+        ours.close()
+        theirs.close()
