@@ -4,6 +4,8 @@ under load is one wake-up per gathering window, not one per commit."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -27,43 +29,38 @@ def notify(database_url: str, times: int, every_s: float = 0.0) -> None:
             time.sleep(every_s)
 
 
-def listening(database_url: str, gather_s: float) -> LogSignal:
+@contextmanager
+def listening(database_url: str, gather_s: float) -> Iterator[LogSignal]:
     signal = LogSignal(database_url, channel=CHANNEL, gather_s=gather_s)
     signal.start()
-    # LISTEN is issued on the signal's own thread: wait until a notification is heard.
-    wait_until(lambda: (notify(database_url, 1), signal.generation > 0)[1], timeout_s=10)
-    time.sleep(gather_s + 0.5)  # past the window of that first wake-up
-    return signal
+    try:
+        # LISTEN is issued on the signal's own thread: wait until a notification is heard.
+        wait_until(lambda: (notify(database_url, 1), signal.generation > 0)[1], timeout_s=10)
+        time.sleep(gather_s + 0.5)  # past the window of that first wake-up
+        yield signal
+    finally:
+        signal.stop()
 
 
 def test_a_burst_of_commits_under_load_wakes_the_loops_once_per_window(database_url: str) -> None:
-    signal = listening(database_url, gather_s=1.0)
-    try:
+    with listening(database_url, gather_s=1.0) as signal:
         before = signal.generation
         notify(database_url, BURST, BURST_EVERY_S)
         wait_until(lambda: signal.generation > before, timeout_s=10)
         time.sleep(1.5)  # the window after the first wake-up has closed
         assert 1 <= signal.generation - before <= 2
-    finally:
-        signal.stop()
 
 
 def test_without_a_window_every_commit_wakes_the_loops(database_url: str) -> None:
-    signal = listening(database_url, gather_s=0.0)
-    try:
+    with listening(database_url, gather_s=0.0) as signal:
         before = signal.generation
         notify(database_url, BURST, BURST_EVERY_S)
         wait_until(lambda: signal.generation - before >= BURST // 4, timeout_s=10)
-    finally:
-        signal.stop()
 
 
 def test_a_wait_returns_at_the_first_commit_after_a_quiet_spell(database_url: str) -> None:
-    signal = listening(database_url, gather_s=3.0)
-    try:
+    with listening(database_url, gather_s=3.0) as signal:
         seen = signal.generation
         notify(database_url, 1)
         # Heard before its 3 s window would have ended: the first commit is never gathered.
         assert signal.wait(seen, timeout_s=2.5) != seen
-    finally:
-        signal.stop()
