@@ -3,16 +3,19 @@
 One thread LISTENs on the event store's NOTIFY channel and bumps a generation counter; loops
 wait on it with a bounded timeout, so a missed notification costs at most one timeout.
 
-With `gather_s`, the counter moves at most once per `gather_s`: the first commit after a quiet
-spell wakes the loops at once, and under load the notifications heard within `gather_s` of the
-last wake-up are one wake-up at its end. Under a steady stream of commands that turns one page of
-one event per commit, for every follower, into one page per `gather_s` holding all of them, so
-each follower's fixed cost of a page (its transaction, its tracking row, its commit) is paid once
-per batch rather than once per command, at a bounded cost in freshness.
+With `gather_s`, under load the counter moves at most once per `gather_s`: once the loops have
+been woken `gather_above` times in the last second, the notifications heard within `gather_s`
+of the last wake-up are one wake-up at its end. Under a steady stream of commands that turns one
+page of one event per commit, for every follower, into one page per `gather_s` holding all of
+them, so each follower's fixed cost of a page (its transaction, its tracking row, its commit) is
+paid once per batch rather than once per command, at a bounded cost in freshness. Below that
+rate every commit wakes the loops at once: a client that writes and then reads a read model
+(a saga's few commits, then a balance) finds it as fresh as without gathering.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 import time
@@ -22,16 +25,22 @@ import psycopg
 
 RECONNECT_WAIT_S: Final = 1.0
 LISTEN_POLL_S: Final = 0.5
+# The span over which wake-ups are counted against `gather_above`.
+RATE_WINDOW_S: Final = 1.0
 
 log = logging.getLogger(__name__)
 
 
 class LogSignal:
-    def __init__(self, database_url: str, channel: str, gather_s: float = 0.0) -> None:
+    def __init__(
+        self, database_url: str, channel: str, gather_s: float = 0.0, gather_above: int = 0
+    ) -> None:
         self._url = database_url
         self._channel = channel
         self._gather_s = gather_s
+        self._gather_above = gather_above
         self._woken_at = 0.0
+        self._wakes: collections.deque[float] = collections.deque()  # within RATE_WINDOW_S
         self._condition = threading.Condition()
         self._generation = 0
         self._stopping = threading.Event()
@@ -82,10 +91,15 @@ class LogSignal:
         return heard
 
     def _gather(self, conn: psycopg.Connection[object]) -> None:
-        """Within `gather_s` of the last wake-up, hears out the rest of the window first: every
-        notification in it is answered by the one wake-up at its end."""
-        rest = self._woken_at + self._gather_s - time.monotonic()
-        if rest > 0:
+        """Under load, within `gather_s` of the last wake-up, hears out the rest of the window
+        first: every notification in it is answered by the one wake-up at its end."""
+        now = time.monotonic()
+        wakes = self._wakes
+        while wakes and wakes[0] <= now - RATE_WINDOW_S:
+            wakes.popleft()
+        rest = self._woken_at + self._gather_s - now
+        if rest > 0 and len(wakes) >= self._gather_above:
             for _ in conn.notifies(timeout=rest):
                 pass
         self._woken_at = time.monotonic()
+        wakes.append(self._woken_at)

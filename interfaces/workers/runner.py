@@ -37,6 +37,9 @@ RUNNER_STOP_S: Final = 10.0
 # then applies one page per window instead of one per command, and a row is visible within
 # about this much more than its page's own cost (`projection_lag` in `make bench`).
 WAKE_GATHER_S: Final = 0.04
+# Load, for that purpose, is this many wake-ups in the last second; below it every commit wakes
+# the loops at once (a saga's commits, then the client's read, stay as fresh as ever).
+WAKE_GATHER_ABOVE_PER_S: Final = 20
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,12 @@ class Runner:
         self._database_url = database_url
         self._loops = loops
         self._stopping = stopping or threading.Event()
-        self._signal = LogSignal(database_url, channel=log_channel, gather_s=WAKE_GATHER_S)
+        self._signal = LogSignal(
+            database_url,
+            channel=log_channel,
+            gather_s=WAKE_GATHER_S,
+            gather_above=WAKE_GATHER_ABOVE_PER_S,
+        )
         # Shared readers read again only when a notification (or a lost one's timeout) says so.
         for reader in {id(loop.reader): loop.reader for loop in loops if loop.reader}.values():
             reader.follow(lambda: self._signal.generation)

@@ -1,5 +1,6 @@
-"""The runner's log signal: a commit after a quiet spell wakes the loops, and a burst of commits
-under load is one wake-up per gathering window, not one per commit."""
+"""The runner's log signal: a commit after a quiet spell wakes the loops, a burst of commits
+under load is one wake-up per gathering window, not one per commit, and below the load that
+gathers every commit wakes the loops at once."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ def notify(database_url: str, times: int, every_s: float = 0.0) -> None:
 
 
 @contextmanager
-def listening(database_url: str, gather_s: float) -> Iterator[LogSignal]:
-    signal = LogSignal(database_url, channel=CHANNEL, gather_s=gather_s)
+def listening(database_url: str, gather_s: float, gather_above: int = 0) -> Iterator[LogSignal]:
+    signal = LogSignal(database_url, channel=CHANNEL, gather_s=gather_s, gather_above=gather_above)
     signal.start()
     try:
         # LISTEN is issued on the signal's own thread: wait until a notification is heard.
@@ -64,3 +65,15 @@ def test_a_wait_returns_at_the_first_commit_after_a_quiet_spell(database_url: st
         notify(database_url, 1)
         # Heard before its 3 s window would have ended: the first commit is never gathered.
         assert signal.wait(seen, timeout_s=2.5) != seen
+
+
+def test_below_the_load_that_gathers_every_commit_wakes_the_loops_at_once(
+    database_url: str,
+) -> None:
+    """A few commits in a row (a saga's steps) each wake the loops: a client reading a read
+    model right after them finds it as fresh as without gathering."""
+    with listening(database_url, gather_s=3.0, gather_above=20) as signal:
+        for _ in range(5):
+            seen = signal.generation
+            notify(database_url, 1)
+            assert signal.wait(seen, timeout_s=2.5) != seen  # well before its 3 s window
