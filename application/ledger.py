@@ -16,24 +16,24 @@ command that creates what it records (a natural id taken once).
 
 from __future__ import annotations
 
-import copy
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import zip_longest
 from typing import Any, ClassVar, Final, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from application import instruments as outcomes
 from application.context import CommandContext
+from application.decided_states import DecidedStates
 from application.decisions import Batches, Decision, Recording, command_metadata, decided
 from application.group_commit import GroupCommitter, Prepared
 from application.instruments import Instruments, NoInstruments, caller_use_case
@@ -52,13 +52,6 @@ CONFLICT_ATTEMPTS_MAX: Final = 8
 CONFLICT_BACKOFF_S: Final = 0.002
 # Long-lived, busy aggregates are snapshotted so loading one never replays its whole history.
 SNAPSHOT_INTERVAL_EVENTS: Final = 100
-# Aggregates as this process last recorded them, kept for the group committer to decide on.
-DECIDED_STATES_MAX: Final = 10_000
-
-
-class StaleStateError(IntegrityError):
-    """A command was refused on a decided state another process has since moved past: it is
-    tried again (retry_on_conflict) on the state in the store."""
 
 
 class ConcurrencyConflictError(ConflictError):
@@ -76,13 +69,8 @@ class Ledger(Application[UUID]):
         self._committer_lock = threading.Lock()
         self._aggregate_locks = AggregateLocks()
         self._batches = Batches()  # the committer thread's working set, while it decides
-        # The state of each aggregate this process recorded last, as it recorded it. The
-        # committer decides on these without asking the store whether anything came after (a
-        # round trip per command on its one thread): should another process have written the
-        # aggregate since, the version check refuses the batch at commit, these are dropped and
-        # its commands decide again on the store's state; and a command refused on one of them
-        # is confirmed against the store first (`_confirmed`), so no stale state refuses it.
-        self._decided: LRUCache[UUID, Aggregate] = LRUCache(maxsize=DECIDED_STATES_MAX)
+        # What the committer decides on: the states this process recorded (decided_states.py).
+        self._decided = DecidedStates(self._moved_past)
         self.instruments: Instruments = NoInstruments()
 
     def close(self) -> None:
@@ -164,7 +152,7 @@ class Ledger(Application[UUID]):
 
             def prepare() -> Prepared:
                 return decision.prepare(
-                    self._working_set(), self.require, self.instruments, self._confirmed
+                    self._working_set(), self.require, self.instruments, self._decided.confirm
                 )
 
             result = self._counted(name, lambda: retry_on_conflict(lambda: self._submit(prepare)))
@@ -223,45 +211,16 @@ class Ledger(Application[UUID]):
         found = (
             self._load(aggregate_id)
             if working is None
-            else working.get(aggregate_id, lambda: self._load_deciding(working, aggregate_id))
+            else working.get(
+                aggregate_id, lambda: self._decided.load(working, aggregate_id, self._load)
+            )
         )
         if found is None or not isinstance(found, cls):
             return None
         return found
 
-    def _load_deciding(self, working: WorkingSet, aggregate_id: UUID) -> Aggregate | None:
-        """On the committer: the state this process last recorded, else the store's."""
-        try:
-            known = self._decided.get(aggregate_id)
-        except KeyError:
-            return self._load(aggregate_id)
-        if known.pending_events:  # changed after it was recorded: not a recorded state
-            self._decided.get(aggregate_id, evict=True)
-            return self._load(aggregate_id)
-        working.trusted[aggregate_id] = known.version
-        return copy.deepcopy(known)
-
-    def _confirmed(self, working: WorkingSet, written: Collection[UUID] = ()) -> None:
-        """Every decided state the batch used, but those `written` (the version check at commit
-        covers them), is still the store's latest — else StaleStateError, and the command is
-        tried again on the store's state. A refusal confirms them all before it stands."""
-        checked = [i for i in working.trusted if i not in written]
-        stale = [
-            aggregate_id
-            for aggregate_id in checked
-            if list(self.events.get(aggregate_id, gt=working.trusted[aggregate_id], limit=1))
-        ]
-        for aggregate_id in checked:  # confirmed as of now, or forgotten just below
-            del working.trusted[aggregate_id]
-        if stale:
-            working.forget(stale)
-            for aggregate_id in stale:
-                self._forget(aggregate_id)
-            raise StaleStateError(f"decided on a state older than the store's: {stale[0]}")
-
-    def _forget(self, aggregate_id: UUID) -> None:
-        with suppress(KeyError):
-            self._decided.get(aggregate_id, evict=True)
+    def _moved_past(self, aggregate_id: UUID, version: int) -> bool:
+        return bool(list(self.events.get(aggregate_id, gt=version, limit=1)))
 
     def _load(self, aggregate_id: UUID) -> Aggregate | None:
         try:
@@ -332,12 +291,9 @@ class Ledger(Application[UUID]):
         except BaseException:
             # Refused (another process wrote first) or of unknown outcome: decide on the
             # store's state next time.
-            for aggregate_id in processing.aggregates:
-                self._forget(aggregate_id)
+            self._decided.forget(processing.aggregates)
             raise
-        for aggregate_id, aggregate in processing.aggregates.items():
-            if isinstance(aggregate, Aggregate):
-                self._decided.put(aggregate_id, aggregate)
+        self._decided.remember(processing.aggregates.values())
         self._snapshots().after_recording(processing)
         self._notify(recordings)
         return recordings

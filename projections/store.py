@@ -9,7 +9,7 @@ log in pages and applies each page in one transaction.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -23,8 +23,6 @@ from projections.stalls import EventNotAppliedError
 from projections.storable import storable_cursor
 
 WAIT_POLL_S: Final = 0.02
-# A rebuild of every read model reads the log in pages this large (decoded once for all).
-REBUILD_PAGE_SIZE: Final = 5 * PAGE_SIZE
 # How far a follower served by the shared reader may pass over events it does not read before it
 # commits its tracking position anyway. Until then its stored position stays put and readers
 # look past it (`position`, `has_applied`): a page with nothing for a projection costs it no
@@ -419,38 +417,6 @@ class ProjectionStore:
             )
             if live_exists:
                 conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(old)))
-
-
-def rebuild_together(
-    stores: Sequence[ProjectionStore],
-    ledger: Ledger,
-    progress: Progress | None = None,
-    page_size: int = REBUILD_PAGE_SIZE,
-) -> int:
-    """`projections rebuild --all`: every store rebuilt in one pass over the log — each page is
-    read and decoded once and applied to every store's `__next` schema — then each swapped in
-    as `rebuild` does. Live read models stay untouched until their swap; a failure drops what
-    was built aside and raises (an event a projection cannot apply is named with its position).
-    Returns the position the pass reached before the swaps caught up the last events."""
-    schemas = [store._begin_rebuild() for store in stores]
-    position = 0
-    try:
-        while (head := ledger.head_position()) > position:
-            events = ledger.read(after=position, limit=page_size, stop=head)
-            end = events[-1][0] if len(events) == page_size else head
-            for store, schema in zip(stores, schemas, strict=True):
-                with store._pool.connection() as conn:
-                    store._commit_to(conn, schema, position, end, events)
-            position = end
-            if progress:
-                progress(position)
-    except BaseException:
-        for store, schema in zip(stores, schemas, strict=True):
-            store._drop(schema)
-        raise
-    for store, schema in zip(stores, schemas, strict=True):
-        store._swap(schema)
-    return position
 
 
 def _use_schema(conn: Connection[Any], schema: str) -> None:

@@ -6,8 +6,8 @@ import click
 
 from interfaces.cli.environment import runtime_and_services
 from interfaces.cli.reporting import emit_json, json_option, position_bar
+from projections.rebuild import rebuild_together
 from projections.stalls import Stalls
-from projections.store import rebuild_together
 
 
 @click.group("projections")

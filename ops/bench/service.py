@@ -25,7 +25,7 @@ from domain.withdrawals import Withdrawal
 from interfaces.bootstrap import build_services, ensure_projections
 from interfaces.services import Services
 from interfaces.settings import load_settings
-from projections.store import REBUILD_PAGE_SIZE, rebuild_together
+from projections.rebuild import REBUILD_PAGE_SIZE, rebuild_together
 
 __all__ = [
     "EXTERNAL_ADJUSTMENTS",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from projections.store import rebuild_together
+from projections.rebuild import rebuild_together
 from tests.support.read_models import snapshot
 from tests.support.stack import Stack
 

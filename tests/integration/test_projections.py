@@ -16,8 +16,9 @@ from interfaces.bootstrap import ensure_projections
 from interfaces.services import Services
 from interfaces.workers.loops import default_loops, runner_of
 from projections.log_reader import LogReader
+from projections.rebuild import rebuild_together
 from projections.stalls import EventNotAppliedError
-from projections.store import ProjectionStore, rebuild_together
+from projections.store import ProjectionStore
 from projections.users.projection import UsersProjection
 from tests.support.read_models import snapshot
 from tests.support.waiting import wait_until
