@@ -18,7 +18,7 @@ from types import FrameType
 from litestar import Litestar
 
 from interfaces.bootstrap import build_services
-from interfaces.cli.environment import configure_process
+from interfaces.cli.environment import configure_process, settle_heap
 from interfaces.http.app import create_app
 from interfaces.settings import load_settings
 
@@ -32,6 +32,7 @@ def create_app_from_environment() -> Litestar:
     app = create_app(services)
     app.on_startup.append(_end_streams_on_signal)
     app.on_shutdown.append(lambda: services.close())
+    settle_heap()
     return app
 
 

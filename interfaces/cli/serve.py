@@ -8,7 +8,7 @@ from typing import Final
 import click
 import uvicorn
 
-from interfaces.cli.environment import chain_ready, runtime_and_services
+from interfaces.cli.environment import chain_ready, runtime_and_services, settle_heap
 from interfaces.http.app import create_app
 from interfaces.http.edge.server import HttpServer, server_options
 
@@ -64,6 +64,7 @@ def serve(workers: int) -> None:
         }
         if workers == 1:
             app = create_app(services)
+            settle_heap()  # the app too, now that it is built
             # Ends SSE streams as soon as shutdown begins (see interfaces/http/edge/server.py).
             HttpServer(uvicorn.Config(app, **common), app).run()  # type: ignore[arg-type]
             return

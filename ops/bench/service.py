@@ -23,6 +23,7 @@ from domain.users import User
 from domain.wallets import Wallet
 from domain.withdrawals import Withdrawal
 from interfaces.bootstrap import build_services, ensure_projections
+from interfaces.cli.environment import settle_heap
 from interfaces.services import Services
 from interfaces.settings import load_settings
 from projections.rebuild import REBUILD_PAGE_SIZE, rebuild_together
@@ -47,6 +48,7 @@ __all__ = [
     "projection_stores",
     "read_log",
     "rebuild_every_store",
+    "settle_heap",
 ]
 
 
