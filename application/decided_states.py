@@ -52,11 +52,12 @@ class DecidedStates:
         working.trusted[aggregate_id] = known.version
         return copy.deepcopy(known)
 
-    def confirm(self, working: WorkingSet, written: Collection[UUID] = ()) -> None:
-        """Every decided state the batch used, but those `written` (the version check at commit
-        covers them), is still the store's latest — else StaleStateError, and the command is
-        tried again on the store's state. A refusal confirms them all before it stands."""
-        checked = [i for i in working.trusted if i not in written]
+    def confirm(self, working: WorkingSet, covered: Collection[UUID] = ()) -> None:
+        """Every decided state the batch used, but those `covered` (written in the batch: the
+        version check at its commit covers them), is still the store's latest — else
+        StaleStateError, and the command is tried again on the store's state. A refusal
+        confirms them all before it stands. Each is asked of the store once per batch."""
+        checked = [i for i in working.trusted if i not in covered]
         stale = [i for i in checked if self._moved(i, working.trusted[i])]
         for aggregate_id in checked:  # confirmed as of now, or forgotten just below
             del working.trusted[aggregate_id]

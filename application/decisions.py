@@ -142,9 +142,11 @@ class Decision(Generic[A, R]):
     ) -> Prepared:
         """On the committer thread, inside its batch's working set: loads, decides, and
         collects the command's events; a refusal undoes whatever it changed. `confirm`, when
-        given, checks the states the decision read against the store — those it did not write
-        (the version check at commit covers those), and all of them before a refusal stands —
-        and raises when one is stale, undoing the command as a refusal does."""
+        given, checks the states the decision read against the store and raises when one is
+        stale, undoing the command as a refusal does. A command answered only after its batch
+        commits skips those it or an earlier command of the batch writes (the version check at
+        that commit covers them); a refusal, or a decision to do nothing, is answered at once,
+        so it confirms them all."""
         try:
             aggregate, changed = decided(
                 require, self.cls, self.aggregate_id, self.decide, self.missing
@@ -152,8 +154,9 @@ class Decision(Generic[A, R]):
             working.adopt(changed)
             processing: ProcessingEvent[UUID] = ProcessingEvent()
             processing.collect_events(*working.touched())
+            writes = {e.originator_id for e in processing.events}
             if confirm is not None:
-                confirm(working, {e.originator_id for e in processing.events})
+                confirm(working, writes | working.written if writes else ())
         except DomainError:
             working.undo()
             if confirm is not None:
@@ -162,7 +165,7 @@ class Decision(Generic[A, R]):
         except BaseException:
             working.undo()
             raise
-        working.keep()
+        working.keep(writes)
         recording = Recording(
             processing.events,
             command_metadata(self.context, self.traceparent),

@@ -11,7 +11,7 @@ Nothing here decides: the rules stay in the aggregates, which the commands call.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +25,8 @@ class WorkingSet:
         # Aggregates the batch took from the ledger's decided states rather than the store, and
         # the version each was at: what a refusal confirms before it stands (ledger.py).
         self.trusted: dict[UUID, int] = {}
+        # Aggregates the batch's decided commands write: its commit checks their versions.
+        self.written: set[UUID] = set()
         self._current: dict[UUID, Aggregate] = {}
         # The entries the command being decided replaced (or _ABSENT for ones it added).
         self._undo: dict[UUID, Any] = {}
@@ -57,8 +59,10 @@ class WorkingSet:
         """What the command being decided loaded or changed."""
         return [self._current[i] for i in self._undo if i in self._current]
 
-    def keep(self) -> None:
-        """The command was decided: its state is what the next command sees."""
+    def keep(self, writes: Collection[UUID] = ()) -> None:
+        """The command was decided, writing `writes`: its state is what the next command
+        sees."""
+        self.written.update(writes)
         self._undo.clear()
 
     def undo(self) -> None:

@@ -259,3 +259,107 @@ def test_a_state_a_decision_reads_without_writing_is_confirmed_against_the_store
     finally:
         ours.close()
         theirs.close()
+
+
+def test_a_batch_of_credits_on_states_this_process_recorded_asks_the_store_nothing_first(
+    services: Services, ledger: Ledger
+) -> None:
+    """Each command of the batch writes what it decided on, and the version check at the
+    batch's commit covers every write: no state needs confirming before it."""
+    holder = funded_user(services, 1)
+    payees = [funded_user(services, 5) for _ in range(4)]
+    balances = Balances(ledger)
+    for payee in payees:  # recorded by this process: decided on without loading
+        balances.adjust(payee, "credit", Amount(1), "known", CONTEXT)
+    asked: list[uuid.UUID] = []
+    moved = ledger._decided._moved
+
+    def counted(aggregate_id: uuid.UUID, version: int) -> bool:
+        asked.append(aggregate_id)
+        return moved(aggregate_id, version)
+
+    ledger._decided._moved = counted
+    work = iter(payees)
+    lock = threading.Lock()
+
+    def credit() -> object:
+        with lock:
+            payee = next(work)
+        return balances.adjust(payee, "credit", Amount(10), "batch", CONTEXT)
+
+    with committer_held(ledger, holder):
+        outcomes = queued(ledger, len(payees), credit)
+    joined()
+    assert all(isinstance(o, BalanceChange) for o in outcomes), outcomes
+    assert asked == []
+    for payee in payees:
+        assert services.use_cases.balances.account(payee).available_stroops == 16
+
+
+def queued_in_order(ledger: Ledger, commands: list[Callable[[], object]]) -> list[object]:
+    """Starts each command once the one before it waits in the committer: the batch decides
+    them in this order."""
+    outcomes: list[object] = [None] * len(commands)
+
+    def run(index: int) -> None:
+        try:
+            outcomes[index] = commands[index]()
+        except Exception as error:
+            outcomes[index] = error
+
+    queued.threads = []  # type: ignore[attr-defined]
+    for index in range(len(commands)):
+        thread = threading.Thread(target=run, args=(index,))
+        thread.start()
+        queued.threads.append(thread)  # type: ignore[attr-defined]
+        deadline = time.monotonic() + QUEUE_WAIT_S
+        while ledger.commands_waiting() <= index and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert ledger.commands_waiting() == index + 1
+    return outcomes
+
+
+@pytest.mark.parametrize(
+    ("order", "decided_on"),
+    [(("write", "read"), [111, 61]), (("read", "write"), [110, 61])],
+    ids=["written-earlier-in-the-batch", "read-before-the-batch-writes-it"],
+)
+def test_a_stale_state_a_batch_reads_never_decides_what_it_commits(
+    services: Services, database_url: str, order: tuple[str, str], decided_on: list[int]
+) -> None:
+    """Another process has moved the source account past this process's recorded state. Read
+    after an earlier command of the batch wrote it, the source is covered by that write's
+    version check, which refuses the batch at commit, and both commands decide again on the
+    store's state; read before anything in the batch writes it, it is confirmed against the
+    store first. Either way the copy credited is the store's balance, never the stale one."""
+    holder, reader, source = (funded_user(services, 100) for _ in range(3))
+    ours, theirs = (Ledger(env=event_store_env(database_url)) for _ in range(2))
+    try:
+        Balances(ours).adjust(source, "credit", Amount(10), "ours", CONTEXT)  # ours: 110 known
+        Balances(theirs).adjust(source, "debit", Amount(50), "theirs", CONTEXT)  # store: 60
+        seen: list[int] = []
+
+        def copy_the_source_balance(account: Account) -> None:
+            seen.append(ours.require(Account, account_id_for(source)).available_stroops)
+            account.credit(Amount(seen[-1]), source="adjustment", counterparty="external:test")
+
+        commands: dict[str, Callable[[], object]] = {
+            "write": lambda: Balances(ours).adjust(source, "credit", Amount(1), "ours", CONTEXT),
+            "read": lambda: ours.change(
+                Account,
+                account_id_for(reader),
+                copy_the_source_balance,
+                context=CONTEXT,
+                outcome=lambda account, position: None,
+            ),
+        }
+        with committer_held(ours, holder):
+            outcomes = queued_in_order(ours, [commands[name] for name in order])
+        joined()
+        assert not any(isinstance(o, Exception) for o in outcomes), outcomes
+        assert seen == decided_on
+        assert services.use_cases.balances.account(source).available_stroops == 61
+        assert services.use_cases.balances.account(reader).available_stroops == 161
+    finally:
+        ours.close()
+        theirs.close()
