@@ -78,6 +78,24 @@ def queued(ledger: Ledger, count: int, command: Callable[[], object]) -> list[ob
     return outcomes
 
 
+def moved_past_by_theirs(user: str, ours: Ledger, theirs: Ledger) -> None:
+    """`ours` records the account of `user` (100) at 110; `theirs` then debits the store's to
+    60, so the state `ours` would decide on is stale."""
+    Balances(ours).adjust(user, "credit", Amount(10), "ours", CONTEXT)
+    Balances(theirs).adjust(user, "debit", Amount(50), "theirs", CONTEXT)
+
+
+def balance_copier(ledger: Ledger, source: str, seen: list[int]) -> Callable[[Account], None]:
+    """A decision crediting its account with what `ledger` finds the source holding (noted in
+    `seen`): it reads the source without writing it."""
+
+    def copy_the_source_balance(account: Account) -> None:
+        seen.append(ledger.require(Account, account_id_for(source)).available_stroops)
+        account.credit(Amount(seen[-1]), source="adjustment", counterparty="external:test")
+
+    return copy_the_source_balance
+
+
 def joined() -> None:
     for thread in queued.threads:  # type: ignore[attr-defined]
         thread.join(timeout=QUEUE_WAIT_S)
@@ -239,13 +257,9 @@ def test_a_state_a_decision_reads_without_writing_is_confirmed_against_the_store
     reader, source = funded_user(services, 100), funded_user(services, 100)
     ours, theirs = (Ledger(env=event_store_env(database_url)) for _ in range(2))
     try:
-        Balances(ours).adjust(source, "credit", Amount(10), "ours", CONTEXT)  # ours: 110 known
-        Balances(theirs).adjust(source, "debit", Amount(50), "theirs", CONTEXT)  # store: 60
+        moved_past_by_theirs(source, ours, theirs)
         seen: list[int] = []
-
-        def copy_the_source_balance(account: Account) -> None:
-            seen.append(ours.require(Account, account_id_for(source)).available_stroops)
-            account.credit(Amount(seen[-1]), source="adjustment", counterparty="external:test")
+        copy_the_source_balance = balance_copier(ours, source, seen)
 
         ours.change(
             Account,
@@ -335,13 +349,9 @@ def test_a_stale_state_a_batch_reads_never_decides_what_it_commits(
     holder, reader, source = (funded_user(services, 100) for _ in range(3))
     ours, theirs = (Ledger(env=event_store_env(database_url)) for _ in range(2))
     try:
-        Balances(ours).adjust(source, "credit", Amount(10), "ours", CONTEXT)  # ours: 110 known
-        Balances(theirs).adjust(source, "debit", Amount(50), "theirs", CONTEXT)  # store: 60
+        moved_past_by_theirs(source, ours, theirs)
         seen: list[int] = []
-
-        def copy_the_source_balance(account: Account) -> None:
-            seen.append(ours.require(Account, account_id_for(source)).available_stroops)
-            account.credit(Amount(seen[-1]), source="adjustment", counterparty="external:test")
+        copy_the_source_balance = balance_copier(ours, source, seen)
 
         commands: dict[str, Callable[[], object]] = {
             "write": lambda: Balances(ours).adjust(source, "credit", Amount(1), "ours", CONTEXT),
