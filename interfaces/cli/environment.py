@@ -61,9 +61,11 @@ def configure_process(settings: Settings, service: str) -> None:
 
 
 def settle_heap() -> None:
-    """Once a process has booted: what it holds for good (modules, the app, the services) is
-    frozen out of the collector's scans, and young collections run less often. Garbage made
-    later is collected as before; only the cost of looking for it drops."""
+    """Once a long-running process (serve, runner, worker, a rebuild) has booted: what it holds
+    for good (modules, the app, the services) is frozen out of the collector's scans, and young
+    collections run less often. Garbage made later is collected as before; only the cost of
+    looking for it drops. Not for a short command: called where other work shares the process
+    (a test session running commands in-process), it would freeze that work's garbage too."""
     gc.collect()
     gc.freeze()
     _, older, oldest = gc.get_threshold()
@@ -153,7 +155,6 @@ def runtime_and_services(pool_size_max: int = 10) -> Iterator[tuple[Runtime, Ser
     )
     try:
         ensure_projections(services)  # every command may read a read model, even on a fresh log
-        settle_heap()
         yield runtime, services
     finally:
         services.close()

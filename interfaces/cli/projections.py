@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from interfaces.cli.environment import runtime_and_services
+from interfaces.cli.environment import runtime_and_services, settle_heap
 from interfaces.cli.reporting import emit_json, json_option, position_bar
 from projections.rebuild import rebuild_together
 from projections.stalls import Stalls
@@ -63,6 +63,7 @@ def rebuild(name: str | None, all_: bool, as_json: bool) -> None:
             known = ", ".join(services.resources.projections)
             raise click.BadParameter(f"unknown projection {name!r}; known: {known}")
         stores = services.resources.projections
+        settle_heap()  # a rebuild decodes the whole log, page after page
         head = services.resources.ledger.head_position()
         rebuilt: dict[str, int] = {}
         if all_:

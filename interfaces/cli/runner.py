@@ -9,7 +9,7 @@ import click
 
 from infrastructure.observability.exposition import serve_process_metrics
 from interfaces.bootstrap import build_broker
-from interfaces.cli.environment import chain_ready, runtime_and_services
+from interfaces.cli.environment import chain_ready, runtime_and_services, settle_heap
 from interfaces.workers.loops import default_runner
 
 
@@ -21,6 +21,7 @@ def runner() -> None:
         broker = build_broker(services)
         loop_runner = default_runner(services, broker)
         serve_process_metrics(services.settings.metrics_port)
+        settle_heap()
 
         def stop(signum: int, frame: FrameType | None) -> None:
             loop_runner.stop()

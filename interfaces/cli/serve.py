@@ -64,7 +64,7 @@ def serve(workers: int) -> None:
         }
         if workers == 1:
             app = create_app(services)
-            settle_heap()  # the app too, now that it is built
+            settle_heap()  # once the app is built
             # Ends SSE streams as soon as shutdown begins (see interfaces/http/edge/server.py).
             HttpServer(uvicorn.Config(app, **common), app).run()  # type: ignore[arg-type]
             return

@@ -13,7 +13,7 @@ import dramatiq
 
 from infrastructure.observability.exposition import serve_process_metrics
 from interfaces.bootstrap import build_broker
-from interfaces.cli.environment import chain_ready, runtime_and_services
+from interfaces.cli.environment import chain_ready, runtime_and_services, settle_heap
 from interfaces.workers.actors import declare_actors
 
 # An actor step in flight gets this long to finish on SIGTERM before the worker exits anyway.
@@ -43,6 +43,7 @@ def worker() -> None:
             worker_timeout=IDLE_POLL_MAX_MS,
         )
         serve_process_metrics(services.settings.metrics_port)
+        settle_heap()
         running.start()
         click.echo(f"worker started ({services.settings.worker_threads} threads)", err=True)
         try:
