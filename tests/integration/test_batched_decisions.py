@@ -57,24 +57,43 @@ def committer_held(ledger: Ledger, holder: str) -> Iterator[threading.Event]:
         thread.join(timeout=QUEUE_WAIT_S)
 
 
-def queued(ledger: Ledger, count: int, command: Callable[[], object]) -> list[object]:
-    """Starts `count` runs of `command` and waits until all of them wait in the committer."""
-    outcomes: list[object] = [None] * count
+def started(outcomes: list[object], index: int, command: Callable[[], object]) -> threading.Thread:
+    """A thread running `command`, its result or error kept in `outcomes[index]`."""
 
-    def run(index: int) -> None:
+    def run() -> None:
         try:
             outcomes[index] = command()
         except Exception as error:
             outcomes[index] = error
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def wait_queued(ledger: Ledger, count: int) -> None:
     deadline = time.monotonic() + QUEUE_WAIT_S
     while ledger.commands_waiting() < count and time.monotonic() < deadline:
         time.sleep(0.005)
     assert ledger.commands_waiting() == count
-    queued.threads = threads  # type: ignore[attr-defined]
+
+
+def queued(ledger: Ledger, count: int, command: Callable[[], object]) -> list[object]:
+    """Starts `count` runs of `command` and waits until all of them wait in the committer."""
+    outcomes: list[object] = [None] * count
+    queued.threads = [started(outcomes, i, command) for i in range(count)]  # type: ignore[attr-defined]
+    wait_queued(ledger, count)
+    return outcomes
+
+
+def queued_in_order(ledger: Ledger, commands: list[Callable[[], object]]) -> list[object]:
+    """Starts each command once the one before it waits in the committer: the batch decides
+    them in this order."""
+    outcomes: list[object] = [None] * len(commands)
+    queued.threads = []  # type: ignore[attr-defined]
+    for index, command in enumerate(commands):
+        queued.threads.append(started(outcomes, index, command))  # type: ignore[attr-defined]
+        wait_queued(ledger, index + 1)
     return outcomes
 
 
@@ -308,29 +327,6 @@ def test_a_batch_of_credits_on_states_this_process_recorded_asks_the_store_nothi
     assert asked == []
     for payee in payees:
         assert services.use_cases.balances.account(payee).available_stroops == 16
-
-
-def queued_in_order(ledger: Ledger, commands: list[Callable[[], object]]) -> list[object]:
-    """Starts each command once the one before it waits in the committer: the batch decides
-    them in this order."""
-    outcomes: list[object] = [None] * len(commands)
-
-    def run(index: int) -> None:
-        try:
-            outcomes[index] = commands[index]()
-        except Exception as error:
-            outcomes[index] = error
-
-    queued.threads = []  # type: ignore[attr-defined]
-    for index in range(len(commands)):
-        thread = threading.Thread(target=run, args=(index,))
-        thread.start()
-        queued.threads.append(thread)  # type: ignore[attr-defined]
-        deadline = time.monotonic() + QUEUE_WAIT_S
-        while ledger.commands_waiting() <= index and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert ledger.commands_waiting() == index + 1
-    return outcomes
 
 
 @pytest.mark.parametrize(
