@@ -95,14 +95,27 @@ class SagasProjection(Projection):
 
     @handles(Withdrawal.Committed)
     def _withdrawal_committed(self, cursor: Cursor[Any], e: Any, position: int) -> None:
-        saga_id = _id(e, identifiers.WITHDRAWAL)
-        cursor.execute("SELECT step FROM sagas WHERE saga_id = %s", (saga_id,))
-        known = cursor.fetchone()
-        if known is None:
-            _start(cursor, saga_id, "withdrawal", e, position, STEP_PAY)
-        else:  # a fiat withdrawal committed: its payout is committed next (once created)
-            step = known["step"] if known["step"] == STEP_CREATE_PAYOUT else STEP_COMMIT_PAYOUT
-            _set(cursor, saga_id, e, position, status=IN_FLIGHT, step=step, reason=None)
+        # A crypto withdrawal's saga starts here (paying); a fiat one's started when created,
+        # and its payout is committed next (once created). One statement, not a read and a
+        # write: a read would make the page's pipeline wait for it.
+        cursor.execute(
+            "INSERT INTO sagas (saga_id, kind, user_id, user_ids, status, step, started_at,"
+            " updated_at, position) VALUES (%(id)s, 'withdrawal', %(user)s, %(users)s,"
+            " 'IN_FLIGHT', %(pay)s, %(at)s, %(at)s, %(position)s)"
+            " ON CONFLICT (saga_id) DO UPDATE SET status = 'IN_FLIGHT', reason = NULL,"
+            " step = CASE WHEN sagas.step = %(create)s THEN %(create)s ELSE %(commit)s END,"
+            " updated_at = EXCLUDED.updated_at, position = EXCLUDED.position",
+            {
+                "id": _id(e, identifiers.WITHDRAWAL),
+                "user": e.user_id,
+                "users": [e.user_id],
+                "pay": STEP_PAY,
+                "at": e.timestamp,
+                "position": position,
+                "create": STEP_CREATE_PAYOUT,
+                "commit": STEP_COMMIT_PAYOUT,
+            },
+        )
 
     @handles(Withdrawal.PayoutCreated)
     def _payout_created(self, cursor: Cursor[Any], e: Any, position: int) -> None:
