@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,10 +37,6 @@ SERVICES: Final = frozenset(SERVICE_NAMES.values())
 # Where `ledgerline -v` keeps its count for the command it runs.
 VERBOSITY: Final = "ledgerline.verbosity"
 COMMAND_LOG_LEVELS: Final = ("WARNING", "INFO", "DEBUG")  # by the number of -v given
-# A thread that finished waiting on PostgreSQL or Redis queues for the GIL behind busy threads
-# for up to the switch interval (5 ms by default) per round trip; the group committer, which
-# holds the event log's lock across its round trips, would make every writer wait for that.
-GIL_SWITCH_INTERVAL_S: Final = 0.0005
 # The cyclic collector runs a young collection after this many allocations net of frees (700 by
 # default). A page of the log decodes into ~20 containers an event that all live until the page
 # is applied; at 700, tens of young collections a page promote them, and the full collections
@@ -50,10 +45,11 @@ YOUNG_COLLECTION_ALLOCATIONS: Final = 10_000
 
 
 def configure_process(settings: Settings, service: str) -> None:
-    """What every process sets up first: the one interpreter setting our threaded processes
-    need, logging, and tracing (named `ledgerline-<service>`). Services log at LOG_LEVEL; an
-    operator's command is quiet (warnings only) unless `ledgerline -v …` asks for more."""
-    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    """What every process sets up first: logging and tracing (named `ledgerline-<service>`).
+    Services log at LOG_LEVEL; an operator's command is quiet (warnings only) unless
+    `ledgerline -v …` asks for more. The GIL's switch interval stays the interpreter's 5 ms:
+    the 0.5 ms set here until 48b049d measured slower on every HTTP measure, SSE most
+    (docs/operations.md, "Tuning the write path")."""
     level = settings.log_level if service in SERVICES else command_log_level()
     configure_logging(level, settings.log_format)
     # The OTLP variables were validated with the settings; the SDK reads them from the process.
