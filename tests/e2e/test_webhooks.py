@@ -72,8 +72,15 @@ def test_a_receiver_failing_three_times_gets_the_event_signed_once_it_succeeds(
     forged = accepted.__class__({**accepted.headers}, accepted.body + b" ", 200)
     assert not signature_verifies(created["secret"], forged)
     assert all(r.envelope["type"].startswith("balance.") for r in receiver.requests)
-    log = stack.client().get(f"/webhooks/endpoints/{created['id']}/deliveries").json()["data"]
-    mine = [row for row in log if row["eventId"] == event["eventId"]]
+
+    # The receiver counts a delivery before its answer is sent, so the dispatcher may not have
+    # recorded the outcome yet: wait for the log rather than read it once.
+    def four_attempts_logged() -> list[dict[str, Any]] | None:
+        log = stack.client().get(f"/webhooks/endpoints/{created['id']}/deliveries").json()
+        rows = [row for row in log["data"] if row["eventId"] == event["eventId"]]
+        return rows if len(rows) >= 4 else None
+
+    mine = wait_until(four_attempts_logged, message="four attempts logged")
     assert [(row["attempt"], row["outcome"]) for row in mine] == [
         (4, "DELIVERED"),
         (3, "FAILED"),
