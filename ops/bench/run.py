@@ -32,7 +32,7 @@ from ops.bench.measures import freshness, read_side, write_path  # noqa: E402
 from ops.bench.meters import Meters  # noqa: E402
 from ops.bench.population import Admin, create_population, wait_wallets_active  # noqa: E402
 from ops.bench.session import Session, say  # noqa: E402
-from ops.bench.stack import MASTER_KEY, Stack  # noqa: E402
+from ops.bench.stack import MASTER_KEY, Stack, StackError  # noqa: E402
 
 EVENTS_DEFAULT = 1_000_000
 REBUILD_BUDGET_S_DEFAULT = 45.0
@@ -247,6 +247,9 @@ def main() -> None:
         if args.json:
             session.report.write_json(args.json)
             say(f"bench: results written to {args.json}")
+    except StackError as error:
+        say(f"bench: {error}")
+        raise SystemExit(1) from None
     finally:
         if generator is not None:
             generator.close()

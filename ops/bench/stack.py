@@ -10,6 +10,7 @@ every process is stopped, even when a measure fails.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import uuid
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
 import httpx
 import psycopg
@@ -38,7 +39,41 @@ SSE_CONNECTIONS_PER_KEY: Final = 200
 
 
 class StackError(Exception):
-    """A process of the stack did not start or died; the message carries its log's tail."""
+    """A process of the stack did not start or died (the message carries its log's tail), or
+    another run holds the embedded stores."""
+
+
+class RunLock:
+    """Held by the one run that uses the embedded stores under `var/bench/`: a second run would
+    join the first one's PostgreSQL cluster, and whichever ends first stops it under the other
+    (and both would measure each other). Released when the run stops or its process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        held = self.path.open("a+")
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held.seek(0)
+            holder = held.read().strip() or "unknown"
+            held.close()
+            raise StackError(
+                f"another bench run (pid {holder}) is using {self.path.parent}: wait for it to"
+                " end, or give this one DATABASE_URL and REDIS_URL of its own"
+            ) from None
+        held.truncate(0)
+        held.write(f"{os.getpid()}\n")
+        held.flush()
+        self._file = held
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the file releases the lock
+            self._file = None
 
 
 @dataclass
@@ -84,6 +119,7 @@ class Stack:
     _redis: EmbeddedRedis | None = None
     _admin_url: str = ""
     _database: str = ""
+    _lock: RunLock = field(default_factory=lambda: RunLock(VAR / "run.lock"))
 
     @property
     def api_base(self) -> str:
@@ -157,6 +193,7 @@ class Stack:
         if self._postgres is not None:
             with suppress(Exception):
                 self._postgres.stop_if_started_here()
+        self._lock.release()
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -165,6 +202,9 @@ class Stack:
         embedded cluster (fsync on: commands are as durable as in production), dropped at the
         end of the run."""
         self.database_url = os.environ.get("DATABASE_URL", "")
+        self.redis_url = os.environ.get("REDIS_URL", "")
+        if not (self.database_url and self.redis_url):
+            self._lock.acquire()
         if not self.database_url:
             self._database = f"bench_{uuid.uuid4().hex[:10]}"
             self._postgres = EmbeddedPostgres(VAR / "postgres", durable=True)
@@ -172,7 +212,6 @@ class Stack:
             with psycopg.connect(self._admin_url, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{self._database}"')
             self.database_url = self._admin_url.rsplit("/", 1)[0] + f"/{self._database}"
-        self.redis_url = os.environ.get("REDIS_URL", "")
         if not self.redis_url:
             self._redis = EmbeddedRedis(VAR / "redis", durable=False)
             self.redis_url = self._redis.start()
