@@ -3,6 +3,7 @@ does (`Withdrawal.step`): crypto or fiat, committed before or after its payout e
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -56,22 +57,24 @@ def record_payout(w: Withdrawal) -> None:
 def folded_steps(
     cursor: psycopg.Cursor[dict[str, Any]], w: Withdrawal, steps: list[Step]
 ) -> list[str | None]:
-    """The read model's step after each of `steps` (the events each triggers applied)."""
+    """The read model's step once the withdrawal is created, then after each of `steps` (the
+    events each triggers applied in log order)."""
     projection = SagasProjection()
-    position = 0
-    seen: list[str | None] = []
-    applied = 0
-    for step in [lambda _: None, *steps]:
-        step(w)
+    positions = itertools.count(1)
+
+    def step_now() -> str | None:
         pending = w.collect_events()  # type: ignore[attr-defined]
+        assert pending, "each step records an event"
         for event in pending:
-            position += 1
-            projection.apply(cursor, event, position)
-        applied += len(pending)
-        row = cursor.execute("SELECT step FROM sagas WHERE saga_id = %s", (w.public_id,))
-        found = row.fetchone()
-        seen.append(None if found is None else found["step"])
-    assert applied > len(steps)
+            projection.apply(cursor, event, next(positions))
+        found = cursor.execute("SELECT step FROM sagas WHERE saga_id = %s", (w.public_id,))
+        row = found.fetchone()
+        return None if row is None else row["step"]
+
+    seen = [step_now()]
+    for step in steps:
+        step(w)
+        seen.append(step_now())
     return seen
 
 
