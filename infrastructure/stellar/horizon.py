@@ -63,9 +63,15 @@ class HorizonNetwork:
             num_retries=0, request_timeout=READ_TIMEOUT_S, post_timeout=SUBMIT_TIMEOUT_S
         )
         self._server = Server(self.horizon_url, client=client)
+        # The payment stream's own client, made once: a client per stream window built a TLS
+        # context each time (its CA bundle read and parsed) — on a quiet feed at every idle
+        # timeout, a few seconds apart — and that was most of the deposit monitor's CPU.
+        # Timeouts are per stream.
+        self._streams = httpx.Client()
 
     def close(self) -> None:
         self._server.close()
+        self._streams.close()
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -129,15 +135,13 @@ class HorizonNetwork:
         url = f"{self.horizon_url}/payments"
         timeout = httpx.Timeout(connect=READ_TIMEOUT_S, read=idle_timeout_s, write=10, pool=10)
         deadline = _monotonic() + window_s
-        with (
-            httpx.Client(timeout=timeout) as client,
-            client.stream(
-                "GET",
-                url,
-                params={"cursor": cursor} if cursor else {},
-                headers={"Accept": "text/event-stream"},
-            ) as response,
-        ):
+        with self._streams.stream(
+            "GET",
+            url,
+            params={"cursor": cursor} if cursor else {},
+            headers={"Accept": "text/event-stream"},
+            timeout=timeout,
+        ) as response:
             if response.status_code != 200:
                 raise ProviderUnavailableError(
                     f"Horizon answered {response.status_code} to the payment stream"
