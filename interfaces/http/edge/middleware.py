@@ -3,7 +3,8 @@ query text, its body's size, media type and depth), admission (auth, scope, rate
 idempotency) and the response headers every answer carries.
 
 It only moves bytes and calls the `Gate`; the decisions live in `admission.py`. Blocking work
-(PostgreSQL, Redis) runs in worker threads so the event loop never waits on I/O.
+(PostgreSQL, Redis) runs in the edge's threads (handler_threads.py) so the event loop never
+waits on I/O.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-import anyio.to_thread
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Send
@@ -45,6 +45,7 @@ from interfaces.http.edge.errors import (
     retry_headers,
     status_of,
 )
+from interfaces.http.edge.handler_threads import in_edge_thread
 from interfaces.http.edge.request_body import BODY_BYTES_MAX, check_body
 from interfaces.http.edge.request_target import check_target
 
@@ -118,7 +119,7 @@ class EdgeMiddleware(ASGIMiddleware):
                 if len(read) <= BODY_INLINE_MAX:
                     check_body(content_type, read)
                 else:  # scanning up to a MiB of JSON takes milliseconds: not on the event loop
-                    await anyio.to_thread.run_sync(check_body, content_type, read)
+                    await in_edge_thread(check_body, content_type, read)
                 body = read
                 receive = _replaying(body)
         except DomainError as error:
@@ -138,7 +139,7 @@ class EdgeMiddleware(ASGIMiddleware):
             body=body,
         )
         try:
-            outcome = await anyio.to_thread.run_sync(self.gate.admit, arrival)
+            outcome = await in_edge_thread(self.gate.admit, arrival)
         except Exception as error:
             if not is_outage(error):
                 raise
@@ -194,7 +195,7 @@ class EdgeMiddleware(ASGIMiddleware):
             await next_app(scope, receive, send_with_headers)
         finally:
             if state.claim is not None and not state.settled:
-                await anyio.to_thread.run_sync(self._settle, state, status, b"".join(chunks))
+                await in_edge_thread(self._settle, state, status, b"".join(chunks))
 
     def _settle(self, state: EdgeState, status: int, body: bytes) -> None:
         assert state.claim is not None
