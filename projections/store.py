@@ -369,14 +369,21 @@ class ProjectionStore:
         at_once: bool,
     ) -> None:
         with conn.transaction():
-            with conn.pipeline():  # the schema and the tracking row in one round trip
+            # The schema and the tracking row in one round trip, the row moved first: the
+            # UPDATE locks it as SELECT … FOR UPDATE would, finds it only if it is still at
+            # `start` (re-checked after a concurrent writer commits), and saves the statement
+            # and round trip a second UPDATE after the rows cost on every page. Readers see
+            # the new position only with the rows, at commit.
+            with conn.pipeline():
                 _use_schema(conn, schema)
-                row = conn.execute("SELECT position FROM tracking FOR UPDATE").fetchone()
-            if row is None or row["position"] != start:
+                moved = conn.execute(
+                    "UPDATE tracking SET position = %s, updated_at = now() WHERE position = %s",
+                    (end, start),
+                )
+            if moved.rowcount != 1:  # known once the pipeline has synced
                 raise StaleProjectionError(f"{schema} moved from {start}")
             if mine:
                 self._apply_events(conn, mine, at_once)
-            conn.execute("UPDATE tracking SET position = %s, updated_at = now()", (end,))
 
     def _position_in_conn(self, conn: Connection[Any], schema: str) -> int:
         row = self._tracking(conn, schema)
