@@ -14,6 +14,7 @@ scopes (application/access_tokens.py); a token authenticates only while its key 
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import logging
@@ -78,6 +79,15 @@ class Authentication:
     claims: TokenClaims | None = None  # a short-lived token's
     key_uuid: UUID | None = None
     remembered: Remembered | None = None
+
+
+class NotRemembered(enum.Enum):
+    """`authenticate(…, from_memory=True)` met a key this process does not remember."""
+
+    NOT_REMEMBERED = "not remembered"
+
+
+NOT_REMEMBERED: Final = NotRemembered.NOT_REMEMBERED
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,9 +227,12 @@ class ApiKeys:
             key.expires_at,
         )
 
-    def authenticate(self, token: str) -> Authentication | None:
+    def authenticate(
+        self, token: str, from_memory: bool = False
+    ) -> Authentication | NotRemembered | None:
         """Who `token` stands for, or None when it is unknown, revoked or expired; to be
-        `confirm`ed with the generation of the request's Redis round trip."""
+        `confirm`ed with the generation of the request's Redis round trip. `from_memory`:
+        NOT_REMEMBERED instead of reading a key this process does not remember."""
         if self._master_key and hmac.compare_digest(token.encode(), self._master_key.encode()):
             master = Principal(MASTER_KEY_ID, "master key", frozenset({ADMIN}), None)
             return Authentication(master, token)
@@ -235,13 +248,27 @@ class ApiKeys:
                 )
                 return Authentication(master, token)
         key_uuid = _key_uuid(token) if claims is None else _claimed_key(claims)
-        remembered = None if key_uuid is None else self.cache.lookup(key_uuid)
+        if key_uuid is None:
+            return None
+        if from_memory:
+            remembered = self.cache.peek(key_uuid)
+            if remembered is None:
+                return NOT_REMEMBERED
+        else:
+            remembered = self.cache.lookup(key_uuid)
         if remembered is None:
             return None
         principal = self._principal(token, claims, remembered.facts)
         if principal is None:
             return None
         return Authentication(principal, token, claims, key_uuid, remembered)
+
+    def confirms_from_memory(self, authentication: Authentication, generation: str | None) -> bool:
+        """Whether `confirm` would answer without reading the log."""
+        found = authentication
+        if found.key_uuid is None or found.remembered is None:
+            return True
+        return self.cache.confirms_from_memory(found.remembered, generation)
 
     def confirm(self, authentication: Authentication, generation: str | None) -> Principal | None:
         """The principal, when the key it was found by still authenticates under the request's

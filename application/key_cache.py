@@ -100,6 +100,24 @@ class KeyCache:
             generation = self._generation  # observed before the read: never newer than it
         return self._fetch(key_uuid, generation)
 
+    def peek(self, key_uuid: UUID) -> Remembered | None:
+        """`lookup` from memory alone: None when the key is not remembered (or no longer), so
+        finding it would read the log."""
+        now_s = self._monotonic()
+        with self._lock:
+            remembered = self._entries.get(key_uuid)
+            if remembered is None or now_s - remembered.read_at_s >= self._ttl_s:
+                return None
+            self._entries.move_to_end(key_uuid)
+            return remembered
+
+    @staticmethod
+    def confirms_from_memory(remembered: Remembered, generation: str | None) -> bool:
+        """Whether `confirm` would answer without reading the log."""
+        return remembered.facts.revoked or (
+            generation is not None and remembered.generation == generation
+        )
+
     def confirm(
         self, key_uuid: UUID, remembered: Remembered, generation: str | None
     ) -> KeyFacts | None:

@@ -148,3 +148,32 @@ def test_forgetting_a_key_reads_it_again_at_once() -> None:
     reads = log.reads
     trusted(cache, key, "g1")
     assert log.reads == reads + 1
+
+
+def test_peeking_answers_from_memory_only_and_says_when_a_read_is_needed() -> None:
+    log, key, clock = Log(), uuid.uuid4(), Clock()
+    log.keys[key] = FACTS
+    cache = cache_of(log, clock, ttl_s=30.0)
+    assert cache.peek(key) is None  # never read: finding it is a read
+    assert log.reads == 0
+    trusted(cache, key, "g1")
+    reads = log.reads
+    remembered = cache.peek(key)
+    assert remembered is not None and remembered.facts == FACTS
+    assert cache.confirms_from_memory(remembered, "g1")
+    assert not cache.confirms_from_memory(remembered, "g2")  # a moved generation: read again
+    assert not cache.confirms_from_memory(remembered, None)  # Redis silent: read again
+    assert log.reads == reads
+    clock.now_s = 31.0
+    assert cache.peek(key) is None  # past its TTL, as `lookup` would read it again
+
+
+def test_a_remembered_revocation_confirms_from_memory_whatever_the_generation() -> None:
+    log, key = Log(), uuid.uuid4()
+    log.keys[key] = replace(FACTS, revoked=True)
+    cache = cache_of(log)
+    trusted(cache, key, "g1")
+    remembered = cache.peek(key)
+    assert remembered is not None
+    assert cache.confirms_from_memory(remembered, "g9")
+    assert cache.confirms_from_memory(remembered, None)
