@@ -74,3 +74,58 @@ def test_the_same_call_answers_the_key_generation_which_every_move_changes(
     generation.move()
     assert limiter.hit(identity, 10).key_generation not in (None, before, moved)
     client.close()
+
+
+def test_on_an_event_loop_the_limit_counts_in_the_same_window_as_from_a_thread(
+    redis_url: str,
+) -> None:
+    import asyncio
+    import uuid
+
+    import redis
+
+    from infrastructure.redis.rate_limit import LoopRateLimiter, RedisRateLimiter
+
+    client = redis.Redis.from_url(redis_url)
+    blocking, cached = RedisRateLimiter(client), f"test:idem:{uuid.uuid4().hex}"
+    identity = f"key:test-{uuid.uuid4().hex}"
+    client.set(cached, b"stored response", ex=60)
+
+    async def on_the_loop() -> list[tuple[bool, int, bytes | None, str | None]]:
+        limiter = LoopRateLimiter(redis_url, timeout_s=5)
+        limiter.open()
+        try:
+            decisions = [await limiter.hit(identity, 3, also_get=cached) for _ in range(2)]
+        finally:
+            await limiter.close()
+        return [(d.admitted, d.remaining, d.also_got, d.key_generation) for d in decisions]
+
+    first, second = asyncio.run(on_the_loop())
+    assert first[:3] == (True, 2, b"stored response") and first[3] is not None
+    assert second[:3] == (True, 1, b"stored response")
+    third = blocking.hit(identity, 3)
+    assert (third.admitted, third.remaining, third.key_generation) == (True, 0, first[3])
+    assert not blocking.hit(identity, 3).admitted  # the fourth, whoever counts it
+    client.close()
+
+
+def test_on_an_event_loop_an_unreachable_redis_admits_and_tells_no_generation() -> None:
+    import asyncio
+    import socket
+
+    from infrastructure.redis.rate_limit import LoopRateLimiter
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def on_the_loop() -> tuple[bool, str | None]:
+        limiter = LoopRateLimiter(f"redis://127.0.0.1:{port}/0", timeout_s=1)
+        limiter.open()
+        try:
+            decision = await limiter.hit("key:test-unreachable", 3)
+        finally:
+            await limiter.close()
+        return decision.admitted, decision.key_generation
+
+    assert asyncio.run(on_the_loop()) == (True, None)
