@@ -114,6 +114,7 @@ def build_services(
         resources = Resources(
             database_url=database_url,
             redis_url=redis_url,
+            redis_timeout_s=REDIS_TIMEOUT_S,
             clock=utc_now,
             ledger=ledger,
             pool=pool,

@@ -124,6 +124,8 @@ class Views:
 class Resources:
     database_url: str
     redis_url: str
+    # Every Redis client's socket timeout (a call that waits longer counts as an outage).
+    redis_timeout_s: float
     clock: Callable[[], datetime]
     ledger: Ledger
     pool: Pool

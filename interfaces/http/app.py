@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
 
 from infrastructure.observability.exposition import Exposition
+from infrastructure.redis.rate_limit import LoopRateLimiter
 from interfaces.http.accounts import AccountsController, TransactionsController
 from interfaces.http.admin import AdminController
 from interfaces.http.api_keys import ApiKeysController, me_alias
@@ -54,6 +55,8 @@ def create_app(services: Services) -> Litestar:
         limiter=resources.limiter,
         idempotency=resources.idempotency,
         default_limit_per_minute=services.settings.rate_limit_per_minute,
+        # Opened on the server's loop at startup, closed at shutdown (its client is the loop's).
+        loop_limiter=LoopRateLimiter(resources.redis_url, resources.redis_timeout_s),
     )
     api = Router(
         path=API_PREFIX,
@@ -109,8 +112,8 @@ def create_app(services: Services) -> Litestar:
         ),
         request_max_body_size=BODY_BYTES_MAX,
         state=State({"live_feed": live_feed, "contract": contract}),
-        on_startup=[use_handler_threads, live_feed.start],
-        on_shutdown=[live_feed.stop],
+        on_startup=[use_handler_threads, gate.open_on_loop, live_feed.start],
+        on_shutdown=[live_feed.stop, gate.close_on_loop],
         # Logging is the process's (infrastructure/observability/logs.py); Litestar must not
         # reconfigure it.
         logging_config=None,

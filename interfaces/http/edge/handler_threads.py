@@ -7,10 +7,10 @@ read model to reach a position, for a saga to settle) once held every handler an
 them. The app gives its loop a pool of its own size at startup instead; the waits that may hold
 a thread are bounded well below it (read_your_writes.py).
 
-The edge (middleware.py) admits every request — API key, rate limit and idempotency cache in
-one Redis round trip — and settles idempotency claims in threads of its own, so a dependency
-stalling it (Redis up to its socket timeout) holds none of the handlers' threads, nor they its.
-It hops there with the loop's `run_in_executor`, which costs about a third of the CPU of
+The edge (middleware.py) runs what admission cannot do on the loop (admission.py: a key read
+from the log, a claim written beforehand) and settles idempotency claims in threads of its own,
+so a dependency stalling it holds none of the handlers' threads, nor they its. It hops there
+with the loop's `run_in_executor`, which costs about a third of the CPU of
 `anyio.to_thread.run_sync` (28 against 75 µs a hop here, a fifth of it in the kernel against
 two fifths): anyio's capacity limiter, cancel scope and worker queue are machinery the edge
 does not need, and an empty authenticated GET spent about a sixth of its CPU on them

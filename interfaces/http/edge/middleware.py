@@ -2,9 +2,9 @@
 query text, its body's size, media type and depth), admission (auth, scope, rate limit,
 idempotency) and the response headers every answer carries.
 
-It only moves bytes and calls the `Gate`; the decisions live in `admission.py`. Blocking work
-(PostgreSQL, Redis) runs in the edge's threads (handler_threads.py) so the event loop never
-waits on I/O.
+It only moves bytes and calls the `Gate`; the decisions live in `admission.py`. The event loop
+never blocks on I/O: admission awaits its one Redis round trip on the loop, and whatever would
+block (PostgreSQL, the blocking Redis client) runs in the edge's threads (handler_threads.py).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ class EdgeMiddleware(ASGIMiddleware):
             body=body,
         )
         try:
-            outcome = await in_edge_thread(self.gate.admit, arrival)
+            outcome = await self.gate.admit_on_loop(arrival)
         except Exception as error:
             if not is_outage(error):
                 raise
