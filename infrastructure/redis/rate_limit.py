@@ -97,7 +97,8 @@ class LoopRateLimiter:
     round trip is awaited on the loop instead of blocking a thread. The API's edge admits most
     requests this way (interfaces/http/edge/admission.py): a call costs its process about a
     quarter of the CPU of the blocking client called from a thread (45–53 against 188–200 µs
-    with 16 callers at once, measured here), whose every wake-up is another thread's.
+    with 16 callers at once, measured here), which pays a hand-off to the thread and back and
+    a wake-up of the thread when the reply arrives.
 
     Its client belongs to the loop it is opened on (`open`, then `close` on that loop)."""
 
