@@ -301,6 +301,16 @@ class Ledger(Application[UUID]):
     def head_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 
+    def refresh_statistics(self) -> None:
+        """Before reading a long stretch of the log (a rebuild, a new read model catching up
+        from the start): the database's statistics of it brought up to date, so each page is
+        read as an ordered walk of its index rather than a sort of everything left."""
+        # The PostgreSQL recorder's (infrastructure/postgres/event_store.py); a recorder
+        # without a planner has no statistics to refresh.
+        analyze = getattr(self.recorder, "analyze", None)
+        if analyze is not None:
+            analyze()
+
     def read(
         self,
         after: int,

@@ -29,6 +29,7 @@ def rebuild_together(
     as `rebuild` does. Live read models stay untouched until their swap; a failure drops what
     was built aside and raises (an event a projection cannot apply is named with its position).
     Returns the position the pass reached before the swaps caught up the last events."""
+    ledger.refresh_statistics()
     schemas = [store._begin_rebuild() for store in stores]
     position = 0
     try:

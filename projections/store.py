@@ -148,6 +148,9 @@ class ProjectionStore:
             ).fetchone()
             if not exists:
                 self._create_schema(conn, self.projection.schema)
+        if not exists and self._ledger.head_position():
+            # A new read model over a log already written catches up from its start.
+            self._ledger.refresh_statistics()
         self._existing.add(self.projection.schema)
         self._known_position = None
 
@@ -174,6 +177,7 @@ class ProjectionStore:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Builds a fresh copy beside the live one from position 0, then swaps it in."""
+        self._ledger.refresh_statistics()
         next_schema = self._begin_rebuild()
         while self._apply_page(next_schema):
             if progress:

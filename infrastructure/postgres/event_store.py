@@ -143,8 +143,15 @@ class LedgerRecorder(PostgresApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> Sequence[LogRow]:
-        """eventsourcing's query for notifications (same conditions, same order), rows as
-        LogRow tuples."""
+        """eventsourcing's query for notifications (same rows, same order), rows as LogRow
+        tuples.
+
+        A page up to `stop` of every topic (a rebuild's pass over the log) takes the first
+        `limit` rows after `start` and keeps those up to `stop`: the same rows as the range
+        condition, but planned as an ordered walk of the index whatever the statistics say.
+        Written as a range, a log without statistics yet (never analyzed, or analyzed while it
+        was small) is estimated at a few thousand rows, and PostgreSQL reads and sorts the whole
+        range on every page: 160 ms for a page of 5,000 at 100k events, quadratic in the log."""
         conditions: list[str] = []
         params: list[Any] = []
         if start is not None:
@@ -152,19 +159,24 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 "notification_id >= %s" if inclusive_of_start else "notification_id > %s"
             )
             params.append(start)
-        if stop is not None:
+        ordered_walk = stop is not None and not topics
+        if stop is not None and not ordered_walk:
             conditions.append("notification_id <= %s")
             params.append(stop)
         if topics:
             conditions.append("topic = ANY(%s)")
             params.append(list(topics))
         params.append(limit)
+        if ordered_walk:
+            params.append(stop)
+        query = self._notification_query(tuple(conditions), up_to_stop=ordered_walk)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(self._notification_query(tuple(conditions)), params, prepare=True)
+            curs.execute(query, params, prepare=True)
             return [LogRow._make(row) for row in curs.fetchall()]
 
-    def _notification_query(self, conditions: tuple[str, ...]) -> sql.Composed:
-        query = self._notification_queries.get(conditions)
+    def _notification_query(self, conditions: tuple[str, ...], up_to_stop: bool) -> sql.Composed:
+        key = (*conditions, "up to stop") if up_to_stop else conditions
+        query = self._notification_queries.get(key)
         if query is None:
             where = sql.SQL(" WHERE " + " AND ".join(conditions) if conditions else "")
             query = sql.SQL(
@@ -175,10 +187,29 @@ class LedgerRecorder(PostgresApplicationRecorder):
                 table=sql.Identifier(self.events_table_name),
                 where=where,
             )
-            self._notification_queries[conditions] = query
+            if up_to_stop:
+                query = sql.SQL(
+                    "SELECT * FROM ({page}) AS page WHERE notification_id <= %s"
+                    " ORDER BY notification_id"
+                ).format(page=query)
+            self._notification_queries[key] = query
         return query
 
     max_notification_id = _bounded_retry(PostgresApplicationRecorder.max_notification_id)
+
+    @_bounded_retry
+    def analyze(self) -> None:
+        """Brings the planner's statistics of the log up to date (ANALYZE samples a bounded
+        number of rows: a fraction of a second at a million events). Autovacuum does the same
+        in time, but a log loaded or grown in bulk may have none yet, and a read of one topic
+        over a long range is then planned as a sort of the whole range on every page."""
+        with self.datastore.get_connection() as conn:
+            conn.execute(
+                sql.SQL("ANALYZE {schema}.{table}").format(
+                    schema=sql.Identifier(self.datastore.schema),
+                    table=sql.Identifier(self.events_table_name),
+                )
+            )
 
     @_bounded_retry
     def insert_events(
