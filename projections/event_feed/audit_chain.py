@@ -71,7 +71,13 @@ def canonical(envelope: dict[str, Any]) -> str:
 def canonical_of(value: Any) -> tuple[str, bool]:
     """canonical(value), and whether value is plain — its canonical text is then its JCS form
     too, so `link_of` need not look at it again."""
-    if _plain(value):
+    return _canonical_known(value, _plain(value))
+
+
+def _canonical_known(value: Any, plain: bool) -> tuple[str, bool]:
+    """canonical_of(value), `plain` being what `_plain` says of it (or of a value holding it):
+    a lone surrogate makes the text no JCS after all."""
+    if plain:
         try:
             return _SORTED.encode(value).decode(), True
         except UnicodeEncodeError:
@@ -117,7 +123,11 @@ def link_of(
     if version == FIRST_CHAIN_VERSION:
         if text is not None and UNCHAINED_KEYS.isdisjoint(envelope):
             return link(previous_hash, text)
-        return link(previous_hash, canonical(chained(envelope)))
+        # A subset of a plain envelope is plain: the feed's money events (postings set aside)
+        # are not walked a second time.
+        subset = chained(envelope)
+        known = plain is True and text is not None
+        return link(previous_hash, _canonical_known(subset, known or _plain(subset))[0])
     if version != 2:
         raise ValueError(f"chain version {version} is not known to this code")
     subset = chained_v2(envelope)
@@ -145,25 +155,32 @@ def jcs(value: Any, text: str | None = None, plain: bool | None = None) -> bytes
 
 def _plain(value: Any) -> bool:
     """Whether canonical(value) is its JCS form (see `jcs`), without recursion limits beyond
-    the value's own depth."""
+    the value's own depth. Scalars are checked where they are found and only containers are
+    queued: the feed asks this of every envelope it writes."""
     pending = [value]
     while pending:
         item = pending.pop()
         kind = type(item)
-        if kind is str or kind is bool or item is None:
-            continue
-        if kind is int:
-            if -_SAFE_INTEGER_MAX <= item <= _SAFE_INTEGER_MAX:
-                continue
-            return False
         if kind is dict:
             for key in item:
                 if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
                     return False
-            pending.extend(item.values())
+            members = item.values()
         elif kind is list:
-            pending.extend(item)
+            members = item
         else:
+            members = (item,)
+        for member in members:
+            kind = type(member)
+            if kind is str or kind is bool or member is None:
+                continue
+            if kind is int:
+                if -_SAFE_INTEGER_MAX <= member <= _SAFE_INTEGER_MAX:
+                    continue
+                return False
+            if kind is dict or kind is list:
+                pending.append(member)
+                continue
             return False
     return True
 
