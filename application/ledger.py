@@ -303,13 +303,14 @@ class Ledger(Application[UUID]):
 
     def refresh_statistics(self) -> None:
         """Before reading a long stretch of the log (a rebuild, a new read model catching up
-        from the start): the database's statistics of it brought up to date, so each page is
-        read as an ordered walk of its index rather than a sort of everything left."""
+        from the start): the database's statistics of it brought up to date if they are
+        missing or stale, so each page of one projection's topics is read along the index
+        rather than as a sort of everything left."""
         # The PostgreSQL recorder's (infrastructure/postgres/event_store.py); a recorder
         # without a planner has no statistics to refresh.
-        analyze = getattr(self.recorder, "analyze", None)
-        if analyze is not None:
-            analyze()
+        refresh = getattr(self.recorder, "refresh_statistics", None)
+        if refresh is not None:
+            refresh()
 
     def read(
         self,

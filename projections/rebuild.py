@@ -29,7 +29,8 @@ def rebuild_together(
     as `rebuild` does. Live read models stay untouched until their swap; a failure drops what
     was built aside and raises (an event a projection cannot apply is named with its position).
     Returns the position the pass reached before the swaps caught up the last events."""
-    ledger.refresh_statistics()
+    # Its pages are of every topic, an ordered walk of the index with or without statistics
+    # (the recorder's select_notifications), so it asks for no ANALYZE, which writers wait on.
     schemas = [store._begin_rebuild() for store in stores]
     position = 0
     try:

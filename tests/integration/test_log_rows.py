@@ -65,26 +65,42 @@ def test_every_query_shape_reads_the_rows_eventsourcing_reads(services: Services
     ]
 
 
+def credit_a_new_user(services: Services) -> None:
+    use_cases = services.use_cases
+    user = use_cases.users.create_user(f"stats-{uuid.uuid4().hex}", None, "BOTH", CONTEXT)
+    for stroops in (10, 20, 30):
+        use_cases.balances.adjust(user.user.user_id, "credit", Amount(stroops), "stats", CONTEXT)
+
+
+def planned_and_stored_rows(services: Services) -> tuple[float, int]:
+    """The planner's row count of the log (-1 before any statistics) and the real one."""
+    recorder = services.resources.ledger.recorder
+    table = recorder.events_table_name  # type: ignore[attr-defined]
+    with recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
+        row = conn.execute(
+            "SELECT c.reltuples AS planned, (SELECT count(*) FROM " + table + ") AS stored"
+            " FROM pg_class c WHERE c.relname = %s",
+            (table,),
+        ).fetchone()
+    return float(row["planned"]), int(row["stored"])
+
+
 def test_a_rebuild_first_brings_the_logs_statistics_up_to_date(fresh_services: Services) -> None:
     """Without statistics a long read of one topic is planned as a sort of everything left on
     every page; a rebuild asks the database to sample the log first."""
     ensure_projections(fresh_services)
-    use_cases = fresh_services.use_cases
-    user = use_cases.users.create_user(f"stats-{uuid.uuid4().hex}", None, "BOTH", CONTEXT)
-    for stroops in (10, 20, 30):
-        use_cases.balances.adjust(user.user.user_id, "credit", Amount(stroops), "stats", CONTEXT)
-    recorder = fresh_services.resources.ledger.recorder
-    table = recorder.events_table_name  # type: ignore[attr-defined]
-
-    def estimate() -> tuple[float, int]:
-        with recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
-            row = conn.execute(
-                "SELECT c.reltuples AS planned, (SELECT count(*) FROM " + table + ") AS stored"
-                " FROM pg_class c WHERE c.relname = %s",
-                (table,),
-            ).fetchone()
-        return float(row["planned"]), int(row["stored"])
-
+    credit_a_new_user(fresh_services)
+    assert planned_and_stored_rows(fresh_services)[0] == -1
     fresh_services.resources.projections["balances"].rebuild()
-    planned, stored = estimate()
+    planned, stored = planned_and_stored_rows(fresh_services)
+    assert planned == stored > 0
+
+
+def test_a_new_read_model_over_a_written_log_brings_its_statistics_up_to_date(
+    fresh_services: Services,
+) -> None:
+    credit_a_new_user(fresh_services)
+    assert planned_and_stored_rows(fresh_services)[0] == -1
+    ensure_projections(fresh_services)  # every read model is new here, and catches up from 0
+    planned, stored = planned_and_stored_rows(fresh_services)
     assert planned == stored > 0
