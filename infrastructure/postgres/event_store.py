@@ -206,7 +206,7 @@ class LedgerRecorder(PostgresApplicationRecorder):
         STATISTICS_STALE_FRACTION of it is newer than them (autovacuum's own rule, but a log
         written in bulk may be read before autovacuum comes by). Returns whether it ran.
         ANALYZE samples a bounded number of rows, but the writers' EXCLUSIVE lock waits on it:
-        commands pause for its duration (≈ 0.1–0.4 s at a million events)."""
+        commands pause for its duration (≈ 0.4–0.55 s at a million events)."""
         table = sql.SQL("{schema}.{table}").format(
             schema=sql.Identifier(self.datastore.schema),
             table=sql.Identifier(self.events_table_name),
